@@ -1,0 +1,86 @@
+// Package config reads keywarden's TOML configuration: defaults, XDG paths,
+// durations like "90d", profile-name rules, and errors that name file, line
+// and field.
+package config
+
+import "time"
+
+// Config is the whole configuration file after defaults are applied.
+type Config struct {
+	// Path is the file this config was read from ("" when none existed).
+	Path string
+
+	Keystore       string // auto | keyring | file
+	Vault          string // expanded path of the age vault
+	PassphraseFile string
+
+	Clock    Clock
+	IP       IP
+	Rotation Rotation
+	Profiles []Profile
+	Alerts   []Alert
+}
+
+// Clock holds the NTP settings and thresholds.
+type Clock struct {
+	NTPServers []string // host or host:port
+	WarnMS     int      // NTP consensus offset that warns (default 250)
+	CritMS     int      // NTP consensus offset that is critical (default 1000)
+}
+
+// IP holds the public-IP discovery sources.
+type IP struct {
+	Sources []string // URLs answering a plain IP or {"ip": ...}
+}
+
+// Rotation holds the default key-age policy.
+type Rotation struct {
+	MaxAge     time.Duration // default 90 days
+	WarnBefore time.Duration // default 14 days
+}
+
+// Env names the environment variables `keywarden exec` sets for the bot.
+type Env struct {
+	Key        string
+	Secret     string
+	Passphrase string
+}
+
+// Profile is one exchange API key used by one bot.
+type Profile struct {
+	Name      string
+	Exchange  string // binance | bybit | okx | kucoin | coinbase | kraken
+	BaseURL   string
+	Whitelist []string // IPs and CIDRs
+	Needs     []string // read trade margin futures options transfer withdraw
+	MaxAge    time.Duration
+	Created   time.Time // zero when not set
+	AuditLog  string
+	Project   string
+	Env       Env
+}
+
+// Alert is one notifier for `watch`.
+type Alert struct {
+	Type      string // webhook | slack | discord | telegram | ntfy
+	URL       string
+	ChatID    string
+	Token     string // name of a keystore item holding the token or signing key
+	MinStatus string // ok | warn | crit | unknown; default warn
+}
+
+// Exchanges lists the supported exchange names.
+var Exchanges = []string{"binance", "bybit", "okx", "kucoin", "coinbase", "kraken"}
+
+// Permissions lists the permission names usable in `needs`.
+var Permissions = []string{"read", "trade", "margin", "futures", "options", "transfer", "withdraw"}
+
+// Profile returns the named profile, or false.
+func (c *Config) Profile(name string) (Profile, bool) {
+	for _, p := range c.Profiles {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Profile{}, false
+}

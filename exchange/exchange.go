@@ -1,0 +1,171 @@
+// Package exchange talks to crypto exchanges' REST APIs for exactly what an
+// API-key auditor needs: server time, the calling key's own permissions and
+// restrictions, and the classification of errors into causes. One file per
+// exchange, each with the same four parts in the same order: signing, server
+// time, key info, error classification.
+package exchange
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Tri is a three-valued boolean: an exchange that does not say is Unknown,
+// never false.
+type Tri int8
+
+// Tri values.
+const (
+	Unknown Tri = iota
+	No
+	Yes
+)
+
+// TriOf converts a bool.
+func TriOf(b bool) Tri {
+	if b {
+		return Yes
+	}
+	return No
+}
+
+// Known reports whether the value is Yes or No.
+func (t Tri) Known() bool { return t == Yes || t == No }
+
+// True reports whether the value is Yes.
+func (t Tri) True() bool { return t == Yes }
+
+func (t Tri) String() string {
+	switch t {
+	case Yes:
+		return "yes"
+	case No:
+		return "no"
+	}
+	return "unknown"
+}
+
+// MarshalJSON renders true, false or null.
+func (t Tri) MarshalJSON() ([]byte, error) {
+	switch t {
+	case Yes:
+		return []byte("true"), nil
+	case No:
+		return []byte("false"), nil
+	}
+	return []byte("null"), nil
+}
+
+// UnmarshalJSON accepts true, false or null.
+func (t *Tri) UnmarshalJSON(b []byte) error {
+	var v *bool
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch {
+	case v == nil:
+		*t = Unknown
+	case *v:
+		*t = Yes
+	default:
+		*t = No
+	}
+	return nil
+}
+
+// Permissions is the common permission model. Names match config `needs`.
+type Permissions struct {
+	Read     Tri `json:"read"`
+	Trade    Tri `json:"trade"`
+	Margin   Tri `json:"margin"`
+	Futures  Tri `json:"futures"`
+	Options  Tri `json:"options"`
+	Transfer Tri `json:"transfer"`
+	Withdraw Tri `json:"withdraw"`
+}
+
+// Get returns a permission by its config name ("read", "trade", ...).
+func (p Permissions) Get(name string) Tri {
+	switch name {
+	case "read":
+		return p.Read
+	case "trade":
+		return p.Trade
+	case "margin":
+		return p.Margin
+	case "futures":
+		return p.Futures
+	case "options":
+		return p.Options
+	case "transfer":
+		return p.Transfer
+	case "withdraw":
+		return p.Withdraw
+	}
+	return Unknown
+}
+
+// Window is an exchange's tolerance for the timestamp in a signed request,
+// relative to its own clock: a request is accepted when
+// -Behind <= (request timestamp - server time) < Ahead.
+// A zero Window means the exchange does not judge timestamps (Kraken's nonce).
+type Window struct {
+	Behind time.Duration
+	Ahead  time.Duration
+}
+
+// None reports whether the exchange has no timestamp window.
+func (w Window) None() bool { return w.Behind == 0 && w.Ahead == 0 }
+
+// TimeSample is one server-time measurement.
+type TimeSample struct {
+	Server   time.Time // the exchange's clock as it reported it
+	Sent     time.Time // local clock when the request was sent
+	Received time.Time // local clock when the response arrived
+}
+
+// RTT is the round-trip time of the sample.
+func (s TimeSample) RTT() time.Duration { return s.Received.Sub(s.Sent) }
+
+// Offset is the exchange's clock minus the local clock, estimated at the
+// round-trip midpoint. Positive: the local clock is behind the exchange.
+func (s TimeSample) Offset() time.Duration {
+	mid := s.Sent.Add(s.RTT() / 2)
+	return s.Server.Sub(mid)
+}
+
+// KeyInfo is what an exchange says about the calling API key.
+type KeyInfo struct {
+	Permissions  Permissions
+	IPRestricted Tri
+	// Whitelist is the exchange-reported IP allowlist: nil when the exchange
+	// does not report one, empty when it reports none. Entries may be IPs,
+	// CIDRs, or masked patterns (KuCoin: "203.**.154").
+	Whitelist []string
+	CreatedAt time.Time // zero when the exchange does not say
+	ExpiresAt time.Time // zero when the key does not expire or the exchange does not say
+	Raw       []string  // the exchange's own permission names, as reported
+	// TimeCorrected is set when the request was signed with a timestamp
+	// corrected by a server-time offset (the local clock was off).
+	TimeCorrected bool
+}
+
+// Client is one exchange endpoint. Implementations are safe for concurrent use.
+type Client interface {
+	// Exchange returns the exchange name ("binance", ...).
+	Exchange() string
+	// BaseURL returns the endpoint this client talks to.
+	BaseURL() string
+	// Window returns the exchange's signed-timestamp tolerance.
+	Window() Window
+	// ServerTime takes one server-time sample. Errors are *Error.
+	ServerTime(ctx context.Context) (TimeSample, error)
+	// KeyInfo asks the exchange about the key in creds. offset, when not
+	// zero, is added to the local clock for signing (see TimeSample.Offset),
+	// so the audit works on a host with a skewed clock. Errors are *Error and
+	// never contain a secret.
+	KeyInfo(ctx context.Context, creds keystore.Item, offset time.Duration) (KeyInfo, error)
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The one test command: installs the real parts the tests need (when it can),
+# starts a private D-Bus session with an unlocked gnome-keyring, and runs every
+# test with the race detector. CI runs this same script (see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for p in gnome-keyring:gnome-keyring-daemon dbus:dbus-run-session libsecret-tools:secret-tool \
+         chrony:chronyd faketime:faketime tmux:tmux git:git; do
+  pkg=${p%%:*} bin=${p#*:}
+  command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+if ((${#need_pkgs[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing: ${need_pkgs[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  else
+    echo "warning: missing ${need_pkgs[*]}; tests that need them will skip (fail under KEYWARDEN_REQUIRE_REAL)" >&2
+  fi
+fi
+
+go mod download
+go vet ./...
+
+# Run inside a private session bus with an unlocked gnome-keyring, so the
+# keyring backend is tested against a real Secret Service.
+inner='
+set -e
+echo -n keywarden-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+go test -race -count=1 ./... '"$*"'
+for t in $(scripts/fuzz-targets.sh 2>/dev/null); do
+  pkg=${t%%:*} fn=${t#*:}
+  go test -run=^$ -fuzz="^${fn}\$" -fuzztime=10s "$pkg" >/dev/null
+  echo "fuzz ${fn} (${pkg}): 10s ok"
+done
+'
+if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  dbus-run-session -- bash -c "$inner" 2> >(grep -v 'Failed to set fd limit' >&2)
+else
+  bash -c "${inner/echo -n keywarden-test | gnome-keyring-daemon --unlock --components=secrets >\/dev\/null/}"
+fi
