@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -135,9 +136,26 @@ func transportError(ctx context.Context, exchange, op string, err error) *Error 
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		e.Cause, e.Message = CauseMalformed, "unexpected end of response"
 	default:
-		// err from net/http carries only method, URL and a syscall error;
-		// the URLs here hold no secret (signatures go in headers or bodies).
-		e.Message = "connection failed: " + err.Error()
+		// A *url.Error names the full URL; Binance puts its signature in the
+		// query string, so report only the path and the underlying failure.
+		msg := err.Error()
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			msg = ue.Err.Error()
+		}
+		e.Message = "connection failed: " + msg
+	}
+	return e
+}
+
+// MalformedError is the error for a response that arrived but could not be
+// decoded as the exchange's documented JSON (err says why; it never holds the
+// body, which is the exchange's and may be large).
+func MalformedError(exchange, op string, r *Response, err error) *Error {
+	e := &Error{Exchange: exchange, Op: op, Cause: CauseMalformed, Err: err,
+		Message: "unexpected response: " + truncate(err.Error(), 200)}
+	if r != nil {
+		e.HTTPStatus = r.Status
 	}
 	return e
 }

@@ -1,0 +1,284 @@
+package exchange
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Bybit v5 REST API (api.bybit.com): GET /v5/market/time and the signed
+// GET /v5/user/query-api. Facts: shared/reference/exchanges.md §2.
+
+const bybitName = "bybit"
+
+// bybitRecvWindow is sent with every signed request (the exchange default).
+const bybitRecvWindow = 5000 * time.Millisecond
+
+func init() {
+	register(bybitName, "https://api.bybit.com", func(baseURL string, hc *http.Client) Client {
+		return &bybit{base: baseURL, hc: hc}
+	})
+}
+
+type bybit struct {
+	base string
+	hc   *http.Client
+}
+
+func (b *bybit) Exchange() string { return bybitName }
+func (b *bybit) BaseURL() string  { return b.base }
+
+// Window: server_time - recv_window <= timestamp < server_time + 1000.
+func (b *bybit) Window() Window { return Window{Behind: bybitRecvWindow, Ahead: time.Second} }
+
+// ---- signing ----
+
+// bybitPrehash is the string Bybit signs: timestamp + api key + recv window
+// + the query string (GET) or the JSON body (POST).
+func bybitPrehash(timestamp, apiKey, recvWindow, payload string) string {
+	return timestamp + apiKey + recvWindow + payload
+}
+
+// bybitSign is HMAC-SHA256 of the prehash string, lower-case hex.
+func bybitSign(secret, prehash string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(prehash))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// ---- server time ----
+
+func (b *bybit) ServerTime(ctx context.Context) (TimeSample, error) {
+	const op = "server time"
+	req, err := http.NewRequest(http.MethodGet, b.base+"/v5/market/time", nil)
+	if err != nil {
+		return TimeSample{}, &Error{Exchange: bybitName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	r, result, err := b.do(ctx, op, req)
+	if err != nil {
+		return TimeSample{}, err
+	}
+	server, err := decodeBybitTime(result)
+	if err != nil {
+		return TimeSample{}, MalformedError(bybitName, op, r, err)
+	}
+	return TimeSample{Server: server, Sent: r.Sent, Received: r.Received}, nil
+}
+
+// decodeBybitTime reads result.timeNano (a string of nanoseconds), falling
+// back to result.timeSecond (a string of seconds).
+func decodeBybitTime(result json.RawMessage) (time.Time, error) {
+	var t struct {
+		TimeSecond string `json:"timeSecond"`
+		TimeNano   string `json:"timeNano"`
+	}
+	if err := json.Unmarshal(result, &t); err != nil {
+		return time.Time{}, err
+	}
+	if n, err := strconv.ParseInt(t.TimeNano, 10, 64); err == nil && n > 0 {
+		return time.Unix(0, n), nil
+	}
+	if s, err := strconv.ParseInt(t.TimeSecond, 10, 64); err == nil && s > 0 {
+		return time.Unix(s, 0), nil
+	}
+	return time.Time{}, errors.New("no timeNano or timeSecond in the answer")
+}
+
+// ---- key info ----
+
+func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Duration) (KeyInfo, error) {
+	const op = "key info"
+	if creds.APIKey.Empty() || creds.APISecret.Empty() {
+		return KeyInfo{}, &Error{Exchange: bybitName, Op: op, Cause: CauseKey,
+			Message: "api key or secret is empty: store the key again (keywarden import or add)"}
+	}
+	ts := strconv.FormatInt(time.Now().Add(offset).UnixMilli(), 10)
+	rw := strconv.FormatInt(bybitRecvWindow.Milliseconds(), 10)
+	req, err := http.NewRequest(http.MethodGet, b.base+"/v5/user/query-api", nil)
+	if err != nil {
+		return KeyInfo{}, &Error{Exchange: bybitName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	req.Header.Set("X-BAPI-API-KEY", creds.APIKey.Reveal())
+	req.Header.Set("X-BAPI-TIMESTAMP", ts)
+	req.Header.Set("X-BAPI-RECV-WINDOW", rw)
+	req.Header.Set("X-BAPI-SIGN-TYPE", "2")
+	req.Header.Set("X-BAPI-SIGN", bybitSign(creds.APISecret.Reveal(), bybitPrehash(ts, creds.APIKey.Reveal(), rw, "")))
+	r, result, err := b.do(ctx, op, req)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	ki, err := decodeBybitKeyInfo(result)
+	if err != nil {
+		return KeyInfo{}, MalformedError(bybitName, op, r, err)
+	}
+	ki.TimeCorrected = offset != 0
+	return ki, nil
+}
+
+// Bybit permission names, grouped as the exchange groups them.
+var (
+	bybitTransferNames = []string{"AccountTransfer", "SubMemberTransfer", "SubMemberTransferList"}
+	bybitFuturesNames  = map[string][]string{"ContractTrade": {"Order", "Position"}, "Derivatives": {"DerivativesTrade"}}
+)
+
+// decodeBybitKeyInfo reads the result object of /v5/user/query-api.
+//
+// Traps: ips ["*"] (or none) means the key is NOT bound to an IP; expiredAt
+// 1970-01-01 means no expiry; withdrawal is "Withdraw" inside
+// permissions.Wallet; readOnly 1 makes every write permission No. A
+// "Withdraw" on a read-only key is still reported Yes: a contradictory
+// answer must never read as "withdrawals off".
+func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
+	var k struct {
+		ReadOnly    *int                 `json:"readOnly"`
+		Permissions *map[string][]string `json:"permissions"`
+		IPs         *[]string            `json:"ips"`
+		CreatedAt   string               `json:"createdAt"`
+		ExpiredAt   string               `json:"expiredAt"`
+	}
+	if err := json.Unmarshal(result, &k); err != nil {
+		return KeyInfo{}, err
+	}
+	var ki KeyInfo
+	// Any key may call query-api, and every Bybit key can read.
+	ki.Permissions.Read = Yes
+
+	writable := Unknown
+	if k.ReadOnly != nil {
+		switch *k.ReadOnly {
+		case 0:
+			writable = Yes
+		case 1:
+			writable = No
+		}
+	}
+	if k.Permissions != nil {
+		perms := *k.Permissions
+		has := func(group string, names ...string) bool {
+			for _, n := range perms[group] {
+				if slices.Contains(names, n) {
+					return true
+				}
+			}
+			return false
+		}
+		gated := func(granted bool) Tri {
+			if !granted {
+				return No
+			}
+			return writable
+		}
+		spot := has("Spot", "SpotTrade")
+		futures := false
+		for g, names := range bybitFuturesNames {
+			futures = futures || has(g, names...)
+		}
+		ki.Permissions.Trade = gated(spot)
+		// Bybit has no separate margin permission: spot margin trading
+		// rides on SpotTrade (unified trading account).
+		ki.Permissions.Margin = gated(spot)
+		ki.Permissions.Futures = gated(futures)
+		ki.Permissions.Options = gated(has("Options", "OptionsTrade"))
+		ki.Permissions.Transfer = gated(has("Wallet", bybitTransferNames...))
+		ki.Permissions.Withdraw = TriOf(has("Wallet", "Withdraw"))
+		groups := make([]string, 0, len(perms))
+		for g := range perms {
+			groups = append(groups, g)
+		}
+		slices.Sort(groups)
+		for _, g := range groups {
+			for _, n := range perms[g] {
+				ki.Raw = append(ki.Raw, g+"."+n)
+			}
+		}
+	}
+	if k.ReadOnly != nil && *k.ReadOnly == 1 {
+		ki.Raw = append(ki.Raw, "readOnly")
+	}
+	if k.IPs != nil {
+		ki.Whitelist = []string{}
+		bound := true
+		for _, entry := range *k.IPs {
+			for ip := range strings.SplitSeq(entry, ",") {
+				ip = strings.TrimSpace(ip)
+				switch ip {
+				case "":
+				case "*":
+					bound = false
+				default:
+					ki.Whitelist = append(ki.Whitelist, ip)
+				}
+			}
+		}
+		if !bound {
+			ki.Whitelist = []string{}
+		}
+		ki.IPRestricted = TriOf(len(ki.Whitelist) > 0)
+	}
+	ki.CreatedAt = bybitTime(k.CreatedAt)
+	ki.ExpiresAt = bybitTime(k.ExpiredAt)
+	return ki, nil
+}
+
+// bybitTime parses an ISO-8601 datetime; empty, unparsable or the 1970
+// sentinel ("no expiry") is the zero time.
+func bybitTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil || t.Unix() <= 0 {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// ---- error classification ----
+
+// bybitEnvelope is every v5 answer: retCode 0 is success.
+type bybitEnvelope struct {
+	RetCode *json.Number    `json:"retCode"`
+	RetMsg  string          `json:"retMsg"`
+	Result  json.RawMessage `json:"result"`
+}
+
+// do sends req and returns the result object of a retCode-0 answer. A
+// non-zero retCode (Bybit sends most errors with HTTP 200) is classified by
+// code first, then by HTTP status; 403 without a code is Bybit's IP rate
+// limit. 418/429/403 are returned at once, never retried here.
+func (b *bybit) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+	r, err := Do(ctx, b.hc, bybitName, op, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var env bybitEnvelope
+	jsonErr := json.Unmarshal(r.Body, &env)
+	ok2xx := r.Status >= 200 && r.Status < 300
+	switch {
+	case jsonErr == nil && env.RetCode != nil && env.RetCode.String() != "0":
+		code := env.RetCode.String()
+		return nil, nil, StatusError(bybitName, op, r, code, env.RetMsg, ClassifyCode(bybitName, code))
+	case !ok2xx:
+		cause := CauseNone
+		msg := ""
+		switch r.Status {
+		case http.StatusUnauthorized:
+			cause, msg = CauseKey, "api key rejected or authentication headers missing"
+		case http.StatusForbidden:
+			cause, msg = CauseRateLimit, "access too frequent (IP limit: wait at least 10 minutes) or this region is blocked"
+		}
+		return nil, nil, StatusError(bybitName, op, r, "", msg, cause)
+	case jsonErr != nil:
+		return nil, nil, MalformedError(bybitName, op, r, jsonErr)
+	case env.RetCode == nil || len(env.Result) == 0 || string(env.Result) == "null":
+		return nil, nil, MalformedError(bybitName, op, r, errors.New("no retCode or result in the answer"))
+	}
+	return r, env.Result, nil
+}

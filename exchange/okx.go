@@ -1,0 +1,223 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// OKX v5 REST API (www.okx.com): GET /api/v5/public/time and the signed
+// GET /api/v5/account/config. Facts: shared/reference/exchanges.md §3.
+
+const okxName = "okx"
+
+// okxWindow: "the server rejects requests where this differs from server
+// time by more than 30 seconds" (error 50102), in either direction.
+const okxWindow = 30 * time.Second
+
+// okxTimestampLayout is OK-ACCESS-TIMESTAMP: ISO-8601 UTC with milliseconds.
+const okxTimestampLayout = "2006-01-02T15:04:05.000Z"
+
+func init() {
+	register(okxName, "https://www.okx.com", func(baseURL string, hc *http.Client) Client {
+		return &okx{base: baseURL, hc: hc}
+	})
+}
+
+type okx struct {
+	base string
+	hc   *http.Client
+}
+
+func (o *okx) Exchange() string { return okxName }
+func (o *okx) BaseURL() string  { return o.base }
+func (o *okx) Window() Window   { return Window{Behind: okxWindow, Ahead: okxWindow} }
+
+// ---- signing ----
+
+// okxPrehash is timestamp + METHOD + requestPath (with ?query for GET) + body.
+func okxPrehash(timestamp, method, requestPath, body string) string {
+	return timestamp + strings.ToUpper(method) + requestPath + body
+}
+
+// okxSign is Base64(HMAC-SHA256(secret, prehash)).
+func okxSign(secret, prehash string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(prehash))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// okxTimestamp formats t for OK-ACCESS-TIMESTAMP.
+func okxTimestamp(t time.Time) string { return t.UTC().Format(okxTimestampLayout) }
+
+// ---- server time ----
+
+func (o *okx) ServerTime(ctx context.Context) (TimeSample, error) {
+	const op = "server time"
+	req, err := http.NewRequest(http.MethodGet, o.base+"/api/v5/public/time", nil)
+	if err != nil {
+		return TimeSample{}, &Error{Exchange: okxName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	r, data, err := o.do(ctx, op, req)
+	if err != nil {
+		return TimeSample{}, err
+	}
+	var ts []struct {
+		TS string `json:"ts"`
+	}
+	if err := json.Unmarshal(data, &ts); err != nil {
+		return TimeSample{}, MalformedError(okxName, op, r, err)
+	}
+	if len(ts) == 0 {
+		return TimeSample{}, MalformedError(okxName, op, r, errors.New("empty data array"))
+	}
+	ms, err := strconv.ParseInt(ts[0].TS, 10, 64)
+	if err != nil || ms <= 0 {
+		return TimeSample{}, MalformedError(okxName, op, r, errors.New("ts is not a millisecond count"))
+	}
+	return TimeSample{Server: time.UnixMilli(ms), Sent: r.Sent, Received: r.Received}, nil
+}
+
+// ---- key info ----
+
+const okxConfigPath = "/api/v5/account/config"
+
+func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Duration) (KeyInfo, error) {
+	const op = "key info"
+	if creds.APIKey.Empty() || creds.APISecret.Empty() || creds.Passphrase.Empty() {
+		return KeyInfo{}, &Error{Exchange: okxName, Op: op, Cause: CauseKey,
+			Message: "api key, secret or passphrase is empty (OKX needs all three): store the key again (keywarden import or add)"}
+	}
+	ts := okxTimestamp(time.Now().Add(offset))
+	req, err := http.NewRequest(http.MethodGet, o.base+okxConfigPath, nil)
+	if err != nil {
+		return KeyInfo{}, &Error{Exchange: okxName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	req.Header.Set("OK-ACCESS-KEY", creds.APIKey.Reveal())
+	req.Header.Set("OK-ACCESS-TIMESTAMP", ts)
+	req.Header.Set("OK-ACCESS-PASSPHRASE", creds.Passphrase.Reveal())
+	req.Header.Set("OK-ACCESS-SIGN", okxSign(creds.APISecret.Reveal(), okxPrehash(ts, http.MethodGet, okxConfigPath, "")))
+	req.Header.Set("Content-Type", "application/json")
+	r, data, err := o.do(ctx, op, req)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	ki, err := decodeOKXKeyInfo(data)
+	if err != nil {
+		return KeyInfo{}, MalformedError(okxName, op, r, err)
+	}
+	ki.TimeCorrected = offset != 0
+	return ki, nil
+}
+
+// decodeOKXKeyInfo reads the data array of /api/v5/account/config.
+//
+// Traps: data is an array; perm is a comma list of read_only, trade,
+// withdraw; "trade" also grants funding transfer (and every instrument type:
+// OKX has no finer trading permission); ip "" means NOT bound to any IP. OKX
+// reports no key creation or expiry time.
+func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
+	var cfg []struct {
+		Perm *string `json:"perm"`
+		IP   *string `json:"ip"`
+	}
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return KeyInfo{}, err
+	}
+	if len(cfg) == 0 {
+		return KeyInfo{}, errors.New("empty data array")
+	}
+	c := cfg[0]
+	var ki KeyInfo
+	// Every OKX key can read, and this call needs only read.
+	ki.Permissions.Read = Yes
+	if c.Perm != nil {
+		var trade, withdraw bool
+		for p := range strings.SplitSeq(*c.Perm, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			ki.Raw = append(ki.Raw, p)
+			switch p {
+			case "trade":
+				trade = true
+			case "withdraw":
+				withdraw = true
+			}
+		}
+		t := TriOf(trade)
+		ki.Permissions.Trade, ki.Permissions.Margin, ki.Permissions.Futures = t, t, t
+		ki.Permissions.Options, ki.Permissions.Transfer = t, t
+		ki.Permissions.Withdraw = TriOf(withdraw)
+	}
+	if c.IP != nil {
+		ki.Whitelist = []string{}
+		for ip := range strings.SplitSeq(*c.IP, ",") {
+			if ip = strings.TrimSpace(ip); ip != "" {
+				ki.Whitelist = append(ki.Whitelist, ip)
+			}
+		}
+		ki.IPRestricted = TriOf(len(ki.Whitelist) > 0)
+	}
+	return ki, nil
+}
+
+// ---- error classification ----
+
+// do sends req and returns the data array of a code-"0" answer. OKX sends
+// code as a string, with HTTP 200 for some errors (50119, 50120) and 401 for
+// most authentication errors; the code decides, then the HTTP status.
+// 429 is returned at once with Retry-After, never retried here.
+func (o *okx) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+	r, err := Do(ctx, o.hc, okxName, op, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var env struct {
+		Code json.RawMessage `json:"code"`
+		Msg  string          `json:"msg"`
+		Data json.RawMessage `json:"data"`
+	}
+	jsonErr := json.Unmarshal(r.Body, &env)
+	code, codeOK := okxCode(env.Code)
+	ok2xx := r.Status >= 200 && r.Status < 300
+	switch {
+	case jsonErr == nil && codeOK && code != "0":
+		return nil, nil, StatusError(okxName, op, r, code, env.Msg, ClassifyCode(okxName, code))
+	case !ok2xx:
+		return nil, nil, StatusError(okxName, op, r, "", "", CauseNone)
+	case jsonErr != nil:
+		return nil, nil, MalformedError(okxName, op, r, jsonErr)
+	case !codeOK || len(env.Data) == 0 || string(env.Data) == "null":
+		return nil, nil, MalformedError(okxName, op, r, errors.New("no code or data in the answer"))
+	}
+	return r, env.Data, nil
+}
+
+// okxCode reads code, documented as a string but tolerated as a number.
+func okxCode(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return strings.TrimSpace(s), true
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String(), true
+	}
+	return "", false
+}
