@@ -1,0 +1,312 @@
+package exchange
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Kraken spot REST API (api.kraken.com): GET /0/public/Time and the signed
+// POST /0/private/GetApiKeyInfo. Facts: shared/reference/exchanges.md §6.
+
+const krakenName = "kraken"
+
+func init() {
+	register(krakenName, "https://api.kraken.com", NewKraken)
+}
+
+// NewKraken returns a Kraken spot client for baseURL. Every Kraken client in
+// the process draws nonces from one shared, strictly increasing counter (see
+// krakenNonces). hc nil selects DefaultHTTPClient.
+func NewKraken(baseURL string, hc *http.Client) Client {
+	if hc == nil {
+		hc = DefaultHTTPClient
+	}
+	return &kraken{base: strings.TrimRight(baseURL, "/"), hc: hc, nonces: krakenNonces}
+}
+
+type kraken struct {
+	base   string
+	hc     *http.Client
+	nonces *krakenNonce
+}
+
+func (k *kraken) Exchange() string { return krakenName }
+func (k *kraken) BaseURL() string  { return k.base }
+
+// Window is zero: Kraken judges a nonce (strictly increasing per key), not a
+// timestamp, so the host clock cannot put a request outside a window.
+func (k *kraken) Window() Window { return Window{} }
+
+// ---- signing ----
+
+// krakenNonce hands out nonces: the clock in milliseconds, but always
+// greater than the last one handed out, so two requests in the same
+// millisecond, or a clock stepped back, still produce increasing nonces.
+type krakenNonce struct {
+	mu   sync.Mutex
+	last uint64
+	now  func() time.Time
+}
+
+// krakenNonces is shared by every Kraken client in the process: Kraken
+// rejects a nonce not above the last one accepted for the key, and clients
+// built separately (one per check run, say) may use the same key.
+var krakenNonces = &krakenNonce{now: time.Now}
+
+func (n *krakenNonce) next() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	v := uint64(max(n.now().UnixMilli(), 0))
+	if v <= n.last {
+		v = n.last + 1
+	}
+	n.last = v
+	return v
+}
+
+// krakenSign is API-Sign: base64(HMAC-SHA512(key = base64-decoded secret,
+// msg = URI path + SHA256(nonce + POST data))).
+func krakenSign(secret, path, nonce, postData string) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(secret))
+	if err != nil || len(key) == 0 {
+		return "", errors.New("the api secret is not base64: paste the private key exactly as Kraken shows it")
+	}
+	sum := sha256.Sum256([]byte(nonce + postData))
+	m := hmac.New(sha512.New, key)
+	m.Write([]byte(path))
+	m.Write(sum[:])
+	return base64.StdEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// ---- server time ----
+
+func (k *kraken) ServerTime(ctx context.Context) (TimeSample, error) {
+	const op = "server time"
+	req, err := http.NewRequest(http.MethodGet, k.base+"/0/public/Time", nil)
+	if err != nil {
+		return TimeSample{}, &Error{Exchange: krakenName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	r, result, err := k.do(ctx, op, req)
+	if err != nil {
+		return TimeSample{}, err
+	}
+	var t struct {
+		Unixtime *int64 `json:"unixtime"`
+	}
+	if err := json.Unmarshal(result, &t); err != nil || t.Unixtime == nil || *t.Unixtime <= 0 {
+		return TimeSample{}, MalformedError(krakenName, op, r, errors.New("no unixtime in the answer"))
+	}
+	// unixtime is whole seconds, truncated: the server's clock was somewhere
+	// in [unixtime, unixtime+1), so take the middle.
+	return TimeSample{Server: time.Unix(*t.Unixtime, int64(500*time.Millisecond)), Sent: r.Sent, Received: r.Received}, nil
+}
+
+// ---- key info ----
+
+// KeyInfo ignores offset: Kraken's nonce is not a timestamp, so there is
+// nothing to correct, and TimeCorrected stays false.
+func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Duration) (KeyInfo, error) {
+	const op, path = "key info", "/0/private/GetApiKeyInfo"
+	if creds.APIKey.Empty() || creds.APISecret.Empty() {
+		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseKey,
+			Message: "api key or private key is empty: store the key again (keywarden import or add)"}
+	}
+	nonce := strconv.FormatUint(k.nonces.next(), 10)
+	body := "nonce=" + nonce
+	sign, err := krakenSign(creds.APISecret.Reveal(), path, nonce, body)
+	if err != nil {
+		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseKey, Message: err.Error()}
+	}
+	req, err := http.NewRequest(http.MethodPost, k.base+path, strings.NewReader(body))
+	if err != nil {
+		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+	}
+	req.Header.Set("API-Key", creds.APIKey.Reveal())
+	req.Header.Set("API-Sign", sign)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", "keywarden")
+	r, result, err := k.do(ctx, op, req)
+	if err != nil {
+		return KeyInfo{}, err
+	}
+	ki, err := decodeKrakenKeyInfo(result)
+	if err != nil {
+		return KeyInfo{}, MalformedError(krakenName, op, r, err)
+	}
+	return ki, nil
+}
+
+// krakenPermissions maps Kraken's permission strings to the common model.
+// Withdrawal risk: withdraw-funds withdraws; add-withdraw-address and
+// update-withdraw-address rewrite the withdrawal address book, which defeats
+// address whitelisting for every withdraw-capable key on the account, and a
+// bot never needs them, so they count as Withdraw too. earn-funds moves funds
+// between spot and earn: Transfer. add-funds (deposit addresses) and
+// create-ws-token grant none of the seven and are only listed in Raw.
+var krakenPermissions = map[string]func(*Permissions){
+	"query-funds":             func(p *Permissions) { p.Read = Yes },
+	"query-open-trades":       func(p *Permissions) { p.Read = Yes },
+	"query-closed-trades":     func(p *Permissions) { p.Read = Yes },
+	"query-ledger":            func(p *Permissions) { p.Read = Yes },
+	"export-data":             func(p *Permissions) { p.Read = Yes },
+	"modify-trades":           func(p *Permissions) { p.Trade = Yes },
+	"close-trades":            func(p *Permissions) { p.Trade = Yes },
+	"earn-funds":              func(p *Permissions) { p.Transfer = Yes },
+	"withdraw-funds":          func(p *Permissions) { p.Withdraw = Yes },
+	"add-withdraw-address":    func(p *Permissions) { p.Withdraw = Yes },
+	"update-withdraw-address": func(p *Permissions) { p.Withdraw = Yes },
+}
+
+// decodeKrakenKeyInfo reads the result of GetApiKeyInfo. permissions, when
+// present, is complete: what it does not list is No. Spot keys cannot trade
+// futures or options (Kraken Futures has its own keys); margin orders are
+// possible with a trade permission only if the account is margin-enabled,
+// which the key info does not say (Unknown). Any unrecognised permission
+// naming withdrawal counts as Withdraw. ipAllowlist [] means no restriction;
+// absent or null, the exchange said nothing. validUntil "0" is no expiry;
+// createdTime and validUntil are unix seconds, as strings or numbers.
+func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
+	var d struct {
+		Permissions json.RawMessage `json:"permissions"`
+		IPAllowlist json.RawMessage `json:"ipAllowlist"`
+		ValidUntil  json.RawMessage `json:"validUntil"`
+		CreatedTime json.RawMessage `json:"createdTime"`
+	}
+	if err := json.Unmarshal(result, &d); err != nil {
+		return KeyInfo{}, err
+	}
+	var ki KeyInfo
+	if krakenPresent(d.Permissions) {
+		var perms []string
+		if err := json.Unmarshal(d.Permissions, &perms); err != nil {
+			return KeyInfo{}, errors.New("permissions is not a list of strings")
+		}
+		ki.Permissions = Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+		for _, name := range perms {
+			ki.Raw = append(ki.Raw, name)
+			lower := strings.ToLower(strings.TrimSpace(name))
+			if set, ok := krakenPermissions[lower]; ok {
+				set(&ki.Permissions)
+			} else if strings.Contains(lower, "withdraw") {
+				ki.Permissions.Withdraw = Yes
+			}
+		}
+		if ki.Permissions.Trade == Yes {
+			ki.Permissions.Margin = Unknown
+		}
+	}
+	if krakenPresent(d.IPAllowlist) {
+		var entries []json.RawMessage
+		if err := json.Unmarshal(d.IPAllowlist, &entries); err != nil {
+			return KeyInfo{}, errors.New("ipAllowlist is not a list")
+		}
+		ki.Whitelist = []string{}
+		for _, e := range entries {
+			var s string
+			if json.Unmarshal(e, &s) != nil {
+				s = string(e) // an object or number: keep it verbatim rather than drop it
+			}
+			if s = strings.TrimSpace(s); s != "" {
+				ki.Whitelist = append(ki.Whitelist, s)
+			}
+		}
+		ki.IPRestricted = TriOf(len(ki.Whitelist) > 0)
+	}
+	var err error
+	if ki.CreatedAt, err = krakenUnix(d.CreatedTime); err != nil {
+		return KeyInfo{}, errors.New("createdTime is not unix seconds")
+	}
+	if ki.ExpiresAt, err = krakenUnix(d.ValidUntil); err != nil {
+		return KeyInfo{}, errors.New("validUntil is not unix seconds")
+	}
+	return ki, nil
+}
+
+// krakenPresent reports whether a field was sent with a non-null value.
+func krakenPresent(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s != "" && s != "null"
+}
+
+// krakenUnix reads unix seconds given as a string or a number; absent, null,
+// "" and "0" are the zero time.
+func krakenUnix(raw json.RawMessage) (time.Time, error) {
+	if !krakenPresent(raw) {
+		return time.Time{}, nil
+	}
+	s := strings.Trim(strings.TrimSpace(string(raw)), `"`)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if n <= 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
+// ---- error classification ----
+
+// do sends req and returns the result object. Kraken reports errors with
+// HTTP 200 in the error array ({"error":["EAPI:Invalid key"],"result":{}});
+// the first one is classified by ClassifyCode, then the HTTP status decides.
+// 418 and 429 come back at once with Retry-After, never retried here.
+func (k *kraken) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+	r, err := Do(ctx, k.hc, krakenName, op, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var env struct {
+		Error  []string        `json:"error"`
+		Result json.RawMessage `json:"result"`
+	}
+	jsonErr := json.Unmarshal(r.Body, &env)
+	ok2xx := r.Status >= 200 && r.Status < 300
+	switch {
+	case jsonErr != nil && !ok2xx:
+		return nil, nil, StatusError(krakenName, op, r, "", "", CauseNone)
+	case jsonErr != nil:
+		return nil, nil, MalformedError(krakenName, op, r, jsonErr)
+	case len(env.Error) > 0:
+		code := krakenCode(env.Error[0])
+		msg := code
+		if i := strings.IndexByte(code, ':'); i >= 0 {
+			msg = code[i+1:]
+		}
+		return nil, nil, StatusError(krakenName, op, r, code, msg, ClassifyCode(krakenName, code))
+	case !ok2xx:
+		return nil, nil, StatusError(krakenName, op, r, "", "", CauseNone)
+	case !krakenPresent(env.Result):
+		return nil, nil, MalformedError(krakenName, op, r, errors.New("no result and no error in the answer"))
+	}
+	return r, env.Result, nil
+}
+
+// krakenCode reduces an error string to the code ClassifyCode knows:
+// "EGeneral:Invalid arguments:nonce" → "EGeneral:Invalid arguments" when the
+// full string is not itself a known code.
+func krakenCode(e string) string {
+	e = strings.TrimSpace(e)
+	if ClassifyCode(krakenName, e) != CauseNone {
+		return e
+	}
+	if parts := strings.SplitN(e, ":", 3); len(parts) == 3 {
+		return parts[0] + ":" + parts[1]
+	}
+	return e
+}
