@@ -1,0 +1,97 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// LoadConfig reads the config named by --config / $KEYWARDEN_CONFIG, or the
+// default path (a missing default file gives the defaults).
+func (a *App) LoadConfig() (*config.Config, error) {
+	return config.Load(a.ConfigPath)
+}
+
+// ConfigFile is the config file path this run reads and edits.
+func (a *App) ConfigFile() string {
+	if a.ConfigPath != "" {
+		return a.ConfigPath
+	}
+	return config.DefaultPath()
+}
+
+// OpenStore opens the keystore: --keystore / $KEYWARDEN_KEYSTORE win over the
+// config's keystore. The vault passphrase is asked on the terminal (prompt on
+// stderr) only when stdin is a terminal. When auto falls back to the vault,
+// a note on stderr says so.
+func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store, error) {
+	backend := cfg.Keystore
+	if a.Keystore != "" {
+		backend = a.Keystore
+	}
+	switch backend {
+	case "", keystore.BackendAuto, keystore.BackendKeyring, keystore.BackendFile:
+	default:
+		return nil, usageError("unknown keystore %q: use auto, keyring or file", backend)
+	}
+	opts := keystore.Options{
+		Backend:        backend,
+		VaultPath:      cfg.Vault,
+		PassphraseFile: cfg.PassphraseFile,
+		Notice:         func(msg string) { fmt.Fprintln(a.Stderr, msg) },
+	}
+	if a.stdinIsTerminal() {
+		opts.Prompt = a.promptSecret
+	}
+	return keystore.Open(ctx, opts)
+}
+
+// stdinTTY returns stdin's file descriptor when stdin is a terminal.
+func (a *App) stdinTTY() (int, bool) {
+	f, ok := a.Stdin.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+func (a *App) stdinIsTerminal() bool {
+	_, ok := a.stdinTTY()
+	return ok
+}
+
+// promptSecret asks for a secret on the terminal without echo; the prompt
+// goes to stderr so stdout stays clean for scripts.
+func (a *App) promptSecret(msg string) (keystore.Secret, error) {
+	fd, ok := a.stdinTTY()
+	if !ok {
+		return keystore.Secret{}, fmt.Errorf("stdin is not a terminal")
+	}
+	fmt.Fprint(a.Stderr, msg)
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(a.Stderr)
+	if err != nil {
+		return keystore.Secret{}, err
+	}
+	return keystore.NewSecret(string(b)), nil
+}
+
+// confirm asks a yes/no question on stderr and reads the answer from stdin.
+func (a *App) confirm(question string) (bool, error) {
+	fmt.Fprintf(a.Stderr, "%s [y/N] ", question)
+	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false, err
+	}
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "y" || ans == "yes", nil
+}

@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// execGate runs the pre-launch checks for a profile before `exec` starts the
+// bot; it returns an error (an *ExitError with code 2 to refuse) when the bot
+// must not start. nil means no checks (the --no-check behaviour). The checks
+// command's file sets it.
+var execGate func(ctx context.Context, app *App, cfg *config.Config, profile config.Profile, force bool) error
+
+func init() { register(newExecCmd) }
+
+type execOptions struct {
+	noCheck bool
+	force   bool
+}
+
+func newExecCmd(app *App) *cobra.Command {
+	var o execOptions
+	c := &cobra.Command{
+		Use:   "exec NAME [--no-check] [--force] -- CMD [ARGS...]",
+		Short: "Run a bot with a profile's key in its environment",
+		Long: `Run the pre-launch checks for profile NAME, refuse to start on a critical
+finding unless --force, then replace keywarden with CMD, its environment
+holding the key as EXCHANGE_API_KEY, EXCHANGE_API_SECRET and (OKX, KuCoin)
+EXCHANGE_API_PASSPHRASE — or the names set in the profile's env table.
+The key never appears in arguments or output.
+
+Exit status: CMD's own, or 2 when keywarden refused or failed to start it.`,
+		Example: `  keywarden exec binance-main -- python3 bot.py --live`,
+		Args: func(c *cobra.Command, args []string) error {
+			if c.ArgsLenAtDash() != 1 || len(args) < 2 {
+				return usageError("usage: keywarden exec NAME -- CMD [ARGS...]")
+			}
+			return nil
+		},
+		ValidArgsFunction: completeProfiles(app),
+		RunE: func(c *cobra.Command, args []string) error {
+			err := runExec(c.Context(), app, o, args[0], args[1:])
+			var ee *ExitError
+			if err != nil && !errors.As(err, &ee) {
+				return &ExitError{Code: ExitCrit, Err: err}
+			}
+			return err
+		},
+	}
+	c.Flags().BoolVar(&o.noCheck, "no-check", false, "start without running the checks")
+	c.Flags().BoolVar(&o.force, "force", false, "start even when a check is critical")
+	return c
+}
+
+func runExec(ctx context.Context, app *App, o execOptions, name string, argv []string) error {
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return err
+	}
+	p, ok := cfg.Profile(name)
+	if !ok {
+		return fmt.Errorf("no profile %q in %s: create it with 'keywarden import' or 'keywarden add'", name, app.ConfigFile())
+	}
+	if !o.noCheck && execGate != nil {
+		if err := execGate(ctx, app, cfg, p, o.force); err != nil {
+			return err
+		}
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	it, err := store.Get(ctx, p.Name)
+	if errors.Is(err, keystore.ErrNotFound) {
+		return fmt.Errorf("no stored key for profile %s in the %s keystore: store one with 'keywarden import %s --exchange %s FILE'", p.Name, store.Backend(), p.Name, p.Exchange)
+	}
+	if err != nil {
+		return err
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return fmt.Errorf("cannot start %s: %w", argv[0], err)
+	}
+	return execProcess(path, argv, childEnv(os.Environ(), p.Env, it))
+}
+
+// childEnv is env without any previous values of the profile's variables,
+// plus the key, secret and (when stored) passphrase under those names.
+func childEnv(env []string, names config.Env, it keystore.Item) []string {
+	set := []struct {
+		name string
+		v    keystore.Secret
+	}{{names.Key, it.APIKey}, {names.Secret, it.APISecret}, {names.Passphrase, it.Passphrase}}
+	out := make([]string, 0, len(env)+3)
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		drop := false
+		for _, s := range set {
+			if k == s.name {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, kv)
+		}
+	}
+	for _, s := range set {
+		if s.name != "" && !s.v.Empty() {
+			out = append(out, s.name+"="+s.v.Reveal())
+		}
+	}
+	return out
+}

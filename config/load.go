@@ -1,0 +1,379 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Defaults applied to every field the file leaves out.
+var (
+	DefaultNTPServers = []string{"pool.ntp.org", "time.cloudflare.com", "time.google.com"}
+	DefaultIPSources  = []string{"https://api.ipify.org", "https://icanhazip.com", "https://checkip.amazonaws.com"}
+)
+
+const (
+	defaultWarnMS     = 250
+	defaultCritMS     = 1000
+	defaultMaxAge     = 90 * Day
+	defaultWarnBefore = 14 * Day
+)
+
+// AlertTypes lists the notifier types usable in [[alert]].
+var AlertTypes = []string{"webhook", "slack", "discord", "telegram", "ntfy"}
+
+// Statuses lists the status names usable in an alert's min_status.
+var Statuses = []string{"ok", "warn", "crit", "unknown"}
+
+// DefaultPath is $XDG_CONFIG_HOME/keywarden/config.toml (Go's
+// os.UserConfigDir), or "config.toml" in the working directory when no home
+// is known.
+func DefaultPath() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "config.toml"
+	}
+	return filepath.Join(dir, "keywarden", "config.toml")
+}
+
+// DefaultVault is $XDG_DATA_HOME/keywarden/vault.age, falling back to
+// ~/.local/share/keywarden/vault.age.
+func DefaultVault() string {
+	if d := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "keywarden", "vault.age")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "vault.age"
+	}
+	return filepath.Join(home, ".local", "share", "keywarden", "vault.age")
+}
+
+// Default returns the configuration used when no file exists.
+func Default() *Config {
+	return &Config{
+		Keystore: "auto",
+		Vault:    DefaultVault(),
+		Clock: Clock{
+			NTPServers: slices.Clone(DefaultNTPServers),
+			WarnMS:     defaultWarnMS,
+			CritMS:     defaultCritMS,
+		},
+		IP:       IP{Sources: slices.Clone(DefaultIPSources)},
+		Rotation: Rotation{MaxAge: defaultMaxAge, WarnBefore: defaultWarnBefore},
+	}
+}
+
+// Load reads the config at path ("" means DefaultPath). A missing default
+// file gives the defaults; a missing explicit file is an error. A file that
+// is group- or world-writable is refused. Errors name the file, the line and
+// the field. Profiles come back with defaults filled in: MaxAge from
+// [rotation], Env names EXCHANGE_API_KEY/SECRET/PASSPHRASE.
+func Load(path string) (*Config, error) {
+	explicit := path != ""
+	if !explicit {
+		path = DefaultPath()
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && !explicit {
+			return Default(), nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("config file %s does not exist: create it, or drop --config to use %s", path, DefaultPath())
+		}
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if err := CheckWritable(path, "config file"); err != nil {
+		return nil, err
+	}
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// CheckWritable refuses a file that users other than its owner can write:
+// anyone who can edit it could point keywarden elsewhere. what names the file
+// in the error ("config file", "vault").
+func CheckWritable(path, what string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("checking %s permissions: %w", what, err)
+	}
+	if m := fi.Mode().Perm(); m&0o022 != 0 {
+		return fmt.Errorf("%s %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod go-w %s", what, path, m, shellQuote(path))
+	}
+	return nil
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '~' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Parse decodes config text; path is used for error messages and ~ in paths.
+func Parse(path string, data []byte) (*Config, error) {
+	src := string(data)
+	var raw rawConfig
+	md, err := toml.Decode(src, &raw)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			field := ""
+			if pe.LastKey != "" {
+				field = fmt.Sprintf(" field %q:", pe.LastKey)
+			}
+			return nil, fmt.Errorf("%s:%d:%s %s", path, pe.Position.Line, field, pe.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	loc := newLocator(src)
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return nil, loc.errorf(path, k, "unknown field %q: check the spelling (see README, section Config)", k.String())
+	}
+	cfg, err := raw.build(path, loc)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Path = path
+	return cfg, nil
+}
+
+type rawConfig struct {
+	Keystore       *string      `toml:"keystore"`
+	Vault          *string      `toml:"vault"`
+	PassphraseFile *string      `toml:"passphrase_file"`
+	Clock          rawClock     `toml:"clock"`
+	IP             rawIP        `toml:"ip"`
+	Rotation       rawRotation  `toml:"rotation"`
+	Profile        []rawProfile `toml:"profile"`
+	Alert          []rawAlert   `toml:"alert"`
+}
+
+type rawClock struct {
+	NTPServers []string `toml:"ntp_servers"`
+	WarnMS     *int     `toml:"warn_ms"`
+	CritMS     *int     `toml:"crit_ms"`
+}
+
+type rawIP struct {
+	Sources []string `toml:"sources"`
+}
+
+type rawRotation struct {
+	MaxAge     string `toml:"max_age"`
+	WarnBefore string `toml:"warn_before"`
+}
+
+type rawProfile struct {
+	Name      string   `toml:"name"`
+	Exchange  string   `toml:"exchange"`
+	BaseURL   string   `toml:"base_url"`
+	Whitelist []string `toml:"whitelist"`
+	Needs     []string `toml:"needs"`
+	MaxAge    string   `toml:"max_age"`
+	Created   any      `toml:"created"`
+	AuditLog  string   `toml:"audit_log"`
+	Project   string   `toml:"project"`
+	Env       rawEnv   `toml:"env"`
+}
+
+type rawEnv struct {
+	Key        string `toml:"key"`
+	Secret     string `toml:"secret"`
+	Passphrase string `toml:"passphrase"`
+}
+
+type rawAlert struct {
+	Type      string `toml:"type"`
+	URL       string `toml:"url"`
+	ChatID    string `toml:"chat_id"`
+	Token     string `toml:"token"`
+	MinStatus string `toml:"min_status"`
+}
+
+func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
+	cfg := Default()
+	bad := func(key toml.Key, format string, a ...any) error { return loc.errorf(path, key, format, a...) }
+	if r.Keystore != nil {
+		switch *r.Keystore {
+		case "auto", "keyring", "file":
+			cfg.Keystore = *r.Keystore
+		default:
+			return nil, bad(toml.Key{"keystore"}, "keystore %q is not one of auto, keyring, file", *r.Keystore)
+		}
+	}
+	if r.Vault != nil && *r.Vault != "" {
+		cfg.Vault = ExpandPath(*r.Vault)
+	}
+	if r.PassphraseFile != nil && *r.PassphraseFile != "" {
+		cfg.PassphraseFile = ExpandPath(*r.PassphraseFile)
+	}
+	if r.Clock.NTPServers != nil {
+		cfg.Clock.NTPServers = r.Clock.NTPServers
+	}
+	if r.Clock.WarnMS != nil {
+		cfg.Clock.WarnMS = *r.Clock.WarnMS
+	}
+	if r.Clock.CritMS != nil {
+		cfg.Clock.CritMS = *r.Clock.CritMS
+	}
+	if cfg.Clock.WarnMS <= 0 || cfg.Clock.CritMS <= 0 || cfg.Clock.WarnMS > cfg.Clock.CritMS {
+		return nil, bad(toml.Key{"clock", "warn_ms"}, "clock thresholds must be positive with warn_ms (%d) <= crit_ms (%d)", cfg.Clock.WarnMS, cfg.Clock.CritMS)
+	}
+	if r.IP.Sources != nil {
+		cfg.IP.Sources = r.IP.Sources
+	}
+	for _, s := range cfg.IP.Sources {
+		if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+			return nil, bad(toml.Key{"ip", "sources"}, "ip source %q is not an http(s) URL", s)
+		}
+	}
+	var err error
+	if r.Rotation.MaxAge != "" {
+		if cfg.Rotation.MaxAge, err = ParseDuration(r.Rotation.MaxAge); err != nil {
+			return nil, bad(toml.Key{"rotation", "max_age"}, "%v", err)
+		}
+	}
+	if r.Rotation.WarnBefore != "" {
+		if cfg.Rotation.WarnBefore, err = ParseDuration(r.Rotation.WarnBefore); err != nil {
+			return nil, bad(toml.Key{"rotation", "warn_before"}, "%v", err)
+		}
+	}
+	seen := map[string]int{}
+	for i, rp := range r.Profile {
+		p, err := rp.build(cfg, i, path, loc)
+		if err != nil {
+			return nil, err
+		}
+		if j, dup := seen[p.Name]; dup {
+			return nil, loc.errorfAt(path, "profile", i, "name", "duplicate profile %q (also profile #%d): profile names must be unique", p.Name, j+1)
+		}
+		seen[p.Name] = i
+		cfg.Profiles = append(cfg.Profiles, p)
+	}
+	for i, ra := range r.Alert {
+		a := Alert{Type: ra.Type, URL: ra.URL, ChatID: ra.ChatID, Token: ra.Token, MinStatus: ra.MinStatus}
+		if !slices.Contains(AlertTypes, a.Type) {
+			return nil, loc.errorfAt(path, "alert", i, "type", "alert type %q is not one of %s", a.Type, strings.Join(AlertTypes, ", "))
+		}
+		if a.MinStatus == "" {
+			a.MinStatus = "warn"
+		}
+		if !slices.Contains(Statuses, a.MinStatus) {
+			return nil, loc.errorfAt(path, "alert", i, "min_status", "min_status %q is not one of %s", a.MinStatus, strings.Join(Statuses, ", "))
+		}
+		if a.Type == "telegram" {
+			if a.URL == "" {
+				a.URL = "https://api.telegram.org"
+			}
+			if a.ChatID == "" {
+				return nil, loc.errorfAt(path, "alert", i, "chat_id", "telegram alerts need chat_id")
+			}
+		} else if a.URL == "" {
+			return nil, loc.errorfAt(path, "alert", i, "url", "%s alerts need url", a.Type)
+		}
+		cfg.Alerts = append(cfg.Alerts, a)
+	}
+	return cfg, nil
+}
+
+func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profile, error) {
+	bad := func(field, format string, a ...any) error {
+		return loc.errorfAt(path, "profile", i, field, format, a...)
+	}
+	p := Profile{
+		Name: rp.Name, Exchange: rp.Exchange, BaseURL: rp.BaseURL,
+		Whitelist: rp.Whitelist, Needs: rp.Needs,
+		AuditLog: ExpandPath(rp.AuditLog), Project: ExpandPath(rp.Project),
+		MaxAge: cfg.Rotation.MaxAge,
+		Env:    Env{Key: DefaultEnvKey, Secret: DefaultEnvSecret, Passphrase: DefaultEnvPassphrase},
+	}
+	if p.Name == "" {
+		return p, bad("name", "profile #%d has no name", i+1)
+	}
+	if err := CheckProfileName(p.Name); err != nil {
+		return p, bad("name", "%v", err)
+	}
+	if p.Exchange == "" {
+		return p, bad("exchange", "profile %q has no exchange: add exchange = one of %s", p.Name, strings.Join(Exchanges, ", "))
+	}
+	if err := CheckExchange(p.Exchange); err != nil {
+		return p, bad("exchange", "%v", err)
+	}
+	if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
+		return p, bad("base_url", "base_url %q is not an http(s) URL", p.BaseURL)
+	}
+	for _, w := range p.Whitelist {
+		if _, err := netip.ParsePrefix(w); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(w); err != nil {
+			return p, bad("whitelist", "whitelist entry %q is neither an IP address nor a CIDR range", w)
+		}
+	}
+	for _, n := range p.Needs {
+		if !slices.Contains(Permissions, n) {
+			return p, bad("needs", "permission %q is not one of %s", n, strings.Join(Permissions, ", "))
+		}
+	}
+	if rp.MaxAge != "" {
+		d, err := ParseDuration(rp.MaxAge)
+		if err != nil {
+			return p, bad("max_age", "%v", err)
+		}
+		p.MaxAge = d
+	}
+	switch c := rp.Created.(type) {
+	case nil:
+	case time.Time:
+		p.Created = time.Date(c.Year(), c.Month(), c.Day(), c.Hour(), c.Minute(), c.Second(), 0, time.UTC)
+	case string:
+		t, err := time.Parse(time.DateOnly, c)
+		if err != nil {
+			return p, bad("created", "created %q is not a date like 2026-10-01", c)
+		}
+		p.Created = t
+	default:
+		return p, bad("created", "created must be a date like 2026-10-01")
+	}
+	for _, e := range []struct {
+		field string
+		v     string
+		dst   *string
+	}{{"key", rp.Env.Key, &p.Env.Key}, {"secret", rp.Env.Secret, &p.Env.Secret}, {"passphrase", rp.Env.Passphrase, &p.Env.Passphrase}} {
+		if e.v == "" {
+			continue
+		}
+		if err := checkEnvName(e.v); err != nil {
+			return p, bad("env", "env.%s: %v", e.field, err)
+		}
+		*e.dst = e.v
+	}
+	return p, nil
+}
+
+// ExpandPath expands a leading "~/" to the home directory.
+func ExpandPath(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}

@@ -1,0 +1,313 @@
+package keystore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+)
+
+// ScryptWorkFactor is the scrypt cost (log2 N) of newly written vaults:
+// age's default, about a second on a small VPS. Tests lower it.
+var ScryptWorkFactor = 18
+
+// vaultVersion is the version field of the decrypted vault document.
+const vaultVersion = 1
+
+// vaultDoc is the plaintext inside the age file.
+type vaultDoc struct {
+	Version int                        `json:"version"`
+	Items   map[string]json.RawMessage `json:"items"`
+}
+
+// fileStore keeps every item in one age file encrypted to a scrypt
+// passphrase. Writes take an exclusive lock on path+".lock", re-read the
+// vault, and replace it atomically, so concurrent writers never lose each
+// other's items and a crash leaves the old or the new vault.
+type fileStore struct {
+	path       string
+	workFactor int
+	pass       *passphraseSource
+
+	mu     sync.Mutex // serialises this process's writers and the cache
+	cached *vaultCache
+}
+
+// vaultCache avoids one scrypt per Get: the decrypted document is reused
+// while the file (a new inode after every replace) has not changed.
+type vaultCache struct {
+	stat fs.FileInfo
+	doc  vaultDoc
+}
+
+func newFileStore(path string, workFactor int, pass *passphraseSource) *fileStore {
+	if workFactor <= 0 {
+		workFactor = ScryptWorkFactor
+	}
+	return &fileStore{path: path, workFactor: workFactor, pass: pass}
+}
+
+func (f *fileStore) Backend() string { return BackendFile }
+
+// Path is the vault's location.
+func (f *fileStore) Path() string { return f.path }
+
+func (f *fileStore) Get(ctx context.Context, profile string) (Item, error) {
+	doc, err := f.read(ctx)
+	if err != nil {
+		return Item{}, err
+	}
+	raw, ok := doc.Items[profile]
+	if !ok {
+		return Item{}, fmt.Errorf("profile %s: %w in vault %s", profile, ErrNotFound, f.path)
+	}
+	it, err := UnmarshalItem(raw)
+	if err != nil {
+		return Item{}, fmt.Errorf("profile %s: %w", profile, err)
+	}
+	return it, nil
+}
+
+func (f *fileStore) List(ctx context.Context) ([]string, error) {
+	doc, err := f.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(doc.Items))
+	for n := range doc.Items {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+func (f *fileStore) Set(ctx context.Context, profile string, it Item) error {
+	data, err := MarshalItem(it)
+	if err != nil {
+		return err
+	}
+	return f.update(ctx, func(doc *vaultDoc) error {
+		doc.Items[profile] = data
+		return nil
+	})
+}
+
+func (f *fileStore) Delete(ctx context.Context, profile string) error {
+	return f.update(ctx, func(doc *vaultDoc) error {
+		if _, ok := doc.Items[profile]; !ok {
+			return fmt.Errorf("profile %s: %w in vault %s", profile, ErrNotFound, f.path)
+		}
+		delete(doc.Items, profile)
+		return nil
+	})
+}
+
+// read returns the current vault document; a missing vault is empty.
+func (f *fileStore) read(ctx context.Context) (vaultDoc, error) {
+	if err := ctx.Err(); err != nil {
+		return vaultDoc{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.readLocked()
+}
+
+func (f *fileStore) readLocked() (vaultDoc, error) {
+	fi, err := os.Stat(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return vaultDoc{Version: vaultVersion, Items: map[string]json.RawMessage{}}, nil
+	}
+	if err != nil {
+		return vaultDoc{}, fmt.Errorf("vault: %w", err)
+	}
+	if c := f.cached; c != nil && os.SameFile(c.stat, fi) && c.stat.Size() == fi.Size() && c.stat.ModTime().Equal(fi.ModTime()) {
+		return cloneDoc(c.doc), nil
+	}
+	if m := fi.Mode().Perm(); m&0o022 != 0 {
+		return vaultDoc{}, fmt.Errorf("vault %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", f.path, m, f.path)
+	}
+	ciphertext, err := os.ReadFile(f.path)
+	if err != nil {
+		return vaultDoc{}, fmt.Errorf("vault: %w", err)
+	}
+	pass, err := f.pass.get(false)
+	if err != nil {
+		return vaultDoc{}, err
+	}
+	doc, err := decryptVault(f.path, ciphertext, pass)
+	if err != nil {
+		return vaultDoc{}, err
+	}
+	f.cached = &vaultCache{stat: fi, doc: doc}
+	return cloneDoc(doc), nil
+}
+
+func cloneDoc(d vaultDoc) vaultDoc {
+	items := make(map[string]json.RawMessage, len(d.Items))
+	for k, v := range d.Items {
+		items[k] = v
+	}
+	return vaultDoc{Version: d.Version, Items: items}
+}
+
+func decryptVault(path string, ciphertext []byte, pass Secret) (vaultDoc, error) {
+	id, err := age.NewScryptIdentity(pass.Reveal())
+	if err != nil {
+		return vaultDoc{}, fmt.Errorf("vault passphrase: %w", err)
+	}
+	r, err := age.Decrypt(bytes.NewReader(ciphertext), id)
+	if err != nil {
+		var noMatch *age.NoIdentityMatchError
+		if errors.As(err, &noMatch) {
+			return vaultDoc{}, fmt.Errorf("%w for vault %s: nothing was read or changed; check passphrase_file or $CREDENTIALS_DIRECTORY/keywarden-passphrase", ErrWrongPassphrase, path)
+		}
+		return vaultDoc{}, fmt.Errorf("vault %s cannot be decrypted (%v): restore it from a backup or move it away and import the keys again", path, err)
+	}
+	plain, err := io.ReadAll(r)
+	if err != nil {
+		return vaultDoc{}, fmt.Errorf("vault %s is damaged (%v): restore it from a backup", path, err)
+	}
+	var doc vaultDoc
+	if err := json.Unmarshal(plain, &doc); err != nil || doc.Version != vaultVersion {
+		return vaultDoc{}, fmt.Errorf("vault %s holds an unknown format (version %d): upgrade keywarden", path, doc.Version)
+	}
+	if doc.Items == nil {
+		doc.Items = map[string]json.RawMessage{}
+	}
+	return doc, nil
+}
+
+// ErrWrongPassphrase is returned (wrapped) when the vault passphrase does
+// not decrypt the vault. Nothing is changed in that case.
+var ErrWrongPassphrase = errors.New("wrong passphrase")
+
+// update runs change on the freshly read vault under the exclusive lock and
+// writes the result atomically.
+func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
+		return fmt.Errorf("creating vault directory: %w", err)
+	}
+	unlock, err := lockFile(ctx, f.path+".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f.removeStaleTemps()
+	_, statErr := os.Stat(f.path)
+	creating := errors.Is(statErr, fs.ErrNotExist)
+	doc, err := f.readLocked()
+	if err != nil {
+		return err
+	}
+	if err := change(&doc); err != nil {
+		return err
+	}
+	pass, err := f.pass.get(creating)
+	if err != nil {
+		return err
+	}
+	plain, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	rcp, err := age.NewScryptRecipient(pass.Reveal())
+	if err != nil {
+		return fmt.Errorf("vault passphrase: %w", err)
+	}
+	rcp.SetWorkFactor(f.workFactor)
+	w, err := age.Encrypt(&buf, rcp)
+	if err != nil {
+		return fmt.Errorf("encrypting vault: %w", err)
+	}
+	if _, err := w.Write(plain); err != nil {
+		return fmt.Errorf("encrypting vault: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("encrypting vault: %w", err)
+	}
+	if err := replaceFile(f.path, buf.Bytes()); err != nil {
+		return err
+	}
+	f.cached = nil
+	if fi, err := os.Stat(f.path); err == nil {
+		f.cached = &vaultCache{stat: fi, doc: cloneDoc(doc)}
+	}
+	return nil
+}
+
+// tempPrefix names the temporary files of an in-progress replace.
+func (f *fileStore) tempPrefix() string { return "." + filepath.Base(f.path) + "." }
+
+// removeStaleTemps deletes temp files a killed writer left behind; only the
+// lock holder writes temps, so any present now are stale.
+func (f *fileStore) removeStaleTemps() {
+	ents, err := os.ReadDir(filepath.Dir(f.path))
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), f.tempPrefix()) && strings.HasSuffix(e.Name(), ".tmp") {
+			_ = os.Remove(filepath.Join(filepath.Dir(f.path), e.Name()))
+		}
+	}
+}
+
+// replaceFile writes data to a 0600 temp file next to path, fsyncs it,
+// renames it over path and fsyncs the directory.
+func replaceFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	name := tmp.Name()
+	defer os.Remove(name) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("writing vault: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("writing vault: syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// lockPoll is how often a writer retries a held lock.
+const lockPoll = 5 * time.Millisecond
+
+// lockWait bounds the wait for another keywarden's lock when ctx has no
+// deadline.
+const lockWait = 30 * time.Second

@@ -1,0 +1,108 @@
+package keystore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// CredentialName is the systemd credential keywarden reads the vault
+// passphrase from: $CREDENTIALS_DIRECTORY/keywarden-passphrase
+// (LoadCredential=keywarden-passphrase:/path in the unit).
+const CredentialName = "keywarden-passphrase"
+
+// passphraseSource finds the vault passphrase once, in order: the
+// configured passphrase file, the systemd credential, a terminal prompt.
+// It is never read from argv or the environment's values.
+type passphraseSource struct {
+	file   string
+	prompt func(msg string) (Secret, error)
+	vault  string
+
+	mu  sync.Mutex
+	val Secret
+}
+
+// get returns the passphrase; creating asks a prompt to confirm it.
+func (p *passphraseSource) get(creating bool) (Secret, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.val.Empty() {
+		return p.val, nil
+	}
+	v, err := p.find(creating)
+	if err != nil {
+		return Secret{}, err
+	}
+	p.val = v
+	return v, nil
+}
+
+func (p *passphraseSource) find(creating bool) (Secret, error) {
+	if p.file != "" {
+		return readPassphraseFile(p.file, "passphrase_file")
+	}
+	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" {
+		path := filepath.Join(dir, CredentialName)
+		if _, err := os.Stat(path); err == nil {
+			return readPassphraseFile(path, "systemd credential")
+		}
+	}
+	if p.prompt == nil {
+		return Secret{}, fmt.Errorf("no passphrase for vault %s and no terminal to ask: set passphrase_file in the config (a 0600 file), or pass it as the systemd credential %s", p.vault, CredentialName)
+	}
+	if !creating {
+		v, err := p.prompt(fmt.Sprintf("passphrase for vault %s: ", p.vault))
+		if err != nil {
+			return Secret{}, fmt.Errorf("reading vault passphrase: %w", err)
+		}
+		if v.Empty() {
+			return Secret{}, errors.New("empty vault passphrase")
+		}
+		return v, nil
+	}
+	v, err := p.prompt(fmt.Sprintf("new passphrase for vault %s: ", p.vault))
+	if err != nil {
+		return Secret{}, fmt.Errorf("reading vault passphrase: %w", err)
+	}
+	if v.Empty() {
+		return Secret{}, errors.New("empty vault passphrase: choose a long one")
+	}
+	again, err := p.prompt("repeat the passphrase: ")
+	if err != nil {
+		return Secret{}, fmt.Errorf("reading vault passphrase: %w", err)
+	}
+	if !again.Equal(v) {
+		return Secret{}, errors.New("the two passphrases differ: nothing was stored, try again")
+	}
+	return v, nil
+}
+
+// readPassphraseFile reads a passphrase file: the first line, without its
+// newline. Files others can read are refused.
+func readPassphraseFile(path, what string) (Secret, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Secret{}, fmt.Errorf("%s %s does not exist: create it with the vault passphrase (chmod 600)", what, path)
+	}
+	if err != nil {
+		return Secret{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if m := fi.Mode().Perm(); m&0o077 != 0 && what != "systemd credential" {
+		return Secret{}, fmt.Errorf("%s %s is readable or writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", what, path, m, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Secret{}, fmt.Errorf("%s: %w", what, err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if line == "" {
+		return Secret{}, fmt.Errorf("%s %s is empty: put the vault passphrase on its first line", what, path)
+	}
+	return NewSecret(line), nil
+}
