@@ -79,7 +79,7 @@ func (b *binance) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: binanceName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, err := b.do(ctx, op, req)
+	r, err := b.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -112,7 +112,7 @@ func (b *binance) KeyInfo(ctx context.Context, creds keystore.Item, offset time.
 		return KeyInfo{}, &Error{Exchange: binanceName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
 	req.Header.Set("X-MBX-APIKEY", creds.APIKey.Reveal())
-	r, err := b.do(ctx, op, req)
+	r, err := b.do(ctx, op, req, creds)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -232,7 +232,7 @@ func binanceMillis(raw json.RawMessage) (time.Time, error) {
 // do sends req and turns a non-2xx answer into a classified *Error: the body
 // code ({"code":-1021,"msg":"..."}) first, then the HTTP status. 418 and 429
 // are returned at once with Retry-After, never retried here.
-func (b *binance) do(ctx context.Context, op string, req *http.Request) (*Response, error) {
+func (b *binance) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, error) {
 	r, err := Do(ctx, b.hc, binanceName, op, req)
 	if err != nil {
 		return nil, err
@@ -241,6 +241,7 @@ func (b *binance) do(ctx context.Context, op string, req *http.Request) (*Respon
 		return r, nil
 	}
 	code, msg := binanceErrorBody(r.Body)
+	msg = RedactCreds(msg, creds)
 	cause := ClassifyCode(binanceName, code)
 	if cause == CauseNone && r.Status == http.StatusForbidden {
 		msg = "request blocked by the exchange's web application firewall"

@@ -64,7 +64,7 @@ func (b *bybit) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: bybitName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, result, err := b.do(ctx, op, req)
+	r, result, err := b.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -113,7 +113,7 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 	req.Header.Set("X-BAPI-RECV-WINDOW", rw)
 	req.Header.Set("X-BAPI-SIGN-TYPE", "2")
 	req.Header.Set("X-BAPI-SIGN", bybitSign(creds.APISecret.Reveal(), bybitPrehash(ts, creds.APIKey.Reveal(), rw, "")))
-	r, result, err := b.do(ctx, op, req)
+	r, result, err := b.do(ctx, op, req, creds)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -253,7 +253,7 @@ type bybitEnvelope struct {
 // non-zero retCode (Bybit sends most errors with HTTP 200) is classified by
 // code first, then by HTTP status; 403 without a code is Bybit's IP rate
 // limit. 418/429/403 are returned at once, never retried here.
-func (b *bybit) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+func (b *bybit) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, json.RawMessage, error) {
 	r, err := Do(ctx, b.hc, bybitName, op, req)
 	if err != nil {
 		return nil, nil, err
@@ -264,7 +264,7 @@ func (b *bybit) do(ctx context.Context, op string, req *http.Request) (*Response
 	switch {
 	case jsonErr == nil && env.RetCode != nil && env.RetCode.String() != "0":
 		code := env.RetCode.String()
-		return nil, nil, StatusError(bybitName, op, r, code, env.RetMsg, ClassifyCode(bybitName, code))
+		return nil, nil, StatusError(bybitName, op, r, code, RedactCreds(env.RetMsg, creds), ClassifyCode(bybitName, code))
 	case !ok2xx:
 		cause := CauseNone
 		msg := ""

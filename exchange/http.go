@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/keywarden/keywarden/keystore"
 )
 
 // MaxBody caps every response body read from an exchange. A larger body is
@@ -48,6 +51,31 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Redact removes the credentials in creds from the exchange's message (see
+// RedactCreds). It returns e. Prefer redacting before StatusError truncates
+// the message, so that no cut-off credential remains.
+func (e *Error) Redact(creds keystore.Item) *Error {
+	if e != nil {
+		e.Message = RedactCreds(e.Message, creds)
+	}
+	return e
+}
+
+// RedactCreds removes credentials from text an exchange sent back (some echo
+// the signed string, which holds the API key): the API key becomes its
+// fingerprint, the secret and passphrase "[REDACTED]".
+func RedactCreds(s string, creds keystore.Item) string {
+	for _, sec := range []keystore.Secret{creds.APISecret, creds.Passphrase} {
+		if !sec.Empty() {
+			s = strings.ReplaceAll(s, sec.Reveal(), sec.String())
+		}
+	}
+	if !creds.APIKey.Empty() {
+		s = strings.ReplaceAll(s, creds.APIKey.Reveal(), keystore.Fingerprint(creds.APIKey))
+	}
+	return s
+}
 
 // CauseOf returns the cause of an error from this package, CauseTimeout for
 // context deadlines, or CauseOther.

@@ -68,7 +68,7 @@ func (o *okx) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: okxName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, data, err := o.do(ctx, op, req)
+	r, data, err := o.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -108,7 +108,7 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 	req.Header.Set("OK-ACCESS-PASSPHRASE", creds.Passphrase.Reveal())
 	req.Header.Set("OK-ACCESS-SIGN", okxSign(creds.APISecret.Reveal(), okxPrehash(ts, http.MethodGet, okxConfigPath, "")))
 	req.Header.Set("Content-Type", "application/json")
-	r, data, err := o.do(ctx, op, req)
+	r, data, err := o.do(ctx, op, req, creds)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -179,7 +179,7 @@ func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
 // code as a string, with HTTP 200 for some errors (50119, 50120) and 401 for
 // most authentication errors; the code decides, then the HTTP status.
 // 429 is returned at once with Retry-After, never retried here.
-func (o *okx) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+func (o *okx) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, json.RawMessage, error) {
 	r, err := Do(ctx, o.hc, okxName, op, req)
 	if err != nil {
 		return nil, nil, err
@@ -194,7 +194,7 @@ func (o *okx) do(ctx context.Context, op string, req *http.Request) (*Response, 
 	ok2xx := r.Status >= 200 && r.Status < 300
 	switch {
 	case jsonErr == nil && codeOK && code != "0":
-		return nil, nil, StatusError(okxName, op, r, code, env.Msg, ClassifyCode(okxName, code))
+		return nil, nil, StatusError(okxName, op, r, code, RedactCreds(env.Msg, creds), ClassifyCode(okxName, code))
 	case !ok2xx:
 		return nil, nil, StatusError(okxName, op, r, "", "", CauseNone)
 	case jsonErr != nil:

@@ -20,6 +20,7 @@ type Base struct {
 	srv      *httptest.Server
 	skew     atomic.Int64 // nanoseconds added to time.Now for the server clock
 	requests atomic.Int64
+	attempts atomic.Int64
 
 	mu       sync.Mutex
 	callerIP netip.Addr // "" = the real remote address
@@ -27,10 +28,14 @@ type Base struct {
 
 // start serves h (with fault injection in front) on loopback.
 func (b *Base) start(h http.Handler) {
-	b.srv = httptest.NewServer(b.Faults.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := b.Faults.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b.requests.Add(1)
 		h.ServeHTTP(w, r)
-	})))
+	}))
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b.attempts.Add(1)
+		inner.ServeHTTP(w, r)
+	}))
 }
 
 // URL is the fake's base URL (use it as a profile's base_url).
@@ -52,6 +57,10 @@ func (b *Base) Now() time.Time { return time.Now().Add(time.Duration(b.skew.Load
 // Requests is how many requests reached the fake (after fault injection
 // decided to let them through or not).
 func (b *Base) Requests() int64 { return b.requests.Load() }
+
+// Attempts is how many requests arrived at all, including those a fault
+// answered (a client that retries a 429 shows up here, not in Requests).
+func (b *Base) Attempts() int64 { return b.attempts.Load() }
 
 // SetCallerIP makes the fake judge whitelists as if every request came from
 // ip (a loopback test cannot change its real source address). The zero Addr
