@@ -1,0 +1,162 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/exchange"
+)
+
+func runIPWhitelist(ctx context.Context, env *Env, p config.Profile) Result {
+	type infoAns struct {
+		info exchange.KeyInfo
+		err  error
+	}
+	ch := make(chan infoAns, 1)
+	go func() {
+		i, err := env.KeyInfo(ctx, p)
+		ch <- infoAns{i, err}
+	}()
+	eg, err := env.PublicIP(ctx)
+	ia := <-ch
+	if err != nil {
+		return Result{Status: Unknown, Summary: "egress IP unknown: " + err.Error(),
+			Hint: "see ip.public"}
+	}
+	return judgeWhitelist(eg.Addrs(), p.Whitelist, ia.info, ia.err)
+}
+
+// judgeWhitelist decides whether the egress addresses pass the key's
+// whitelist. The exchange's own list is the truth when it reports one; the
+// config's list stands in when it does not. An IPv4 egress address that is
+// not allowed is critical; an IPv6 one warns (the bot may reach the exchange
+// over IPv4 only).
+func judgeWhitelist(egress []netip.Addr, cfgList []string, info exchange.KeyInfo, infoErr error) Result {
+	eg := make([]string, 0, len(egress))
+	for _, a := range egress {
+		eg = append(eg, a.String())
+	}
+	var exList any
+	if infoErr == nil && info.Whitelist != nil {
+		exList = info.Whitelist
+	}
+	restricted := any(nil)
+	if infoErr == nil {
+		restricted = triValue(info.IPRestricted)
+	}
+	d := map[string]any{
+		"egress":             eg,
+		"config_whitelist":   nonNil(cfgList),
+		"exchange_whitelist": exList,
+		"restricted":         restricted,
+		"allowed":            nil,
+	}
+	if len(egress) == 0 {
+		return Result{Status: Unknown, Details: d, Summary: "egress IP unknown", Hint: "see ip.public"}
+	}
+	if infoErr == nil && info.IPRestricted == exchange.No {
+		d["allowed"] = true
+		return Result{Status: OK, Details: d,
+			Summary: "no IP restriction on the exchange: any address may use this key (see key.permissions)"}
+	}
+	list, from := cfgList, "config whitelist"
+	if infoErr == nil && info.Whitelist != nil {
+		list, from = info.Whitelist, "exchange whitelist"
+	}
+	if len(list) == 0 {
+		if infoErr != nil {
+			r := unknownFromExchange("whitelist unknown", infoErr)
+			r.Details = d
+			r.Hint = "set whitelist = [...] in the profile so keywarden can check the egress IP offline; " + r.Hint
+			return r
+		}
+		return Result{Status: Warn, Details: d, Summary: "the exchange does not report the key's whitelist and the profile sets none",
+			Hint: "add whitelist = [\"" + strings.Join(eg, "\", \"") + "\"] to the profile, matching the exchange's setting"}
+	}
+	var bad4, bad6 []string
+	for _, a := range egress {
+		if !whitelisted(a, list) {
+			if a.Is4() {
+				bad4 = append(bad4, a.String())
+			} else {
+				bad6 = append(bad6, a.String())
+			}
+		}
+	}
+	d["allowed"] = len(bad4)+len(bad6) == 0
+	notes := ""
+	if infoErr == nil && info.Whitelist != nil && len(cfgList) > 0 && !sameSet(cfgList, info.Whitelist) {
+		notes = "; config whitelist differs from the exchange's"
+	}
+	switch {
+	case len(bad4) > 0:
+		return Result{Status: Crit, Details: d,
+			Summary: fmt.Sprintf("%s not in the %s (%s)%s", strings.Join(bad4, ", "), from, strings.Join(list, ", "), notes),
+			Hint:    "add " + strings.Join(bad4, ", ") + " to the key's IP whitelist on the exchange, or route the bot through a whitelisted address"}
+	case len(bad6) > 0:
+		return Result{Status: Warn, Details: d,
+			Summary: fmt.Sprintf("IPv6 %s not in the %s%s", strings.Join(bad6, ", "), from, notes),
+			Hint:    "add the IPv6 address to the whitelist, or make the bot use IPv4"}
+	case notes != "":
+		return Result{Status: Warn, Details: d, Summary: "whitelisted" + notes,
+			Hint: "update the profile's whitelist to match the exchange"}
+	}
+	return Result{Status: OK, Details: d, Summary: fmt.Sprintf("%s whitelisted (%s)", strings.Join(eg, ", "), from)}
+}
+
+// whitelisted reports whether a matches an entry: an IP, a CIDR, or a masked
+// pattern as KuCoin shows them ("203.**.154", each run of * standing for
+// hidden digits and dots).
+func whitelisted(a netip.Addr, list []string) bool {
+	a = a.Unmap()
+	for _, w := range list {
+		w = strings.TrimSpace(w)
+		switch {
+		case strings.Contains(w, "*"):
+			if maskedPattern(w).MatchString(a.String()) {
+				return true
+			}
+		case strings.Contains(w, "/"):
+			if p, err := netip.ParsePrefix(w); err == nil && p.Contains(a) {
+				return true
+			}
+		default:
+			if b, err := netip.ParseAddr(w); err == nil && b.Unmap() == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var starRun = regexp.MustCompile(`\\\*(\\\*)*`)
+
+func maskedPattern(w string) *regexp.Regexp {
+	q := regexp.QuoteMeta(w)
+	q = starRun.ReplaceAllString(q, `[0-9a-fA-F.:]*`)
+	return regexp.MustCompile("^" + q + "$")
+}
+
+func sameSet(a, b []string) bool {
+	m := map[string]bool{}
+	for _, x := range a {
+		m[strings.TrimSpace(x)] = true
+	}
+	n := map[string]bool{}
+	for _, x := range b {
+		n[strings.TrimSpace(x)] = true
+	}
+	if len(m) != len(n) {
+		return false
+	}
+	for k := range m {
+		if !n[k] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,42 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+func runKeystore(ctx context.Context, env *Env) Result {
+	st, err := env.Store()
+	if err != nil {
+		return Result{Status: Unknown, Summary: "keystore not available: " + err.Error(),
+			Details: map[string]any{"backend": nil, "path": nil, "mode": nil},
+			Hint:    "start a Secret Service, or use --keystore file with a vault"}
+	}
+	d := map[string]any{"backend": st.Backend(), "path": nil, "mode": nil}
+	if st.Backend() != keystore.BackendFile {
+		return Result{Status: OK, Summary: "keystore: " + st.Backend(), Details: d}
+	}
+	path := env.Config().Vault
+	d["path"] = path
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Result{Status: Unknown, Summary: "vault not readable: " + err.Error(), Details: d,
+			Hint: "check the vault path in the config (vault = ...)"}
+	}
+	mode := fi.Mode().Perm()
+	d["mode"] = fmt.Sprintf("%04o", mode)
+	switch {
+	case mode&0o022 != 0:
+		return Result{Status: Crit, Details: d,
+			Summary: fmt.Sprintf("vault %s is group- or world-writable (%04o)", path, mode),
+			Hint:    fmt.Sprintf("chmod 600 %s", path)}
+	case mode&0o044 != 0:
+		return Result{Status: Warn, Details: d,
+			Summary: fmt.Sprintf("vault %s is readable by others (%04o)", path, mode),
+			Hint:    fmt.Sprintf("chmod 600 %s (it is encrypted, but nobody else needs to copy it)", path)}
+	}
+	return Result{Status: OK, Summary: fmt.Sprintf("keystore: file %s (%04o)", path, mode), Details: d}
+}
