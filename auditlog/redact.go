@@ -1,0 +1,141 @@
+package auditlog
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// RedactedMark replaces a stored secret (in any of its encodings) in a line.
+const RedactedMark = "[REDACTED]"
+
+// MinSecretLen is the shortest secret a Redactor looks for: shorter values
+// (a 4-digit passphrase) would match ordinary log text everywhere.
+const MinSecretLen = 6
+
+// Redactor removes stored secrets from log lines: the raw value, its base64
+// (standard and URL alphabets, padded or not), its URL encodings (query and
+// path escaping) and its hex form (lower and upper case). It is immutable
+// after NewRedactor and safe for concurrent use.
+type Redactor struct {
+	needles [][]byte // longest first, so a longer encoding wins over a prefix
+	first   []byte   // distinct first bytes of the needles, for a fast miss (nil: no fast path)
+}
+
+// NewRedactor builds a Redactor for the given secrets. Empty secrets and
+// secrets shorter than MinSecretLen are ignored.
+func NewRedactor(secrets []keystore.Secret) *Redactor {
+	seen := map[string]bool{}
+	r := &Redactor{}
+	add := func(s string) {
+		if len(s) < MinSecretLen || seen[s] {
+			return
+		}
+		seen[s] = true
+		r.needles = append(r.needles, []byte(s))
+	}
+	for _, sec := range secrets {
+		if sec.Empty() {
+			continue
+		}
+		v := sec.Reveal()
+		if len(v) < MinSecretLen {
+			continue
+		}
+		for _, enc := range Encodings(v) {
+			add(enc.Value)
+		}
+	}
+	sort.Slice(r.needles, func(i, j int) bool { return len(r.needles[i]) > len(r.needles[j]) })
+	for _, n := range r.needles {
+		if n[0] >= 0x80 {
+			r.first = nil // IndexAny would read the set as UTF-8
+			break
+		}
+		if bytes.IndexByte(r.first, n[0]) < 0 {
+			r.first = append(r.first, n[0])
+		}
+	}
+	return r
+}
+
+// Encoding is one textual form of a secret: its name (raw, base64,
+// base64url, urlencoded, hex) and value. The value is secret: never print it.
+type Encoding struct {
+	Name  string
+	Value string
+}
+
+// Encodings lists the forms in which a secret can end up in a log. Each
+// distinct form is listed once, under the first name that produces it.
+func Encodings(v string) []Encoding {
+	b := []byte(v)
+	all := []Encoding{
+		{"raw", v},
+		{"base64", base64.StdEncoding.EncodeToString(b)},
+		{"base64", base64.RawStdEncoding.EncodeToString(b)},
+		{"base64url", base64.URLEncoding.EncodeToString(b)},
+		{"base64url", base64.RawURLEncoding.EncodeToString(b)},
+		{"urlencoded", url.QueryEscape(v)},
+		{"urlencoded", url.PathEscape(v)},
+		{"urlencoded", strings.ReplaceAll(url.QueryEscape(v), "+", "%20")},
+		{"hex", hex.EncodeToString(b)},
+		{"hex", strings.ToUpper(hex.EncodeToString(b))},
+	}
+	out := all[:0:0]
+	seen := map[string]bool{}
+	for _, e := range all {
+		if !seen[e.Value] {
+			seen[e.Value] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Empty reports whether the Redactor has nothing to look for.
+func (r *Redactor) Empty() bool { return r == nil || len(r.needles) == 0 }
+
+// Redact returns line with every occurrence of a secret replaced by
+// RedactedMark, and whether anything was replaced. The input is not
+// modified; when nothing is found the input itself is returned.
+func (r *Redactor) Redact(line []byte) ([]byte, bool) {
+	if r.Empty() || r.first != nil && bytes.IndexAny(line, string(r.first)) < 0 {
+		return line, false
+	}
+	var out []byte
+	found := false
+	for _, n := range r.needles {
+		src := line
+		if found {
+			src = out
+		}
+		if !bytes.Contains(src, n) {
+			continue
+		}
+		out = bytes.ReplaceAll(src, n, []byte(RedactedMark))
+		found = true
+	}
+	if !found {
+		return line, false
+	}
+	return out, true
+}
+
+// Count returns how many occurrences of secrets line holds (for leak counts
+// without building the redacted line).
+func (r *Redactor) Count(line []byte) int {
+	if r.Empty() {
+		return 0
+	}
+	red, ok := r.Redact(line)
+	if !ok {
+		return 0
+	}
+	return bytes.Count(red, []byte(RedactedMark)) - bytes.Count(line, []byte(RedactedMark))
+}
