@@ -95,8 +95,8 @@ func (f *Follower) Err() error {
 
 // FollowStats counts what the follower went through.
 type FollowStats struct {
-	Rotations   int   // the path began naming another file (rename, delete+create)
-	Truncations int   // the file shrank or was rewritten in place (copy-truncate)
+	Rotations   int // the path began naming another file (rename, delete+create)
+	Truncations int // the file shrank or was rewritten in place (copy-truncate)
 	Unrecovered int // truncations whose unread tail was not found in a rotated copy (lines may be lost)
 }
 
