@@ -37,6 +37,9 @@ const keyringFix = "start a Secret Service (see README: headless setup) or use -
 // running in its goroutine (D-Bus calls cannot be cancelled); the caller gets
 // an error at once.
 func (k *keyringStore) call(ctx context.Context, f func() error) error {
+	if err := checkSessionBus(); err != nil {
+		return fmt.Errorf("keyring: %w: %s", err, keyringFix)
+	}
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
 	done := make(chan error, 1)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -55,14 +56,14 @@ func Open(ctx context.Context, opts Options) (Store, error) {
 	if opts.VaultPath != "" {
 		if _, err := os.Stat(opts.VaultPath); err == nil {
 			if opts.Notice != nil {
-				opts.Notice(fmt.Sprintf("keystore: using the age vault %s (keyring unavailable: %s)", opts.VaultPath, firstLine(kerr)))
+				opts.Notice(fmt.Sprintf("keystore: file %s (%s)", opts.VaultPath, firstLine(kerr)))
 			}
 			return openFile(opts)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 	}
-	return nil, fmt.Errorf("no keystore available: the keyring does not answer (%s) and there is no vault at %s\nfix: start a Secret Service (see README: headless setup), or use --keystore file to create an age vault", firstLine(kerr), opts.VaultPath)
+	return nil, fmt.Errorf("no keystore available: %s, and there is no vault at %s\nfix: start a Secret Service (see README: headless setup), or use --keystore file to create an age vault", firstLine(kerr), opts.VaultPath)
 }
 
 func openFile(opts Options) (Store, error) {
@@ -73,8 +74,11 @@ func openFile(opts Options) (Store, error) {
 	return newFileStore(opts.VaultPath, opts.ScryptWorkFactor, pass), nil
 }
 
+// firstLine is the first line of err without the keyring's own fix advice,
+// for messages that give their own.
 func firstLine(err error) string {
-	s := err.Error()
+	s := strings.Replace(err.Error(), ": "+keyringFix, "", 1)
+	s = strings.Replace(s, "keyring: ", "keyring unavailable: ", 1)
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\n' {
 			return s[:i]

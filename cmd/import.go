@@ -1,0 +1,222 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+func init() { register(newImportCmd) }
+
+type importOptions struct {
+	exchange string
+	baseURL  string
+	vars     varChoice
+	shred    bool
+}
+
+// maxDotenv bounds what import reads: a dotenv file is small.
+const maxDotenv = 1 << 20
+
+func newImportCmd(app *App) *cobra.Command {
+	var o importOptions
+	c := &cobra.Command{
+		Use:   "import NAME --exchange EX [--key-var V] [--secret-var V] [--passphrase-var V] [--shred] [FILE|-]",
+		Short: "Store a key from a dotenv file (or stdin) and create its profile",
+		Long: `Read a dotenv file (or stdin when FILE is - or missing), store its API key,
+secret and passphrase in the keystore as profile NAME, and add the profile to
+the config file. Without --key-var/--secret-var, the one *_KEY and the one
+*SECRET* variable are used (the exchange's name breaks ties); keywarden says
+which it used. --shred overwrites and deletes FILE, but only after the stored
+copy has been read back and matches.`,
+		Example: `  keywarden import binance-main --exchange binance ~/mybot/.env
+  keywarden import okx-arb --exchange okx --shred ./okx.env
+  pass show okx | keywarden import okx-arb --exchange okx -`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) < 1 || len(args) > 2 {
+				return usageError("usage: keywarden import NAME --exchange EX [FILE|-]")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			src := "-"
+			if len(args) == 2 {
+				src = args[1]
+			}
+			return runImport(c.Context(), app, o, args[0], src)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.exchange, "exchange", "", "exchange: "+strings.Join(config.Exchanges, ", "))
+	f.StringVar(&o.baseURL, "base-url", "", "API base URL override (testnet, regional host, local fake)")
+	f.StringVar(&o.vars.key, "key-var", "", "dotenv variable holding the API key")
+	f.StringVar(&o.vars.secret, "secret-var", "", "dotenv variable holding the API secret")
+	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "dotenv variable holding the API passphrase (OKX, KuCoin)")
+	f.BoolVar(&o.shred, "shred", false, "overwrite and delete FILE once the stored copy is verified")
+	_ = c.RegisterFlagCompletionFunc("exchange", cobra.FixedCompletions(config.Exchanges, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func runImport(ctx context.Context, app *App, o importOptions, name, src string) error {
+	if err := config.CheckProfileName(name); err != nil {
+		return usageError("%w", err)
+	}
+	if o.exchange == "" {
+		return usageError("--exchange is required: one of %s", strings.Join(config.Exchanges, ", "))
+	}
+	if err := config.CheckExchange(o.exchange); err != nil {
+		return usageError("%w", err)
+	}
+	fromStdin := src == "-"
+	if fromStdin && o.shred {
+		return usageError("--shred needs a FILE, not stdin")
+	}
+	if fromStdin && app.stdinIsTerminal() {
+		return usageError("no dotenv given: name a FILE, or pipe one into stdin (keywarden import %s --exchange %s - < .env)", name, o.exchange)
+	}
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return err
+	}
+	if _, dup := cfg.Profile(name); dup {
+		return usageError("profile %q already exists in %s: pick another name, or 'keywarden remove %s' first", name, app.ConfigFile(), name)
+	}
+
+	label, text, err := readDotenv(app, src)
+	if err != nil {
+		return err
+	}
+	env, err := parseDotenv(label, text)
+	if err != nil {
+		return err
+	}
+	vars, err := chooseVars(env, label, o.exchange, o.vars, config.NeedsPassphrase(o.exchange))
+	if err != nil {
+		return err
+	}
+	if vars.guessed {
+		used := vars.key + " and " + vars.secret
+		if vars.passphrase != "" {
+			used = vars.key + ", " + vars.secret + " and " + vars.passphrase
+		}
+		fmt.Fprintf(app.Stderr, "using %s from %s\n", used, label)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	item := keystore.Item{
+		APIKey:     keystore.NewSecret(env.vals[vars.key]),
+		APISecret:  keystore.NewSecret(env.vals[vars.secret]),
+		Passphrase: keystore.NewSecret(env.vals[vars.passphrase]),
+		CreatedAt:  now,
+		StoredAt:   now,
+	}
+
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := store.Get(ctx, name); err == nil {
+		return fmt.Errorf("the %s keystore already holds a key named %s (without a profile): remove it with 'keywarden remove %s --yes' first", store.Backend(), name, name)
+	} else if !errors.Is(err, keystore.ErrNotFound) {
+		return err
+	}
+	if err := store.Set(ctx, name, item); err != nil {
+		return fmt.Errorf("storing the key: %w", err)
+	}
+	prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL}
+	if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
+		if derr := store.Delete(ctx, name); derr != nil {
+			return fmt.Errorf("adding the profile: %w (and the stored key could not be removed again: %v)", err, derr)
+		}
+		return fmt.Errorf("adding the profile (nothing was stored): %w", err)
+	}
+	where := store.Backend()
+	if p := keystore.VaultPath(store); p != "" {
+		where += " " + p
+	}
+	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\nprofile added to %s\n",
+		name, o.exchange, keystore.Fingerprint(item.APIKey), where, app.ConfigFile())
+
+	if o.shred {
+		if err := verifyAndShred(ctx, store, name, item, src); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "verified the stored copy; overwrote and removed %s\n", src)
+	} else if !fromStdin {
+		fmt.Fprintf(app.Stderr, "the key is still in %s: delete it, or import with --shred next time\n", src)
+	}
+	fmt.Fprintf(app.Stdout, "run your bot with: keywarden exec %s -- CMD\n", name)
+	return nil
+}
+
+func readDotenv(app *App, src string) (label, text string, err error) {
+	var r io.Reader
+	label = src
+	if src == "-" {
+		r, label = app.Stdin, "stdin"
+	} else {
+		f, err := os.Open(src)
+		if err != nil {
+			return "", "", fmt.Errorf("reading dotenv: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxDotenv+1))
+	if err != nil {
+		return "", "", fmt.Errorf("reading %s: %w", label, err)
+	}
+	if len(data) > maxDotenv {
+		return "", "", fmt.Errorf("%s is larger than 1 MiB: that is not a dotenv file", label)
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		return "", "", fmt.Errorf("%s is empty: give a dotenv with the key and secret (NAME=value lines)", label)
+	}
+	return label, string(data), nil
+}
+
+// verifyAndShred reads the stored item back and, only when it matches what
+// was read from the file, overwrites the file with zeros, syncs and removes
+// it.
+func verifyAndShred(ctx context.Context, store keystore.Store, name string, want keystore.Item, path string) error {
+	got, err := store.Get(ctx, name)
+	if err != nil {
+		return fmt.Errorf("reading the stored key back failed, %s was kept: %w", path, err)
+	}
+	if !got.Equal(want) {
+		return fmt.Errorf("the stored key does not match what was read, %s was kept: run 'keywarden remove %s' and import again", path, name)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("shredding %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("shredding %s: %w", path, err)
+	}
+	zeros := make([]byte, fi.Size())
+	if _, err := f.WriteAt(zeros, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("shredding %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("shredding %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("shredding %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("shredding %s (overwritten, not removed): %w", path, err)
+	}
+	return nil
+}

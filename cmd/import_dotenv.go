@@ -1,0 +1,192 @@
+package cmd
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// dotenv is a parsed .env file: values by name, and names in file order.
+type dotenv struct {
+	vals  map[string]string
+	names []string
+}
+
+var dotenvNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
+
+// parseDotenv reads the common dotenv dialect: NAME=value lines, optional
+// "export ", # comments, single quotes (literal) and double quotes (with
+// \n \t \\ \" escapes), both of which may span lines (PEM keys). Errors name
+// the source and line but never quote a value.
+func parseDotenv(src, text string) (*dotenv, error) {
+	d := &dotenv{vals: map[string]string{}}
+	text = strings.TrimPrefix(text, "\ufeff")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		lineNo := i + 1
+		t := strings.TrimSpace(lines[i])
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		t = strings.TrimPrefix(t, "export ")
+		name, rest, ok := strings.Cut(t, "=")
+		name = strings.TrimSpace(name)
+		if !ok || !dotenvNameRE.MatchString(name) {
+			return nil, fmt.Errorf("%s:%d: not a NAME=value line", src, lineNo)
+		}
+		rest = strings.TrimLeft(rest, " \t")
+		var val string
+		switch {
+		case strings.HasPrefix(rest, `"`) || strings.HasPrefix(rest, `'`):
+			q := rest[0]
+			body := rest[1:]
+			for {
+				end := closingQuote(body, q)
+				if end >= 0 {
+					val = body[:end]
+					break
+				}
+				i++
+				if i >= len(lines) {
+					return nil, fmt.Errorf("%s:%d: %s has no closing %c quote", src, lineNo, name, q)
+				}
+				body += "\n" + lines[i]
+			}
+			if q == '"' {
+				val = unescapeDouble(val)
+			}
+		default:
+			if j := strings.Index(rest, " #"); j >= 0 {
+				rest = rest[:j]
+			}
+			val = strings.TrimSpace(rest)
+		}
+		if _, seen := d.vals[name]; !seen {
+			d.names = append(d.names, name)
+		}
+		d.vals[name] = val
+	}
+	return d, nil
+}
+
+func closingQuote(s string, q byte) int {
+	for i := 0; i < len(s); i++ {
+		if q == '"' && s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] == q {
+			return i
+		}
+	}
+	return -1
+}
+
+func unescapeDouble(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+// varChoice is the dotenv variables chosen for key, secret and passphrase.
+type varChoice struct {
+	key, secret, passphrase string
+	guessed                 bool
+}
+
+// chooseVars picks the key, secret and passphrase variables: the flags when
+// given, else the single *_KEY / *SECRET* (/ *_PASSPHRASE) variables, with
+// the exchange name breaking ties (BINANCE_API_KEY over BYBIT_API_KEY).
+func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool) (varChoice, error) {
+	c := flags
+	isSecret := func(n string) bool { return strings.Contains(strings.ToUpper(n), "SECRET") }
+	isKey := func(n string) bool {
+		u := strings.ToUpper(n)
+		return (u == "KEY" || strings.HasSuffix(u, "_KEY") || strings.HasSuffix(u, "APIKEY")) && !isSecret(n) && !strings.Contains(u, "PRIVATE")
+	}
+	isPass := func(n string) bool {
+		u := strings.ToUpper(n)
+		return strings.HasSuffix(u, "PASSPHRASE") || strings.HasSuffix(u, "_PASSWORD")
+	}
+	pick := func(kind, flag string, cur string, match func(string) bool, required bool) (string, error) {
+		if cur != "" {
+			if _, ok := d.vals[cur]; !ok {
+				return "", fmt.Errorf("%s has no variable %s (it has: %s)", src, cur, strings.Join(d.names, ", "))
+			}
+			return cur, nil
+		}
+		var cands []string
+		for _, n := range d.names {
+			if match(n) && d.vals[n] != "" {
+				cands = append(cands, n)
+			}
+		}
+		if len(cands) > 1 {
+			var ex []string
+			for _, n := range cands {
+				if strings.Contains(strings.ToUpper(n), strings.ToUpper(exchange)) {
+					ex = append(ex, n)
+				}
+			}
+			if len(ex) >= 1 {
+				cands = ex
+			}
+		}
+		switch {
+		case len(cands) == 1:
+			c.guessed = true
+			return cands[0], nil
+		case len(cands) > 1:
+			return "", fmt.Errorf("%s has several %s variables (%s): choose one with %s", src, kind, strings.Join(cands, ", "), flag)
+		case required:
+			return "", fmt.Errorf("%s has no %s variable (it has: %s): name it with %s", src, kind, orNone(d.names), flag)
+		}
+		return "", nil
+	}
+	var err error
+	if c.key, err = pick("API key", "--key-var", c.key, isKey, true); err != nil {
+		return c, err
+	}
+	if c.secret, err = pick("API secret", "--secret-var", c.secret, isSecret, true); err != nil {
+		return c, err
+	}
+	if c.key == c.secret {
+		return c, fmt.Errorf("the key and the secret cannot both come from %s", c.key)
+	}
+	if needPass || c.passphrase != "" {
+		if c.passphrase, err = pick("passphrase", "--passphrase-var", c.passphrase, isPass, needPass); err != nil {
+			return c, err
+		}
+	}
+	for _, n := range []string{c.key, c.secret, c.passphrase} {
+		if n != "" && d.vals[n] == "" {
+			return c, fmt.Errorf("%s: %s is empty", src, n)
+		}
+	}
+	return c, nil
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "no variables"
+	}
+	return strings.Join(slices.Clone(names), ", ")
+}
