@@ -1,0 +1,189 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keywarden/keywarden/checks"
+)
+
+// formatter turns a pane's results into its lines.
+type formatter func(st Styles, rs []checks.Result, now time.Time) []string
+
+// hostLabels name host-scope checks in a pane's label column.
+var hostLabels = map[string]string{
+	"clock.sync": "kernel",
+	"clock.ntp":  "NTP",
+	"ip.public":  "egress",
+	"keystore":   "keystore",
+}
+
+func label(r checks.Result) string {
+	if r.Profile != "" {
+		return r.Profile
+	}
+	if l, ok := hostLabels[r.ID]; ok {
+		return l
+	}
+	return r.ID
+}
+
+// labelWidth is the width of the label column for rs.
+func labelWidth(rs []checks.Result) int {
+	w := 0
+	for _, r := range rs {
+		w = max(w, ansi.StringWidth(label(r)))
+	}
+	return w
+}
+
+// row is one "mark label text" line.
+func row(st Styles, s checks.Status, lbl string, lw int, text string) string {
+	return st.mark(s) + " " + lbl + strings.Repeat(" ", max(0, lw-ansi.StringWidth(lbl))) + "  " + text
+}
+
+// summaryLines is the plain formatter: one line per result with its summary.
+func summaryLines(st Styles, rs []checks.Result, _ time.Time) []string {
+	lw := labelWidth(rs)
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, row(st, r.Status, label(r), lw, r.Summary))
+	}
+	return out
+}
+
+// keyLines shows each key's age and rotation countdown, recomputed from the
+// check's dates at every minute redraw.
+func keyLines(st Styles, rs []checks.Result, now time.Time) []string {
+	lw := labelWidth(rs)
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		text := r.Summary
+		if c, ok := countdown(r.Details, now); ok {
+			text = c
+		}
+		out = append(out, row(st, r.Status, label(r), lw, text))
+	}
+	return out
+}
+
+// countdown renders "41d old · rotate in 49d" from key.age details.
+func countdown(d map[string]any, now time.Time) (string, bool) {
+	created, ok1 := timeField(d, "created_at")
+	rotate, ok2 := timeField(d, "rotate_by")
+	if !ok1 || !ok2 {
+		return "", false
+	}
+	age := int(now.Sub(created).Hours() / 24)
+	left := int(math.Ceil(rotate.Sub(now).Hours() / 24))
+	s := fmt.Sprintf("%3dd old · ", age)
+	if left >= 0 {
+		s += fmt.Sprintf("rotate in %dd", left)
+	} else {
+		s += fmt.Sprintf("rotation overdue by %dd", -left)
+	}
+	if exp, ok := timeField(d, "expires_at"); ok {
+		s += fmt.Sprintf(" · expires in %dd", int(math.Ceil(exp.Sub(now).Hours()/24)))
+	}
+	return s, true
+}
+
+// permOrder is the order permissions are listed in.
+var permOrder = []string{"withdraw", "transfer", "futures", "options", "margin", "trade", "read"}
+
+// permLines shows each key's verdict and what the exchange says it can do.
+func permLines(st Styles, rs []checks.Result, _ time.Time) []string {
+	lw := labelWidth(rs)
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		text := r.Summary
+		if g := granted(r.Details); g != "" {
+			text += st.Muted.Render(" · " + g)
+		}
+		out = append(out, row(st, r.Status, label(r), lw, text))
+	}
+	return out
+}
+
+// granted lists the permissions a key has, withdraw in capitals.
+func granted(d map[string]any) string {
+	m, ok := d["granted"].(map[string]any)
+	if !ok {
+		return ""
+	}
+	var on []string
+	for _, p := range permOrder {
+		if v, _ := m[p].(bool); v {
+			if p == "withdraw" {
+				p = "WITHDRAW"
+			}
+			on = append(on, p)
+		}
+	}
+	return strings.Join(on, " ")
+}
+
+// hygieneLines lists every finding on its own line; a check without
+// findings shows its summary.
+func hygieneLines(st Styles, rs []checks.Result, _ time.Time) []string {
+	lw := labelWidth(rs)
+	var out []string
+	for _, r := range rs {
+		fs, _ := r.Details["findings"].([]any)
+		if len(fs) == 0 {
+			out = append(out, row(st, r.Status, label(r), lw, r.Summary))
+			continue
+		}
+		for _, f := range fs {
+			out = append(out, row(st, r.Status, label(r), lw, finding(f)))
+		}
+	}
+	return out
+}
+
+// finding renders one hygiene finding: "path: problem" or "commit path".
+func finding(f any) string {
+	m, ok := f.(map[string]any)
+	if !ok {
+		return fmt.Sprint(f)
+	}
+	path, _ := m["path"].(string)
+	if c, ok := m["commit"].(string); ok {
+		enc, _ := m["encoding"].(string)
+		s := "key in git history: " + short(c) + " " + path
+		if enc != "" && enc != "raw" {
+			s += " (" + enc + ")"
+		}
+		return s
+	}
+	problem, _ := m["problem"].(string)
+	return path + ": " + problem
+}
+
+func short(commit string) string {
+	if len(commit) > 7 {
+		return commit[:7]
+	}
+	return commit
+}
+
+// timeField reads an RFC 3339 time from details.
+func timeField(d map[string]any, k string) (time.Time, bool) {
+	s, ok := d[k].(string)
+	if !ok || s == "" {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keywarden/keywarden/auditlog"
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/exchange"
+)
+
+// auditKeep is how many entries the pane keeps (all profiles together).
+const auditKeep = 500
+
+// sparkMinutes is the sparkline's span, one cell per minute.
+const sparkMinutes = 10
+
+// auditRow is one followed entry with the profile whose log it came from and
+// when it happened (the arrival time when the line has none).
+type auditRow struct {
+	Profile string
+	At      time.Time
+	Entry   auditlog.Entry
+}
+
+// filterKeys are the keys the audit pane handles while the filter is typed.
+type filterKeys struct{ Apply, Cancel, Erase key.Binding }
+
+// auditPane follows the audit logs live: a stats line with per-minute
+// sparklines of calls and errors, then the newest entries, optionally
+// filtered.
+type auditPane struct {
+	st      Styles
+	keys    filterKeys
+	rows    []auditRow
+	data    paneData // the auditlog check's results
+	filter  string
+	editing bool
+	w, h    int
+}
+
+func newAuditPane(st Styles) *auditPane {
+	return &auditPane{st: st, keys: filterKeys{
+		Apply:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		Erase:  key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "erase")),
+	}}
+}
+
+// startFilter is sent to the audit pane by `/`.
+type startFilter struct{}
+
+func (p *auditPane) Init() tea.Cmd { return nil }
+
+func (p *auditPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case paneData:
+		p.data = msg
+	case AuditMsg:
+		p.add(msg)
+	case startFilter:
+		p.editing = true
+	case tea.KeyPressMsg:
+		p.edit(msg)
+	}
+	return nil
+}
+
+func (p *auditPane) add(msg AuditMsg) {
+	for _, e := range msg.Entries {
+		at := e.Time
+		if at.IsZero() {
+			at = msg.At
+		}
+		p.rows = append(p.rows, auditRow{Profile: msg.Profile, At: at, Entry: e})
+	}
+	if n := len(p.rows) - auditKeep; n > 0 {
+		p.rows = append([]auditRow(nil), p.rows[n:]...)
+	}
+}
+
+// edit handles a key while the filter is being typed.
+func (p *auditPane) edit(k tea.KeyPressMsg) {
+	switch {
+	case key.Matches(k, p.keys.Apply):
+		p.editing = false
+	case key.Matches(k, p.keys.Cancel):
+		p.editing, p.filter = false, ""
+	case key.Matches(k, p.keys.Erase):
+		if r := []rune(p.filter); len(r) > 0 {
+			p.filter = string(r[:len(r)-1])
+		}
+	default:
+		if t := k.Key().Text; t != "" {
+			p.filter += t
+		}
+	}
+}
+
+// Editing reports whether the filter is being typed (keys go to the pane).
+func (p *auditPane) Editing() bool { return p.editing }
+
+func (p *auditPane) SetSize(w, h int) { p.w, p.h = w, h }
+
+func (p *auditPane) Bindings() []key.Binding {
+	if p.editing {
+		return []key.Binding{p.keys.Apply, p.keys.Cancel}
+	}
+	return nil
+}
+
+func (p *auditPane) Title() string {
+	t := PaneAudit.String()
+	if p.data.Profile != "" {
+		t += "  " + p.data.Profile
+	}
+	rs := forProfile(p.data.Results, p.data.Profile)
+	if len(rs) > 0 {
+		w := checks.OK
+		for _, r := range rs {
+			w = checks.Worst(w, r.Status)
+		}
+		t += " " + glyph(w)
+	}
+	if p.filter != "" {
+		t += "  /" + p.filter
+	}
+	return t
+}
+
+// visible is the followed rows of the selected profile that match the filter.
+func (p *auditPane) visible() []auditRow {
+	var out []auditRow
+	f := strings.ToLower(p.filter)
+	for _, r := range p.rows {
+		if p.data.Profile != "" && r.Profile != p.data.Profile {
+			continue
+		}
+		if f != "" && !strings.Contains(strings.ToLower(p.plain(r)), f) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (p *auditPane) lines() []string {
+	rs := forProfile(p.data.Results, p.data.Profile)
+	if len(p.rows) == 0 {
+		if len(rs) == 0 {
+			return []string{p.st.Muted.Render("… waiting for the audit log")}
+		}
+		return summaryLines(p.st, rs, p.data.Now)
+	}
+	out := []string{p.stats()}
+	for _, r := range p.visible() {
+		out = append(out, p.line(r))
+	}
+	if p.filter != "" && len(out) == 1 {
+		out = append(out, p.st.Muted.Render("no entries match /"+p.filter))
+	}
+	return out
+}
+
+func (p *auditPane) Want() int { return max(len(p.lines()), 4) }
+
+func (p *auditPane) View() string {
+	ls := p.lines()
+	h := p.h
+	var input string
+	if p.editing {
+		input = p.st.Brand.Render("/") + p.filter + "▏" + p.st.Muted.Render("  enter apply · esc clear")
+		h--
+	}
+	if len(ls) > h && h > 0 {
+		// Keep the stats line, then the newest entries.
+		ls = append([]string{ls[0]}, ls[len(ls)-h+1:]...)
+	}
+	if input != "" {
+		ls = append(ls[:min(len(ls), max(h, 0))], input)
+	}
+	return fit(strings.Join(ls, "\n"), p.w, p.h)
+}
+
+// Detail is every kept entry (filtered) as raw lines, after the check's
+// own results.
+func (p *auditPane) Detail() string {
+	var b strings.Builder
+	b.WriteString(detailOf(p.st, forProfile(p.data.Results, p.data.Profile)))
+	rows := p.visible()
+	if len(rows) > 0 {
+		b.WriteString("\n\n" + p.st.Title.Render("entries") + "\n")
+	}
+	for _, r := range rows {
+		b.WriteString(p.line(r) + "\n")
+		if r.Entry.Raw != "" {
+			b.WriteString("  " + p.st.Muted.Render(r.Entry.Raw) + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// stats is the first line: sparklines of calls and errors per minute, and
+// the leak count.
+func (p *auditPane) stats() string {
+	calls := make([]int, sparkMinutes)
+	errs := make([]int, sparkMinutes)
+	leaks, errHour := 0, 0
+	now := p.data.Now
+	for _, r := range p.rows {
+		if p.data.Profile != "" && r.Profile != p.data.Profile {
+			continue
+		}
+		if r.Entry.Redacted {
+			leaks++
+		}
+		age := now.Sub(r.At)
+		if r.Entry.IsError() && age < time.Hour {
+			errHour++
+		}
+		i := sparkMinutes - 1 - int(age/time.Minute)
+		if age < 0 {
+			i = sparkMinutes - 1
+		}
+		if i < 0 || i >= sparkMinutes {
+			continue
+		}
+		if r.Entry.IsCall() {
+			calls[i]++
+		}
+		if r.Entry.IsError() {
+			errs[i]++
+		}
+	}
+	s := "calls/min " + p.st.Sparkline.Render(sparkline(calls)) + " " + itoa(calls[sparkMinutes-1]) +
+		" · errors " + p.st.Status[checks.Crit].Render(sparkline(errs)) + " " + itoa(errHour) + "/h"
+	if leaks > 0 {
+		s += " · " + p.st.mark(checks.Crit) + " " + itoa(leaks) + " secret(s) redacted"
+	}
+	return s
+}
+
+var sparkRunes = []rune("▁▂▃▄▅▆▇█")
+
+// sparkline renders counts as block characters scaled to the largest.
+func sparkline(ns []int) string {
+	top := 0
+	for _, n := range ns {
+		top = max(top, n)
+	}
+	out := make([]rune, len(ns))
+	for i, n := range ns {
+		if top == 0 || n == 0 {
+			out[i] = sparkRunes[0]
+			continue
+		}
+		out[i] = sparkRunes[1+(n*(len(sparkRunes)-2)+top-1)/top]
+	}
+	return string(out)
+}
+
+// plain is a row's text without styles, used for filtering.
+func (p *auditPane) plain(r auditRow) string {
+	e := r.Entry
+	parts := []string{r.At.Format("15:04:05"), levelWord(e), r.Profile, e.Op, e.Code}
+	if e.Cause != exchange.CauseNone {
+		parts = append(parts, "["+string(e.Cause)+"]")
+	}
+	return strings.Join(append(parts, e.Message), " ")
+}
+
+// line renders a row: time, level, profile (when all are shown), operation,
+// exchange code, cause tag, message, and a redaction mark.
+func (p *auditPane) line(r auditRow) string {
+	e := r.Entry
+	lvl := levelWord(e)
+	ls := p.st.Muted
+	switch {
+	case e.IsError():
+		ls = p.st.Status[checks.Crit]
+	case e.Level == auditlog.LevelWarn:
+		ls = p.st.Status[checks.Warn]
+	}
+	parts := []string{p.st.Muted.Render(r.At.Format("15:04:05")), ls.Render(lvl)}
+	if p.data.Profile == "" && r.Profile != "" {
+		parts = append(parts, r.Profile)
+	}
+	for _, s := range []string{e.Op, e.Code} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if e.Cause != exchange.CauseNone {
+		parts = append(parts, ls.Render("["+string(e.Cause)+"]"))
+	}
+	if e.Message != "" && e.Message != e.Op {
+		parts = append(parts, e.Message)
+	}
+	if e.Redacted {
+		parts = append(parts, p.st.Status[checks.Crit].Render("✗ secret redacted"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// levelWord is the entry's level, upper case and five wide.
+func levelWord(e auditlog.Entry) string {
+	l := strings.ToUpper(string(e.Level))
+	if l == "" {
+		l = "-"
+	}
+	if len(l) > 5 {
+		l = l[:5]
+	}
+	return l + strings.Repeat(" ", 5-len(l))
+}
+
+func (p *auditPane) setStyles(st Styles) { p.st = st }
+
+// clearFilter drops the filter (esc outside the filter prompt).
+func (p *auditPane) clearFilter() { p.filter, p.editing = "", false }

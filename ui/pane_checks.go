@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keywarden/keywarden/checks"
+)
+
+// PaneID names a pane; results and keys are routed by it.
+type PaneID int
+
+// Panes, in focus order.
+const (
+	PaneClock PaneID = iota
+	PaneNetwork
+	PaneKeys
+	PanePermissions
+	PaneAudit
+	PaneHygiene
+	numPanes
+)
+
+func (p PaneID) String() string {
+	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene"}[p]
+}
+
+// paneChecks says which check ids each pane shows, in display order.
+var paneChecks = [numPanes][]string{
+	PaneClock:       {"clock.sync", "clock.ntp", "clock.exchange"},
+	PaneNetwork:     {"ip.public", "ip.whitelist"},
+	PaneKeys:        {"key.age"},
+	PanePermissions: {"key.permissions"},
+	PaneAudit:       {"auditlog"},
+	PaneHygiene:     {"keystore", "hygiene.files", "hygiene.history"},
+}
+
+// paneOf returns the pane that shows check id.
+func paneOf(id string) (PaneID, bool) {
+	for p, ids := range paneChecks {
+		if slices.Contains(ids, id) {
+			return PaneID(p), true
+		}
+	}
+	return 0, false
+}
+
+// paneData is routed to a pane whenever its results, the selected profile
+// or the clock change.
+type paneData struct {
+	Results []checks.Result // this pane's results, all profiles, in order
+	Profile string          // selected profile, "" for all
+	Now     time.Time
+}
+
+// checkPane shows one line per result (or per finding) of its checks.
+type checkPane struct {
+	id     PaneID
+	st     Styles
+	format formatter
+	data   paneData
+	w, h   int
+}
+
+func newCheckPane(id PaneID, st Styles, f formatter) *checkPane {
+	return &checkPane{id: id, st: st, format: f}
+}
+
+func (p *checkPane) Init() tea.Cmd { return nil }
+
+func (p *checkPane) Update(msg tea.Msg) tea.Cmd {
+	if d, ok := msg.(paneData); ok {
+		p.data = d
+	}
+	return nil
+}
+
+func (p *checkPane) SetSize(w, h int) { p.w, p.h = w, h }
+
+func (p *checkPane) Bindings() []key.Binding { return nil }
+
+// Title is the pane's name with the worst status of what it shows.
+func (p *checkPane) Title() string {
+	rs := p.visible()
+	if len(rs) == 0 {
+		return p.id.String()
+	}
+	w := checks.OK
+	for _, r := range rs {
+		w = checks.Worst(w, r.Status)
+	}
+	return p.id.String() + " " + glyph(w)
+}
+
+// visible is the results for the selected profile plus host-scope ones.
+func (p *checkPane) visible() []checks.Result {
+	return forProfile(p.data.Results, p.data.Profile)
+}
+
+func (p *checkPane) lines() []string {
+	rs := p.visible()
+	if len(rs) == 0 {
+		if p.data.Results == nil {
+			return []string{p.st.Muted.Render("… checking")}
+		}
+		return []string{p.st.Muted.Render("nothing to check for this profile")}
+	}
+	return p.format(p.st, rs, p.data.Now)
+}
+
+// Want is how many content lines the pane would like.
+func (p *checkPane) Want() int { return len(p.lines()) }
+
+func (p *checkPane) View() string {
+	return fit(strings.Join(clip(p.lines(), p.h, p.st), "\n"), p.w, p.h)
+}
+
+// Detail is the pane's full content for the detail view.
+func (p *checkPane) Detail() string { return detailOf(p.st, p.visible()) }
+
+// forProfile keeps host-scope results and those of profile ("" keeps all).
+func forProfile(rs []checks.Result, profile string) []checks.Result {
+	if profile == "" {
+		return rs
+	}
+	var out []checks.Result
+	for _, r := range rs {
+		if r.Profile == "" || r.Profile == profile {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (p *checkPane) setStyles(st Styles) { p.st = st }

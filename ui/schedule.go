@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/keywarden/keywarden/auditlog"
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Runner runs the checks whose ids are listed, for every profile they apply
+// to, and returns their results. The dashboard calls it from tea.Cmds, never
+// from Update; it must be safe for concurrent use and honour ctx.
+type Runner func(ctx context.Context, ids []string) []checks.Result
+
+// AuditFeed starts following one profile's audit log and returns a channel
+// of batches of parsed, classified and redacted entries (the last few lines
+// first, then appends). The channel is closed when ctx ends.
+type AuditFeed func(ctx context.Context) <-chan []auditlog.Entry
+
+// Group is a set of checks refreshed together on one schedule.
+type Group int
+
+// Check groups, each on its own schedule.
+const (
+	GroupClock    Group = iota // every 30 s
+	GroupNetwork               // every 5 min
+	GroupKeys                  // key age and permissions, every 10 min
+	GroupHygiene               // every 10 min
+	GroupAudit                 // the auditlog check's counts, every minute
+	numGroups
+)
+
+// groupSpec is what a group runs and how often.
+type groupSpec struct {
+	ids   []string
+	every time.Duration
+}
+
+var groups = [numGroups]groupSpec{
+	GroupClock:   {[]string{"clock.sync", "clock.ntp", "clock.exchange"}, 30 * time.Second},
+	GroupNetwork: {[]string{"ip.public", "ip.whitelist"}, 5 * time.Minute},
+	GroupKeys:    {[]string{"key.age", "key.permissions"}, 10 * time.Minute},
+	GroupHygiene: {[]string{"hygiene.files", "hygiene.history", "keystore"}, 10 * time.Minute},
+	GroupAudit:   {[]string{"auditlog"}, time.Minute},
+}
+
+func (g Group) String() string {
+	return [...]string{"clock", "network", "keys", "hygiene", "audit"}[g]
+}
+
+// runTimeout bounds one group refresh; the checks have their own, shorter
+// per-check deadlines, this only keeps a stuck runner from pinning a group.
+const runTimeout = 2 * time.Minute
+
+// fetch runs one group. Everything it uses is captured by value now.
+func fetch(ctx context.Context, run Runner, g Group, gen int, now func() time.Time, secrets []keystore.Secret) tea.Cmd {
+	ids := groups[g].ids
+	return func() tea.Msg {
+		defer guard(secrets)
+		ctx, cancel := context.WithTimeout(ctx, runTimeout)
+		defer cancel()
+		rs := run(ctx, ids)
+		out := make([]checks.Result, len(rs))
+		for i, r := range rs {
+			out[i] = normalize(r)
+		}
+		return ResultsMsg{Group: g, Gen: gen, Results: out, At: now()}
+	}
+}
+
+// tick arms the next periodic refresh of g.
+func tick(g Group, gen int) tea.Cmd {
+	return tea.Tick(groups[g].every, func(time.Time) tea.Msg { return tickMsg{Group: g, Gen: gen} })
+}
+
+// everyMinute arms the next minute redraw, aligned to the wall-clock minute.
+func everyMinute() tea.Cmd {
+	return tea.Every(time.Minute, func(t time.Time) tea.Msg { return minuteMsg{At: t} })
+}
+
+// normalize turns a result's details into plain JSON values (string,
+// float64, bool, []any, map[string]any) so the panes read every check's
+// details the same way, whatever Go types the check used.
+func normalize(r checks.Result) checks.Result {
+	if r.Details == nil {
+		return r
+	}
+	b, err := json.Marshal(r.Details)
+	if err != nil {
+		return r
+	}
+	var d map[string]any
+	if json.Unmarshal(b, &d) == nil {
+		r.Details = d
+	}
+	return r
+}
+
+// startAudit starts a profile's feed.
+func startAudit(ctx context.Context, profile string, feed AuditFeed) tea.Cmd {
+	return func() tea.Msg { return auditStartedMsg{Profile: profile, Ch: feed(ctx)} }
+}
+
+// waitAudit waits for the next batch of a profile's feed.
+func waitAudit(profile string, ch <-chan []auditlog.Entry, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		es, ok := <-ch
+		if !ok {
+			return auditClosedMsg{Profile: profile}
+		}
+		return AuditMsg{Profile: profile, Entries: es, At: now()}
+	}
+}
