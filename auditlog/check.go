@@ -182,3 +182,31 @@ func CauseHint(c exchange.Cause) string {
 	}
 	return ""
 }
+
+// NewCheck returns the `auditlog` check for a profile, for checks.Deps.Extra,
+// or nil when the profile has no audit_log. It reads the profile's stored
+// item through the shared Env (one keystore read per run) for leak detection.
+func NewCheck(p config.Profile) checks.Check {
+	if p.AuditLog == "" {
+		return nil
+	}
+	return checks.Func{CheckID: CheckID, ProfileName: p.Name, Fn: func(ctx context.Context, env *checks.Env) checks.Result {
+		secrets := func(ctx context.Context) ([]keystore.Secret, error) {
+			it, err := env.Item(ctx, p.Name)
+			if errors.Is(err, keystore.ErrNotFound) {
+				return nil, nil // nothing stored, nothing to leak
+			}
+			if err != nil {
+				return nil, err
+			}
+			return ItemSecrets(it), nil
+		}
+		return RunCheck(ctx, p, secrets, env.Now())
+	}}
+}
+
+// ItemSecrets returns the values of an item that must never appear in a
+// log: API key, secret and passphrase.
+func ItemSecrets(it keystore.Item) []keystore.Secret {
+	return []keystore.Secret{it.APIKey, it.APISecret, it.Passphrase}
+}
