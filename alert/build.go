@@ -1,0 +1,75 @@
+package alert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Token reads a notifier's token: the APISecret of the keystore item name.
+// The error names the item (never its value) and says how to store it.
+func Token(ctx context.Context, store keystore.Store, name string) (keystore.Secret, error) {
+	if store == nil {
+		return keystore.Secret{}, fmt.Errorf("notifier token %q: no keystore is open: check --keystore", name)
+	}
+	it, err := store.Get(ctx, name)
+	if errors.Is(err, keystore.ErrNotFound) {
+		return keystore.Secret{}, fmt.Errorf("notifier token %q is not in the keystore: store it as the api_secret of an item named %q (see docs/watch.md): %w", name, name, err)
+	}
+	if err != nil {
+		return keystore.Secret{}, fmt.Errorf("notifier token %q: %w", name, err)
+	}
+	if it.APISecret.Empty() {
+		return keystore.Secret{}, fmt.Errorf("notifier token %q: the keystore item has an empty api_secret: store the token there", name)
+	}
+	return it.APISecret, nil
+}
+
+// Targets builds the notifiers of the config's `[[alert]]` blocks, reading
+// their tokens from store. Names are the type, numbered when a type repeats
+// ("webhook-1", "webhook-2"). The returned secrets are the tokens, for the
+// caller's Scrubber.
+func Targets(ctx context.Context, alerts []config.Alert, store keystore.Store, client *http.Client, scrub *Scrubber) ([]Target, []keystore.Secret, error) {
+	count := map[string]int{}
+	for _, a := range alerts {
+		count[a.Type]++
+	}
+	seen := map[string]int{}
+	var out []Target
+	var tokens []keystore.Secret
+	for _, a := range alerts {
+		seen[a.Type]++
+		name := a.Type
+		if count[a.Type] > 1 {
+			name = fmt.Sprintf("%s-%d", a.Type, seen[a.Type])
+		}
+		min := checks.Warn
+		if a.MinStatus != "" {
+			s, err := checks.ParseStatus(a.MinStatus)
+			if err != nil {
+				return nil, nil, fmt.Errorf("alert %s: min_status: %w", name, err)
+			}
+			min = s
+		}
+		var tok keystore.Secret
+		if a.Token != "" {
+			t, err := Token(ctx, store, a.Token)
+			if err != nil {
+				return nil, nil, fmt.Errorf("alert %s: %w", name, err)
+			}
+			tok = t
+			tokens = append(tokens, t)
+		}
+		n, err := New(Spec{Alert: a, Name: name, Token: tok, Client: client, Scrub: scrub})
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, Target{Notifier: n, MinStatus: min})
+	}
+	return out, tokens, nil
+}

@@ -1,0 +1,278 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Notifier delivers one alert to one destination.
+//
+// Send makes exactly one attempt. Its error is a *DeliveryError that says
+// whether a retry can help and how long the receiver asked to wait; the
+// error never contains the token, the webhook URL's path or any secret.
+type Notifier interface {
+	// Name identifies the notifier in logs and metric labels, e.g. "slack"
+	// or "webhook-2". It never contains a URL or token.
+	Name() string
+	Send(ctx context.Context, a Alert) error
+}
+
+// Types lists the notifier types accepted in `[[alert]] type`.
+var Types = []string{"webhook", "slack", "discord", "telegram", "ntfy"}
+
+// DeliveryError is a failed delivery attempt.
+type DeliveryError struct {
+	Notifier   string
+	StatusCode int           // HTTP status, 0 when no response arrived
+	Permanent  bool          // retrying cannot help (bad URL, 4xx other than 408/425/429)
+	RetryAfter time.Duration // the receiver's Retry-After, 0 when none
+	Msg        string        // already scrubbed
+}
+
+func (e *DeliveryError) Error() string {
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("%s: HTTP %d: %s", e.Notifier, e.StatusCode, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Notifier, e.Msg)
+}
+
+// Spec is everything needed to build a notifier from one `[[alert]]` block.
+type Spec struct {
+	config.Alert
+	// Name overrides the default name (the type, numbered when repeated).
+	Name string
+	// Token is the APISecret of the keystore item named by Alert.Token:
+	// the HMAC key (webhook), the full incoming-webhook URL (slack,
+	// discord), the bot token (telegram) or the access token (ntfy).
+	Token keystore.Secret
+	// Client sends the requests; nil means a client with no redirects.
+	Client *http.Client
+	// Scrub cleans receiver error bodies before they reach a log.
+	Scrub *Scrubber
+}
+
+// New builds the notifier described by spec.
+func New(spec Spec) (Notifier, error) {
+	if spec.Name == "" {
+		spec.Name = spec.Type
+	}
+	if spec.Client == nil {
+		spec.Client = &http.Client{CheckRedirect: noRedirect}
+	}
+	base := httpNotifier{name: spec.Name, client: spec.Client, scrub: NewScrubberWith(spec.Scrub, spec.Token)}
+	switch spec.Type {
+	case "webhook":
+		u, err := endpoint(spec, "url")
+		if err != nil {
+			return nil, err
+		}
+		return &Webhook{httpNotifier: base, url: u, key: spec.Token}, nil
+	case "slack", "discord":
+		raw := spec.URL
+		if !spec.Token.Empty() {
+			raw = spec.Token.Reveal()
+		}
+		if raw == "" {
+			return nil, fmt.Errorf("alert %s: no webhook URL: store it as the api_secret of a keystore item and name that item in `token`", spec.Name)
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			// Never echo raw: it is the credential.
+			return nil, fmt.Errorf("alert %s: the webhook URL is not an http(s) URL: check the stored value", spec.Name)
+		}
+		if spec.Type == "slack" {
+			return &Slack{httpNotifier: base, url: u.String()}, nil
+		}
+		return &Discord{httpNotifier: base, url: u.String()}, nil
+	case "telegram":
+		if spec.Token.Empty() {
+			return nil, fmt.Errorf("alert %s: telegram needs a bot token: store it as the api_secret of a keystore item and name that item in `token`", spec.Name)
+		}
+		if spec.ChatID == "" {
+			return nil, fmt.Errorf("alert %s: telegram needs `chat_id`", spec.Name)
+		}
+		if spec.URL == "" {
+			spec.URL = "https://api.telegram.org"
+		}
+		u, err := endpoint(spec, "url")
+		if err != nil {
+			return nil, err
+		}
+		return &Telegram{httpNotifier: base, api: strings.TrimRight(u, "/"), token: spec.Token, chatID: spec.ChatID}, nil
+	case "ntfy":
+		u, err := endpoint(spec, "url")
+		if err != nil {
+			return nil, err
+		}
+		return &Ntfy{httpNotifier: base, url: u, token: spec.Token}, nil
+	}
+	return nil, fmt.Errorf("alert %s: unknown type %q (want one of %s)", spec.Name, spec.Type, strings.Join(Types, ", "))
+}
+
+// endpoint validates the config URL of a notifier whose URL is not secret.
+func endpoint(spec Spec, field string) (string, error) {
+	if spec.URL == "" {
+		return "", fmt.Errorf("alert %s: `%s` is required", spec.Name, field)
+	}
+	u, err := url.Parse(spec.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("alert %s: `%s` %q is not an http(s) URL", spec.Name, field, spec.URL)
+	}
+	return u.String(), nil
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// NewScrubberWith extends base (which may be nil) with more secrets.
+func NewScrubberWith(base *Scrubber, more ...keystore.Secret) *Scrubber {
+	if base == nil || base.r == nil {
+		return NewScrubber(more...)
+	}
+	return &Scrubber{r: chain{base.r, NewScrubber(more...).r}}
+}
+
+// chain applies replacers in order.
+type chain []replacer
+
+type replacer interface{ Replace(string) string }
+
+func (c chain) Replace(s string) string {
+	for _, r := range c {
+		if r != nil {
+			s = r.Replace(s)
+		}
+	}
+	return s
+}
+
+// httpNotifier is the shared part of every notifier: one POST, with the
+// response judged and the error cleaned of secrets.
+type httpNotifier struct {
+	name   string
+	client *http.Client
+	scrub  *Scrubber
+}
+
+// Name implements Notifier.
+func (h httpNotifier) Name() string { return h.name }
+
+// post sends body to u and turns anything but a 2xx into a *DeliveryError.
+// u is never put into an error: for Slack, Discord and Telegram it holds
+// the credential.
+func (h httpNotifier) post(ctx context.Context, u, contentType string, body []byte, header http.Header) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, nil, &DeliveryError{Notifier: h.name, Permanent: true, Msg: "cannot build the request: check the notifier URL"}
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", "keywarden-watch")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, nil, &DeliveryError{Notifier: h.name, Msg: h.scrub.Scrub(transportMessage(err))}
+	}
+	defer resp.Body.Close()
+	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 == 2 {
+		return resp, respBody, nil
+	}
+	return resp, respBody, h.statusError(resp, respBody)
+}
+
+// statusError classifies a non-2xx answer.
+func (h httpNotifier) statusError(resp *http.Response, body []byte) *DeliveryError {
+	code := resp.StatusCode
+	e := &DeliveryError{
+		Notifier:   h.name,
+		StatusCode: code,
+		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		Permanent:  code/100 == 4 && code != 408 && code != 425 && code != 429,
+		Msg:        h.scrub.Scrub(snippet(body)),
+	}
+	if code/100 == 3 {
+		e.Permanent = true
+		e.Msg = "the receiver answered with a redirect, which is not followed: fix the URL"
+	}
+	if e.Msg == "" {
+		e.Msg = http.StatusText(code)
+	}
+	return e
+}
+
+// transportMessage describes a failed round trip without the request URL
+// (url.Error would print it, and for some notifiers it holds the token).
+func transportMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the timeout"
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "no answer before the timeout"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return fmt.Sprintf("%s: %v", oe.Op, oe.Err)
+	}
+	return err.Error()
+}
+
+// snippet is the start of a response body, on one line.
+func snippet(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// retryAfter parses a Retry-After header: seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// color is the status colour used by Slack and Discord.
+func color(a Alert) int {
+	if a.Kind == Resolved {
+		return 0x2eb67d
+	}
+	switch a.New {
+	case checks.OK:
+		return 0x2eb67d
+	case checks.Warn:
+		return 0xecb22e
+	case checks.Crit:
+		return 0xe01e5a
+	}
+	return 0x868686
+}

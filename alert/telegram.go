@@ -1,0 +1,72 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Telegram sends the alert as a plain-text message with the Bot API's
+// sendMessage (https://core.telegram.org/bots/api#sendmessage). The bot
+// token is part of the request path, so it comes from the keystore and
+// never appears in an error.
+type Telegram struct {
+	httpNotifier
+	api    string // API base, e.g. https://api.telegram.org
+	token  keystore.Secret
+	chatID string
+}
+
+type telegramMessage struct {
+	ChatID             any              `json:"chat_id"` // integer id or "@channel"
+	Text               string           `json:"text"`
+	LinkPreviewOptions telegramPreviews `json:"link_preview_options"`
+}
+
+type telegramPreviews struct {
+	IsDisabled bool `json:"is_disabled"`
+}
+
+// telegramReply is the Bot API's answer envelope.
+type telegramReply struct {
+	OK          bool   `json:"ok"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// Send implements Notifier.
+func (t *Telegram) Send(ctx context.Context, a Alert) error {
+	msg := telegramMessage{ChatID: t.chatID, Text: clip(a.Text(), 4096), LinkPreviewOptions: telegramPreviews{IsDisabled: true}}
+	if id, err := strconv.ParseInt(t.chatID, 10, 64); err == nil {
+		msg.ChatID = id
+	}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return &DeliveryError{Notifier: t.name, Permanent: true, Msg: "cannot encode the alert: " + err.Error()}
+	}
+	_, body, err := t.post(ctx, t.api+"/bot"+t.token.Reveal()+"/sendMessage", "application/json", b, nil)
+	var reply telegramReply
+	decoded := json.Unmarshal(body, &reply) == nil
+	if de, ok := err.(*DeliveryError); ok {
+		if decoded && reply.Description != "" {
+			de.Msg = t.scrub.Scrub(reply.Description)
+		}
+		if de.RetryAfter == 0 && reply.Parameters.RetryAfter > 0 {
+			de.RetryAfter = time.Duration(reply.Parameters.RetryAfter) * time.Second
+		}
+		return de
+	}
+	if err != nil {
+		return err
+	}
+	if !decoded || !reply.OK {
+		return &DeliveryError{Notifier: t.name, Msg: "the Bot API did not confirm the message: " + t.scrub.Scrub(snippet(body))}
+	}
+	return nil
+}
