@@ -91,13 +91,21 @@ func RemoveProfile(path, name string) error {
 	if start < 0 {
 		return fmt.Errorf("profile %q: %w in %s", name, ErrNoProfile, path)
 	}
-	// Comments right above the next header describe that block: keep them.
+	// Comment lines directly above a header describe that block: the
+	// removed block's own go with it, the next block's stay.
+	for start > 0 && isComment(lines[start-1]) {
+		start--
+	}
 	if end < len(lines) {
-		for end > start+1 && isCommentOrBlank(lines[end-1]) && strings.TrimSpace(lines[end-1]) != "" {
+		for end > start+1 && isComment(lines[end-1]) {
 			end--
 		}
 	}
-	// Drop one blank separator line so removals do not leave gaps behind.
+	// Keep the blank lines that separated the block from the next one, and
+	// drop the one before it, so removals leave no gaps.
+	for end > start+1 && strings.TrimSpace(lines[end-1]) == "" {
+		end--
+	}
 	if start > 0 && strings.TrimSpace(lines[start-1]) == "" {
 		start--
 	}
@@ -108,10 +116,7 @@ func RemoveProfile(path, name string) error {
 	return writeAtomic(path, []byte(text), mode)
 }
 
-func isCommentOrBlank(line string) bool {
-	t := strings.TrimSpace(line)
-	return t == "" || strings.HasPrefix(t, "#")
-}
+func isComment(line string) bool { return strings.HasPrefix(strings.TrimSpace(line), "#") }
 
 // blockName decodes the name = "…" line of a [[profile]] section.
 func blockName(loc *locator, s section) string {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -137,7 +138,16 @@ func Parse(path string, data []byte) (*Config, error) {
 			if pe.LastKey != "" {
 				field = fmt.Sprintf(" field %q:", pe.LastKey)
 			}
-			return nil, fmt.Errorf("%s:%d:%s %s", path, pe.Position.Line, field, pe.Message)
+			line := pe.Position.Line
+			if st := pe.Position.Start; st > 0 && st <= len(src) {
+				// The line holding the offending byte; for a missing
+				// closing bracket that is the line it should close.
+				line = 1 + strings.Count(src[:st], "\n")
+			}
+			return nil, fmt.Errorf("%s:%d:%s %s", path, line, field, pe.Message)
+		}
+		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
+			return nil, fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -153,6 +163,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	cfg.Path = path
 	return cfg, nil
 }
+
+// typeErrRE matches the decoder's type errors, which carry their line only
+// in the text: toml: line 2 (last key "clock.warn_ms"): incompatible types...
+var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
 type rawConfig struct {
 	Keystore       *string      `toml:"keystore"`
