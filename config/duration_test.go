@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,8 +62,8 @@ func TestValidProfileName(t *testing.T) {
 		{"a", true},
 		{"0", true},
 		{"okx.arb_2", true},
-		{"a" + string(make([]byte, 0)) + "123456789012345678901234567890123456789012345678901234567890123", true}, // 64 chars
-		{"a1234567890123456789012345678901234567890123456789012345678901234", false},                       // 65 chars
+		{"a" + strings.Repeat("b", 63), true},  // 64 characters
+		{"a" + strings.Repeat("b", 64), false}, // 65 characters
 		{"", false},
 		{"-main", false},
 		{".hidden", false},
