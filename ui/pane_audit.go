@@ -36,6 +36,7 @@ type auditPane struct {
 	st      Styles
 	keys    filterKeys
 	rows    []auditRow
+	counts  map[string]*auditlog.Stats // per profile, and "" for all
 	data    paneData // the auditlog check's results
 	filter  string
 	editing bool
@@ -43,7 +44,7 @@ type auditPane struct {
 }
 
 func newAuditPane(st Styles) *auditPane {
-	return &auditPane{st: st, keys: filterKeys{
+	return &auditPane{st: st, counts: map[string]*auditlog.Stats{}, keys: filterKeys{
 		Apply:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
 		Erase:  key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "erase")),
@@ -76,6 +77,8 @@ func (p *auditPane) add(msg AuditMsg) {
 			at = msg.At
 		}
 		p.rows = append(p.rows, auditRow{Profile: msg.Profile, At: at, Entry: e})
+		p.counter("").Add(e)
+		p.counter(msg.Profile).Add(e)
 	}
 	if n := len(p.rows) - auditKeep; n > 0 {
 		p.rows = append([]auditRow(nil), p.rows[n:]...)
@@ -203,42 +206,29 @@ func (p *auditPane) Detail() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// stats is the first line: sparklines of calls and errors per minute, and
-// the leak count.
+// stats is the first line: sparklines of calls and errors per minute over
+// the last minutes, errors in the last hour and redacted leaks, from the
+// auditlog's own counters.
 func (p *auditPane) stats() string {
-	calls := make([]int, sparkMinutes)
-	errs := make([]int, sparkMinutes)
-	leaks, errHour := 0, 0
-	now := p.data.Now
-	for _, r := range p.rows {
-		if p.data.Profile != "" && r.Profile != p.data.Profile {
-			continue
-		}
-		if r.Entry.Redacted {
-			leaks++
-		}
-		age := now.Sub(r.At)
-		if r.Entry.IsError() && age < time.Hour {
-			errHour++
-		}
-		i := sparkMinutes - 1 - int(age/time.Minute)
-		if age < 0 {
-			i = sparkMinutes - 1
-		}
-		if i < 0 || i >= sparkMinutes {
-			continue
-		}
-		if r.Entry.IsCall() {
-			calls[i]++
-		}
-		if r.Entry.IsError() {
-			errs[i]++
-		}
-	}
+	sn := p.counter(p.data.Profile).Snapshot()
+	calls := sn.CallsPerMinute[len(sn.CallsPerMinute)-sparkMinutes:]
+	errs := sn.ErrorsPerMinute[len(sn.ErrorsPerMinute)-sparkMinutes:]
 	s := "calls/min " + p.st.Sparkline.Render(sparkline(calls)) + " " + itoa(calls[sparkMinutes-1]) +
-		" · errors " + p.st.Status[checks.Crit].Render(sparkline(errs)) + " " + itoa(errHour) + "/h"
-	if leaks > 0 {
-		s += " · " + p.st.mark(checks.Crit) + " " + itoa(leaks) + " secret(s) redacted"
+		" · errors " + p.st.Status[checks.Crit].Render(sparkline(errs)) + " " + itoa(sn.ErrorsHour) + "/h"
+	if sn.Leaks > 0 {
+		s += " · " + p.st.mark(checks.Crit) + " " + itoa(sn.Leaks) + " secret(s) redacted"
+	}
+	return s
+}
+
+// counter is the Stats of a profile ("" for all), made on first use. Its
+// clock is the pane's, so counts move with the minute redraw and tests are
+// deterministic.
+func (p *auditPane) counter(profile string) *auditlog.Stats {
+	s, ok := p.counts[profile]
+	if !ok {
+		s = auditlog.NewStats(func() time.Time { return p.data.Now })
+		p.counts[profile] = s
 	}
 	return s
 }
