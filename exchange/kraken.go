@@ -138,6 +138,14 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "keywarden")
 	r, result, err := k.do(ctx, op, req)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "EGeneral:Permission denied" {
+		// GetApiKeyInfo needs no permission ("API Key Permissions Required:
+		// None"), so a denial here is the key's IP allowlist (or an account
+		// restriction), not a missing permission.
+		e.Cause = CauseIP
+		e.Message = "Permission denied: this IP is probably not on the key's allowlist (GetApiKeyInfo needs no permission)"
+	}
 	if err != nil {
 		return KeyInfo{}, err
 	}
