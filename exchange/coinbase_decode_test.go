@@ -20,8 +20,8 @@ import (
 
 func TestCoinbaseURI(t *testing.T) {
 	cases := map[string]string{
-		"https://api.coinbase.com/api/v3/brokerage/key_permissions":    "GET api.coinbase.com/api/v3/brokerage/key_permissions",
-		"http://127.0.0.1:41234/api/v3/brokerage/key_permissions":      "GET 127.0.0.1:41234/api/v3/brokerage/key_permissions",
+		"https://api.coinbase.com/api/v3/brokerage/key_permissions":     "GET api.coinbase.com/api/v3/brokerage/key_permissions",
+		"http://127.0.0.1:41234/api/v3/brokerage/key_permissions":       "GET 127.0.0.1:41234/api/v3/brokerage/key_permissions",
 		"https://api.coinbase.com/api/v3/brokerage/key_permissions?x=1": "GET api.coinbase.com/api/v3/brokerage/key_permissions",
 	}
 	for in, want := range cases {
@@ -150,8 +150,8 @@ func TestDecodeCoinbaseTime(t *testing.T) {
 	cases := map[string]time.Time{
 		`{"iso":"2025-11-25T16:00:00.123Z","epochSeconds":"1764086400","epochMillis":"1764086400123"}`: ms,
 		`{"iso":"2025-11-25T16:00:00.123Z","epochSeconds":1764086400,"epochMillis":1764086400123}`:     ms,
-		`{"iso":"2025-11-25T16:00:00.123Z"}`:                                                          ms,
-		`{"epochSeconds":"1764086400"}`:                                                               time.Unix(1764086400, 5e8),
+		`{"iso":"2025-11-25T16:00:00.123Z"}`: ms,
+		`{"epochSeconds":"1764086400"}`:      time.Unix(1764086400, 5e8),
 	}
 	for in, want := range cases {
 		got, err := decodeCoinbaseTime([]byte(in))

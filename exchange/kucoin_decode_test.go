@@ -67,7 +67,7 @@ func TestDecodeKuCoinKeyInfo(t *testing.T) {
 		want    KeyInfo
 	}{
 		{"official example: every permission, masked whitelist", kucoinDocsPayload, KeyInfo{
-			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: Yes, Withdraw: Yes},
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: Yes, Withdraw: Yes},
 			IPRestricted: Yes, Whitelist: []string{"203.**.154", "103.**.34"}, CreatedAt: created,
 			Raw: []string{"General", "Futures", "Spot", "Earn", "InnerTransfer", "Transfer", "Margin"},
 		}},
