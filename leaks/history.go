@@ -1,0 +1,237 @@
+package leaks
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ErrNotRepo is returned (wrapped) when a directory is not in a git work tree.
+var ErrNotRepo = errors.New("not a git repository")
+
+// object is one git object to read: id, type and size.
+type object struct {
+	id   string
+	typ  string
+	size int64
+}
+
+// objectHit is what one object yielded.
+type objectHit struct {
+	object
+	matches []Match
+}
+
+// historyScan is the raw outcome of reading the object database.
+type historyScan struct {
+	objects int64 // blobs, commits and tags read
+	bytes   int64
+	hits    []objectHit
+}
+
+// git runs git in dir and returns its stdout; stderr goes into the error.
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "not a git repository") {
+			return nil, fmt.Errorf("%s: %w", dir, ErrNotRepo)
+		}
+		return nil, fmt.Errorf("git %s in %s: %w: %s", args[0], dir, err, msg)
+	}
+	return out, nil
+}
+
+// listObjects lists every object in the repository's object database in
+// pack order, except trees (they hold only names and ids). This covers every
+// ref (branches, tags, remotes, the stash), reflogs, and unreachable objects
+// that gc has not pruned yet.
+func listObjects(ctx context.Context, dir string) ([]object, int64, error) {
+	out, err := git(ctx, dir, "cat-file", "--batch-all-objects", "--unordered",
+		"--batch-check=%(objectname) %(objecttype) %(objectsize)")
+	if err != nil {
+		return nil, 0, err
+	}
+	var objs []object
+	var total int64
+	for len(out) > 0 {
+		line := out
+		if i := bytes.IndexByte(out, '\n'); i >= 0 {
+			line, out = out[:i], out[i+1:]
+		} else {
+			out = nil
+		}
+		f := strings.Fields(string(line))
+		if len(f) != 3 || f[1] == "tree" {
+			continue
+		}
+		n, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			return nil, 0, fmt.Errorf("git cat-file: bad size in %q: %w", line, err)
+		}
+		objs = append(objs, object{f[0], f[1], n})
+		total += n
+	}
+	return objs, total, nil
+}
+
+// scanObjects reads every object once and runs it through the matcher. The
+// list is cut into one contiguous run per worker (pack order, so each `git
+// cat-file --batch` process keeps its delta-base cache warm) of roughly equal
+// bytes, and the workers run in parallel.
+func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, total int64, workers int) (historyScan, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var parts [][]object
+	per := total/int64(workers) + 1
+	start, acc := 0, int64(0)
+	for i, o := range objs {
+		acc += o.size
+		if acc >= per && len(parts) < workers-1 {
+			parts = append(parts, objs[start:i+1])
+			start, acc = i+1, 0
+		}
+	}
+	parts = append(parts, objs[start:])
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]historyScan, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = catFile(ctx, dir, m, p)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var sum historyScan
+	for i, r := range results {
+		if errs[i] != nil && !errors.Is(errs[i], context.Canceled) {
+			return sum, errs[i]
+		}
+		sum.objects += r.objects
+		sum.bytes += r.bytes
+		sum.hits = append(sum.hits, r.hits...)
+	}
+	if err := ctx.Err(); err != nil {
+		return sum, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// chunkSize is how much of an object is matched at a time; objects are
+// streamed, never held whole.
+const chunkSize = 256 << 10
+
+// catFile streams objs through one `git cat-file --batch` process.
+func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (historyScan, error) {
+	var res historyScan
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return res, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return res, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return res, fmt.Errorf("starting git cat-file: %w (is git installed?)", err)
+	}
+	go func() {
+		w := bufio.NewWriterSize(stdin, 64<<10)
+		for _, o := range objs {
+			if _, err := w.WriteString(o.id + "\n"); err != nil {
+				break
+			}
+		}
+		_ = w.Flush()
+		_ = stdin.Close()
+	}()
+
+	readErr := func() error {
+		r := bufio.NewReaderSize(stdout, 1<<20)
+		buf := make([]byte, chunkSize)
+		s := m.newStream()
+		for range objs {
+			header, err := r.ReadSlice('\n')
+			if err != nil {
+				return fmt.Errorf("reading git cat-file output: %w", err)
+			}
+			f := strings.Fields(string(header))
+			if len(f) == 2 && f[1] == "missing" { // pruned since it was listed
+				continue
+			}
+			if len(f) != 3 {
+				return fmt.Errorf("git cat-file: unexpected header %q", strings.TrimSpace(string(header)))
+			}
+			size, err := strconv.ParseInt(f[2], 10, 64)
+			if err != nil {
+				return fmt.Errorf("git cat-file: bad size in %q: %w", strings.TrimSpace(string(header)), err)
+			}
+			s.reset()
+			for left := size; left > 0; {
+				n := int(min(left, int64(len(buf))))
+				if _, err := io.ReadFull(r, buf[:n]); err != nil {
+					return fmt.Errorf("reading object %s from git cat-file: %w", f[0], err)
+				}
+				s.write(buf[:n])
+				left -= int64(n)
+			}
+			if _, err := r.Discard(1); err != nil { // the newline after the content
+				return fmt.Errorf("reading git cat-file output: %w", err)
+			}
+			res.objects++
+			res.bytes += size
+			if len(s.hits) > 0 {
+				res.hits = append(res.hits, objectHit{object{f[0], f[1], size}, s.matches()})
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	if readErr != nil {
+		_ = cmd.Process.Kill()
+	}
+	waitErr := cmd.Wait()
+	if readErr != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		return res, readErr
+	}
+	if waitErr != nil {
+		return res, fmt.Errorf("git cat-file in %s: %w: %s", dir, waitErr, strings.TrimSpace(stderr.String()))
+	}
+	return res, nil
+}

@@ -1,0 +1,147 @@
+package leaks
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Reachability says how a history finding can still be reached.
+const (
+	ReachRef      = "ref"         // from a branch, tag, remote or the stash
+	ReachReflog   = "reflog"      // only through a reflog entry (e.g. after a reset or rebase)
+	ReachDangling = "unreachable" // in .git's objects but in no commit (e.g. staged, then dropped)
+)
+
+// introduction is where a blob first appeared at one path.
+type introduction struct {
+	commit string
+	time   int64
+}
+
+// mapBlobs finds, for each blob id in want, the commits that introduced it
+// at each path, walking every ref and every reflog once (`git log --raw`,
+// merges diffed against their first parent so stash entries count). It
+// keeps the earliest commit per (blob, path).
+func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string]map[string]introduction, error) {
+	out := map[string]map[string]introduction{}
+	if len(want) == 0 {
+		return out, nil
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotepath=off", "log", "--all", "--reflog",
+		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--format=%x01%H %ct")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting git log: %w", err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var commit string
+	var when int64
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == 1 {
+			f := strings.Fields(string(line[1:]))
+			if len(f) == 2 {
+				commit = f[0]
+				when, _ = strconv.ParseInt(f[1], 10, 64)
+			}
+			continue
+		}
+		// :100644 100644 <old> <new> M\tpath
+		if line[0] != ':' {
+			continue
+		}
+		tab := bytes.IndexByte(line, '\t')
+		if tab < 0 {
+			continue
+		}
+		f := strings.Fields(string(line[:tab]))
+		if len(f) < 5 || !want[f[3]] {
+			continue
+		}
+		path := unquotePath(string(line[tab+1:]))
+		byPath := out[f[3]]
+		if byPath == nil {
+			byPath = map[string]introduction{}
+			out[f[3]] = byPath
+		}
+		if have, ok := byPath[path]; !ok || when <= have.time {
+			byPath[path] = introduction{commit, when}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("reading git log: %w", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if strings.Contains(msg, "does not have any commits") || strings.Contains(msg, "bad default revision") {
+			return out, nil
+		}
+		return nil, fmt.Errorf("git log in %s: %w: %s", dir, err, msg)
+	}
+	return out, nil
+}
+
+// unquotePath undoes git's C-style quoting of unusual path names.
+func unquotePath(p string) string {
+	if len(p) >= 2 && p[0] == '"' {
+		if u, err := strconv.Unquote(p); err == nil {
+			return u
+		}
+	}
+	return p
+}
+
+// headTree maps each path in HEAD to its blob id (empty for an unborn HEAD).
+func headTree(ctx context.Context, dir string) (map[string]string, error) {
+	out, err := git(ctx, dir, "ls-tree", "-r", "-z", "--full-tree", "HEAD")
+	if err != nil {
+		if _, e := git(ctx, dir, "rev-parse", "--verify", "-q", "HEAD"); e != nil {
+			return map[string]string{}, nil // no commits yet
+		}
+		return nil, err
+	}
+	tree := map[string]string{}
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		// <mode> SP <type> SP <object> TAB <file>
+		tab := bytes.IndexByte(rec, '\t')
+		if tab < 0 {
+			continue
+		}
+		f := strings.Fields(string(rec[:tab]))
+		if len(f) == 3 {
+			tree[string(rec[tab+1:])] = f[2]
+		}
+	}
+	return tree, nil
+}
+
+// refsContaining returns up to three refs that contain commit, sorted.
+func refsContaining(ctx context.Context, dir, commit string) ([]string, error) {
+	out, err := git(ctx, dir, "for-each-ref", "--contains", commit, "--format=%(refname:short)")
+	if err != nil {
+		return nil, err
+	}
+	refs := strings.Fields(string(out))
+	sort.Strings(refs)
+	if len(refs) > 3 {
+		refs = append(refs[:3], fmt.Sprintf("+%d more", len(refs)-3))
+	}
+	return refs, nil
+}

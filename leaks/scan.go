@@ -1,0 +1,264 @@
+package leaks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Options say what Scan reads.
+type Options struct {
+	Dir         string // directory to scan; its git repository (if any) for history
+	History     bool   // also read every object in the git history
+	MaxFileSize int64  // working-tree files above this are skipped (0: DefaultMaxFileSize)
+	Workers     int    // parallel readers (0: GOMAXPROCS)
+}
+
+// Finding is one stored value found in one place. It never holds the value.
+type Finding struct {
+	Profile  string   `json:"profile"`
+	Field    Field    `json:"field"`
+	Encoding Encoding `json:"encoding"`
+	// Path is relative to the scanned directory (working tree) or to the
+	// repository root (history); "" for a commit message or a dangling blob.
+	Path string `json:"path"`
+	Line int    `json:"line"`
+	// Commit is the first commit that added the value at Path; nil for
+	// working-tree findings and for objects no commit refers to.
+	Commit *string `json:"commit"`
+	// InHead: for history, HEAD still has this content at Path; for the
+	// working tree, HEAD's committed copy of Path holds the same leak.
+	InHead bool `json:"in_head"`
+
+	Source    string   `json:"source"`               // "worktree" or "history"
+	GitStatus string   `json:"git_status,omitempty"` // worktree: tracked, untracked, ignored, not-in-git
+	Object    string   `json:"object,omitempty"`     // history: the blob (or commit/tag) id
+	Reach     string   `json:"reachable,omitempty"`  // history: ref, reflog or unreachable
+	Refs      []string `json:"refs,omitempty"`       // history: refs containing Commit
+}
+
+// Sources of a finding.
+const (
+	SourceWorktree = "worktree"
+	SourceHistory  = "history"
+)
+
+// Report is a scan's outcome.
+type Report struct {
+	Dir          string        `json:"dir"`
+	Findings     []Finding     `json:"findings"`
+	FilesScanned int64         `json:"files_scanned"`
+	FilesSkipped int64         `json:"files_skipped"` // larger than the size limit
+	BlobsScanned int64         `json:"blobs_scanned"` // blobs, commits and tags read from git
+	BytesScanned int64         `json:"bytes_scanned"`
+	History      string        `json:"history"` // scanned, off, or why it was not
+	Skipped      []Label       `json:"-"`       // values too short to search for
+	Duration     time.Duration `json:"-"`
+}
+
+// Scan searches opts.Dir, and with opts.History its whole git object
+// database, for every target in every encoding. The targets' values live
+// only in the matcher, which is wiped before Scan returns.
+func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) {
+	t0 := time.Now()
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", opts.Dir, err)
+	}
+	if opts.MaxFileSize <= 0 {
+		opts.MaxFileSize = DefaultMaxFileSize
+	}
+	m := NewMatcher(targets)
+	defer m.Close()
+	rep := &Report{Dir: dir, Skipped: m.Skipped, Findings: []Finding{}, History: "off"}
+
+	tree, err := scanTree(ctx, dir, m, opts.MaxFileSize, opts.Workers)
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", dir, err)
+	}
+	rep.FilesScanned, rep.FilesSkipped, rep.BytesScanned = tree.files, tree.skipped, tree.bytes
+	if opts.History {
+		hist, err := ScanHistory(ctx, dir, m, opts.Workers)
+		switch {
+		case errors.Is(err, ErrNotRepo):
+			rep.History = "not a git repository"
+		case err != nil:
+			return nil, err
+		default:
+			rep.History = "scanned"
+			rep.BlobsScanned, rep.BytesScanned = hist.BlobsScanned, rep.BytesScanned+hist.BytesScanned
+			rep.Findings = append(rep.Findings, hist.Findings...)
+		}
+	}
+	wt, err := treeFindings(ctx, dir, tree.hits, rep.Findings)
+	if err != nil {
+		return nil, err
+	}
+	rep.Findings = append(wt, rep.Findings...)
+	rep.Duration = time.Since(t0)
+	return rep, nil
+}
+
+// treeFindings turns file hits into findings with their git status.
+func treeFindings(ctx context.Context, dir string, hits []fileHit, history []Finding) ([]Finding, error) {
+	paths := make([]string, len(hits))
+	for i, h := range hits {
+		paths[i] = h.path
+	}
+	st, err := gitStatuses(ctx, dir, paths)
+	if err != nil {
+		return nil, err
+	}
+	// History paths are relative to the repository root; the scanned
+	// directory may be below it.
+	prefix := ""
+	if len(history) > 0 {
+		if out, err := git(ctx, dir, "rev-parse", "--show-prefix"); err == nil {
+			prefix = string(trimNL(out))
+		}
+	}
+	inHead := map[[3]string]bool{}
+	for _, f := range history {
+		if f.InHead {
+			inHead[[3]string{f.Profile, string(f.Field), f.Path}] = true
+		}
+	}
+	var out []Finding
+	for _, h := range hits {
+		for _, mt := range h.matches {
+			out = append(out, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
+				Path: h.path, Line: mt.Line, Source: SourceWorktree, GitStatus: st[h.path],
+				InHead: inHead[[3]string{mt.Profile, string(mt.Field), prefix + h.path}]})
+		}
+	}
+	return out, nil
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// HistoryResult is what ScanHistory found.
+type HistoryResult struct {
+	Findings     []Finding
+	BlobsScanned int64
+	BytesScanned int64
+}
+
+// ScanHistory reads every blob, commit and tag in the object database of
+// dir's repository once (trees are skipped: they hold only names), in
+// parallel, and maps each hit back to the first commit and path that
+// introduced it, whether HEAD still has it, and which refs contain it.
+//
+// Objects reachable only from a reflog (an "orphaned" commit after a reset
+// or rebase) and dangling objects not yet pruned by gc count: they are on
+// disk in .git, are copied by backups and tarballs of the project, and the
+// value they hold must be revoked all the same. Their Reach says so.
+func ScanHistory(ctx context.Context, dir string, m *Matcher, workers int) (HistoryResult, error) {
+	var res HistoryResult
+	objs, total, err := listObjects(ctx, dir)
+	if err != nil {
+		return res, err
+	}
+	sc, err := scanObjects(ctx, dir, m, objs, total, workers)
+	if err != nil {
+		return res, err
+	}
+	res.BlobsScanned, res.BytesScanned = sc.objects, sc.bytes
+	if len(sc.hits) == 0 {
+		return res, nil
+	}
+	res.Findings, err = historyFindings(ctx, dir, sc.hits)
+	return res, err
+}
+
+// historyFindings maps object hits to commits and paths.
+func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Finding, error) {
+	want := map[string]bool{}
+	for _, h := range hits {
+		if h.typ == "blob" {
+			want[h.id] = true
+		}
+	}
+	intro, err := mapBlobs(ctx, dir, want)
+	if err != nil {
+		return nil, err
+	}
+	head, err := headTree(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	refCache := map[string][]string{}
+	refs := func(commit string) ([]string, error) {
+		if r, ok := refCache[commit]; ok {
+			return r, nil
+		}
+		r, err := refsContaining(ctx, dir, commit)
+		refCache[commit] = r
+		return r, err
+	}
+	var out []Finding
+	for _, h := range hits {
+		type place struct {
+			path string
+			in   introduction
+		}
+		var places []place
+		switch h.typ {
+		case "blob":
+			for p, in := range intro[h.id] {
+				places = append(places, place{p, in})
+			}
+			if len(places) == 0 {
+				places = []place{{}} // dangling: staged once, or a dropped stash
+			}
+		case "commit":
+			places = []place{{"", introduction{commit: h.id}}} // the commit message
+		default:
+			places = []place{{}} // a tag message
+		}
+		sort.Slice(places, func(i, j int) bool { return places[i].path < places[j].path })
+		for _, pl := range places {
+			f := Finding{Path: pl.path, Source: SourceHistory, Object: h.id, Reach: ReachDangling}
+			if pl.in.commit != "" {
+				c := pl.in.commit
+				f.Commit = &c
+				r, err := refs(c)
+				if err != nil {
+					return nil, err
+				}
+				f.Refs = r
+				f.Reach = ReachRef
+				if len(r) == 0 {
+					f.Reach = ReachReflog
+				}
+			}
+			if h.typ == "tag" {
+				f.Reach = ReachRef
+			}
+			f.InHead = pl.path != "" && head[pl.path] == h.id
+			for _, mt := range h.matches {
+				g := f
+				g.Profile, g.Field, g.Encoding, g.Line = mt.Profile, mt.Field, mt.Encoding, mt.Line
+				out = append(out, g)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Profile != b.Profile {
+			return a.Profile < b.Profile
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Object < b.Object
+	})
+	return out, nil
+}
