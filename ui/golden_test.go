@@ -12,14 +12,23 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+// updating reports whether -update was given (the flag is registered by
+// x/exp/golden, which teatest imports).
+func updating() bool {
+	f := flag.Lookup("update")
+	if f == nil {
+		return false
+	}
+	v, _ := f.Value.(flag.Getter).Get().(bool)
+	return v
+}
 
 // golden compares got (ANSI stripped) with testdata/name.golden.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	got = ansi.Strip(got)
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,7 @@ package ui
 
 // Size limits and breakpoints.
 const (
-	minWidth     = 60  // below this, or minHeight, only a message is shown
+	minWidth     = 60 // below this, or minHeight, only a message is shown
 	minHeight    = 16
 	gridWidth    = 100 // at or above: two columns; below: one
 	headerHeight = 1

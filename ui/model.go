@@ -105,8 +105,9 @@ func New(opts Options) Model {
 	return m
 }
 
-// withContext sets the context the dashboard's commands run under.
-func (m Model) withContext(ctx context.Context) Model { m.ctx = ctx; return m }
+// WithContext sets the context the dashboard's checks and audit feeds run
+// under (default: context.Background()); Run sets it for you.
+func (m Model) WithContext(ctx context.Context) Model { m.ctx = ctx; return m }
 
 // Init asks for the background colour, starts every check group and every
 // audit feed, and arms the minute redraw.

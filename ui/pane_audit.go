@@ -37,7 +37,7 @@ type auditPane struct {
 	keys    filterKeys
 	rows    []auditRow
 	counts  map[string]*auditlog.Stats // per profile, and "" for all
-	data    paneData // the auditlog check's results
+	data    paneData                   // the auditlog check's results
 	filter  string
 	editing bool
 	w, h    int

@@ -42,7 +42,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	_, err := tea.NewProgram(New(opts).withContext(ctx), popts...).Run()
+	_, err := tea.NewProgram(New(opts).WithContext(ctx), popts...).Run()
 	switch {
 	case err == nil:
 		return nil

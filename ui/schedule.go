@@ -27,11 +27,11 @@ type Group int
 
 // Check groups, each on its own schedule.
 const (
-	GroupClock    Group = iota // every 30 s
-	GroupNetwork               // every 5 min
-	GroupKeys                  // key age and permissions, every 10 min
-	GroupHygiene               // every 10 min
-	GroupAudit                 // the auditlog check's counts, every minute
+	GroupClock   Group = iota // every 30 s
+	GroupNetwork              // every 5 min
+	GroupKeys                 // key age and permissions, every 10 min
+	GroupHygiene              // every 10 min
+	GroupAudit                // the auditlog check's counts, every minute
 	numGroups
 )
 
