@@ -66,9 +66,9 @@ type Options struct {
 	BurstWindow time.Duration // default 10 min
 	Queue       int           // alerts waiting per notifier before new ones are dropped (default 64)
 	Retry       Retry
-	Scrub       *Scrubber     // applied to every alert before it is queued
-	Log         *slog.Logger  // default: discard
-	Metrics     *Metrics      // nil: no metrics
+	Scrub       *Scrubber    // applied to every alert before it is queued
+	Log         *slog.Logger // default: discard
+	Metrics     *Metrics     // nil: no metrics
 	Now         func() time.Time
 }
 
