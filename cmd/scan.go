@@ -1,0 +1,96 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks"
+)
+
+func init() { register(newScanCmd) }
+
+// scanOptions are the flags of `scan`.
+type scanOptions struct {
+	json        bool
+	history     bool
+	maxFileSize int64
+}
+
+func newScanCmd(app *App) *cobra.Command {
+	var o scanOptions
+	c := &cobra.Command{
+		Use:   "scan [DIR] [--json] [--history=true]",
+		Short: "Look for the stored keys in a directory's files and its whole git history",
+		Long: `Look for every stored API key, secret and passphrase in DIR (default: the
+current directory) and in every object of its git history: all branches, tags,
+remotes, the stash, reflogs and unreferenced objects not yet pruned.
+
+Each value is searched for exactly, raw and encoded (base64 and base64url at
+any alignment, padded or not; URL-encoded; hex in either case), so there are
+no false positives and no rules to keep up to date. A value split across two
+lines is not found. Files git ignores are searched too: a key on disk is a
+key that can be copied. Values are never printed; findings say where.
+
+Exit codes: 0 nothing found, 2 a stored value was found, 3 the scan could not
+run, 64 usage error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runScan(c, app, dir, o)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.json, "json", false, "print JSON")
+	f.BoolVar(&o.history, "history", true, "also scan every object of the git history")
+	f.Int64Var(&o.maxFileSize, "max-file-size", leaks.DefaultMaxFileSize, "skip working-tree files larger than this many bytes")
+	return c
+}
+
+func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
+	ctx := c.Context()
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: err}
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return &ExitError{Code: ExitUnknown, Err: err}
+	}
+	entries, err := keystore.Secrets(ctx, store)
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("reading the stored keys: %w", err)}
+	}
+	var targets []leaks.Target
+	for _, e := range entries {
+		targets = append(targets, leaks.TargetsFromItem(e.Profile, e.Item)...)
+	}
+	if len(targets) == 0 {
+		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("no stored keys to look for in the %s keystore: add one with 'keywarden add' or 'keywarden import'", store.Backend())}
+	}
+	rep, err := leaks.Scan(ctx, targets, leaks.Options{Dir: dir, History: o.history, MaxFileSize: o.maxFileSize})
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("%w\ncheck that %s exists and that git works there (git -C %s status)", err, dir, dir)}
+	}
+	if o.json {
+		err = rep.WriteJSON(app.Stdout)
+	} else {
+		err = rep.WriteText(app.Stdout)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: err}
+	}
+	if len(rep.Findings) > 0 {
+		return &ExitError{Code: ExitCrit}
+	}
+	return nil
+}
