@@ -151,9 +151,7 @@ var binancePermissions = struct {
 // false. There is no IP list (Whitelist stays nil), only ipRestrict.
 func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 	var fields map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&fields); err != nil {
+	if err := json.Unmarshal(body, &fields); err != nil {
 		return KeyInfo{}, err
 	}
 	if fields == nil {

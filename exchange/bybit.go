@@ -139,15 +139,30 @@ var (
 // "Withdraw" on a read-only key is still reported Yes: a contradictory
 // answer must never read as "withdrawals off".
 func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
-	var k struct {
-		ReadOnly    *int                 `json:"readOnly"`
-		Permissions *map[string][]string `json:"permissions"`
-		IPs         *[]string            `json:"ips"`
-		CreatedAt   string               `json:"createdAt"`
-		ExpiredAt   string               `json:"expiredAt"`
-	}
-	if err := json.Unmarshal(result, &k); err != nil {
+	// Exact, case-sensitive field names: encoding/json would also match
+	// "Permissions" or "IPS" to a struct field, and a payload holding both
+	// spellings could then hide a "Withdraw".
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(result, &fields); err != nil {
 		return KeyInfo{}, err
+	}
+	if fields == nil {
+		return KeyInfo{}, errors.New("result is null, not an object")
+	}
+	var k struct {
+		ReadOnly    *int
+		Permissions *map[string][]string
+		IPs         *[]string
+		CreatedAt   string
+		ExpiredAt   string
+	}
+	for name, dst := range map[string]any{"readOnly": &k.ReadOnly, "permissions": &k.Permissions,
+		"ips": &k.IPs, "createdAt": &k.CreatedAt, "expiredAt": &k.ExpiredAt} {
+		if raw, ok := fields[name]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return KeyInfo{}, errors.New(name + ": " + err.Error())
+			}
+		}
 	}
 	var ki KeyInfo
 	// Any key may call query-api, and every Bybit key can read.

@@ -127,17 +127,23 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 // OKX has no finer trading permission); ip "" means NOT bound to any IP. OKX
 // reports no key creation or expiry time.
 func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
-	var cfg []struct {
-		Perm *string `json:"perm"`
-		IP   *string `json:"ip"`
-	}
+	// Exact, case-sensitive field names (encoding/json would also match
+	// "Perm" or "IP" to a struct field).
+	var cfg []map[string]json.RawMessage
 	if err := json.Unmarshal(data, &cfg); err != nil {
 		return KeyInfo{}, err
 	}
-	if len(cfg) == 0 {
+	if len(cfg) == 0 || cfg[0] == nil {
 		return KeyInfo{}, errors.New("empty data array")
 	}
-	c := cfg[0]
+	var c struct{ Perm, IP *string }
+	for name, dst := range map[string]**string{"perm": &c.Perm, "ip": &c.IP} {
+		if raw, ok := cfg[0][name]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return KeyInfo{}, errors.New(name + ": " + err.Error())
+			}
+		}
+	}
 	var ki KeyInfo
 	// Every OKX key can read, and this call needs only read.
 	ki.Permissions.Read = Yes

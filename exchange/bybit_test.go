@@ -1,0 +1,180 @@
+package exchange
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Bybit publishes no usable signature vector (its example secret is not
+// given), so this checks the string-to-sign against the docs' example
+// strings byte for byte (shared/reference/exchanges.md §2.4).
+func TestBybitPrehashMatchesDocs(t *testing.T) {
+	if got, want := bybitPrehash("1658384314791", "XXXXXXXXXX", "5000", "category=option&symbol=BTC-29JUL22-25000-C"),
+		"1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C"; got != want {
+		t.Errorf("GET prehash = %q, want %q", got, want)
+	}
+	if got, want := bybitPrehash("1658385579423", "XXXXXXXXXX", "5000", `{"category": "option"}`),
+		`1658385579423XXXXXXXXXX5000{"category": "option"}`; got != want {
+		t.Errorf("POST prehash = %q, want %q", got, want)
+	}
+	// Self-computed regression value (NOT official): HMAC-SHA256 hex,
+	// checked with `openssl dgst -sha256 -hmac secret`.
+	if got, want := bybitSign("secret", "1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C"),
+		"02e9182e346177050f199ce1e0703d738589e3763805ed71590ced65539a73a7"; got != want {
+		t.Errorf("bybitSign = %s, want %s", got, want)
+	}
+}
+
+func TestDecodeBybitTime(t *testing.T) {
+	tests := []struct {
+		result string
+		want   time.Time
+		ok     bool
+	}{
+		{`{"timeSecond":"1688639403","timeNano":"1688639403423213947"}`, time.Unix(0, 1688639403423213947), true},
+		{`{"timeSecond":"1688639403"}`, time.Unix(1688639403, 0), true},
+		{`{"timeSecond":1688639403}`, time.Time{}, false}, // documented as a string
+		{`{}`, time.Time{}, false},
+		{`[]`, time.Time{}, false},
+	}
+	for _, tt := range tests {
+		got, err := decodeBybitTime(json.RawMessage(tt.result))
+		if (err == nil) != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("decodeBybitTime(%s) = %v, %v; want %v, ok=%v", tt.result, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// Real-shaped /v5/user/query-api result objects.
+var bybitKeyInfoPayloads = map[string]string{
+	// Official docs example (2023): ips ["*"] = not bound, transfer only.
+	"docs-2023": `{"id":"16651472","note":"testxxx","apiKey":"opjSlSOzqIeXROT5rq","readOnly":0,"secret":"","permissions":{"ContractTrade":[],"Spot":[],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["*"],"type":1,"deadlineDay":88,"expiredAt":"2023-05-15T03:13:24Z","createdAt":"2023-02-15T03:13:24Z","unified":0,"uta":0,"userID":53888001,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0}`,
+	// Current docs shape for an IP-bound key: expiredAt 1970 = no expiry.
+	"ip-bound-withdraw":  `{"id":"13770661","note":"bot","apiKey":"XXXXXX","readOnly":0,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer","Withdraw"],"Options":["OptionsTrade"],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":["ExchangeHistory"],"NFT":[],"Affiliate":[],"Earn":["Earn"],"FiatP2P":[],"FiatBitPay":[],"FiatConvertBroker":[]},"ips":["203.0.113.7","198.51.100.0/24"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z","unified":0,"uta":1,"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0,"rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_DEFAULT","kycRegion":""}`,
+	"read-only":          `{"id":"1","note":"watch","apiKey":"XXXXXX","readOnly":1,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z"}`,
+	"read-only-withdraw": `{"readOnly":1,"permissions":{"Wallet":["Withdraw"]},"ips":["*"],"expiredAt":"2026-12-01T00:00:00Z","createdAt":"2026-09-02T00:00:00Z"}`,
+	"fields-missing":     `{"apiKey":"XXXXXX","note":"x"}`,
+	"readonly-missing":   `{"permissions":{"Spot":["SpotTrade"],"Wallet":[]},"ips":["203.0.113.7,203.0.113.8"]}`,
+	"ips-empty":          `{"readOnly":0,"permissions":{"Spot":[]},"ips":[]}`,
+	"case-trap":          `{"readOnly":0,"permissions":{"Wallet":["Withdraw"]},"Permissions":{"Wallet":[]},"IPS":["203.0.113.7"],"ips":["*"]}`,
+}
+
+func TestDecodeBybitKeyInfo(t *testing.T) {
+	rfc := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	tests := []struct {
+		payload string
+		want    KeyInfo
+	}{
+		{"docs-2023", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: No},
+			IPRestricted: No, Whitelist: []string{},
+			CreatedAt: rfc("2023-02-15T03:13:24Z"), ExpiresAt: rfc("2023-05-15T03:13:24Z"),
+			Raw: []string{"Wallet.AccountTransfer"},
+		}},
+		{"ip-bound-withdraw", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: Yes},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "198.51.100.0/24"},
+			CreatedAt: rfc("2025-09-01T10:00:00Z"), // expiredAt 1970: no expiry
+			Raw: []string{"ContractTrade.Order", "ContractTrade.Position", "Derivatives.DerivativesTrade", "Earn.Earn",
+				"Exchange.ExchangeHistory", "Options.OptionsTrade", "Spot.SpotTrade",
+				"Wallet.AccountTransfer", "Wallet.SubMemberTransfer", "Wallet.Withdraw"},
+		}},
+		{"read-only", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+			CreatedAt: rfc("2025-09-01T10:00:00Z"),
+			Raw:       []string{"ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade", "Wallet.AccountTransfer", "readOnly"},
+		}},
+		// A contradictory answer never reads as "withdrawals off".
+		{"read-only-withdraw", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes},
+			IPRestricted: No, Whitelist: []string{},
+			CreatedAt: rfc("2026-09-02T00:00:00Z"), ExpiresAt: rfc("2026-12-01T00:00:00Z"),
+			Raw: []string{"Wallet.Withdraw", "readOnly"},
+		}},
+		{"fields-missing", KeyInfo{Permissions: Permissions{Read: Yes}}},
+		{"readonly-missing", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "203.0.113.8"},
+			Raw: []string{"Spot.SpotTrade"},
+		}},
+		{"ips-empty", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			IPRestricted: No, Whitelist: []string{},
+		}},
+		// Field names are exact: "Permissions"/"IPS" are not Bybit's fields.
+		{"case-trap", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes},
+			IPRestricted: No, Whitelist: []string{},
+			Raw: []string{"Wallet.Withdraw"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.payload, func(t *testing.T) {
+			got, err := decodeBybitKeyInfo(json.RawMessage(bybitKeyInfoPayloads[tt.payload]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeBybitKeyInfoRejects(t *testing.T) {
+	for _, body := range []string{`null`, `[]`, `"x"`, `{"permissions":{"Wallet":"Withdraw"}}`,
+		`{"ips":"*"}`, `{"readOnly":"0"}`, `{"permissions":[]}`} {
+		if ki, err := decodeBybitKeyInfo(json.RawMessage(body)); err == nil {
+			t.Errorf("%s decoded to %+v, want an error", body, ki)
+		}
+	}
+}
+
+// FuzzBybitKeyInfo: never panics; Withdraw is No only when permissions.Wallet
+// holds no "Withdraw"; IPRestricted is Yes only when ips holds no "*".
+func FuzzBybitKeyInfo(f *testing.F) {
+	for _, p := range bybitKeyInfoPayloads {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ki, err := decodeBybitKeyInfo(body)
+		if err != nil {
+			return
+		}
+		var m struct {
+			Permissions map[string]any `json:"permissions"`
+			IPs         []any          `json:"ips"`
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(body, &raw) != nil {
+			t.Fatalf("decoded %q that is not a JSON object", body)
+		}
+		_ = json.Unmarshal(raw["permissions"], &m.Permissions)
+		_ = json.Unmarshal(raw["ips"], &m.IPs)
+		wallet, _ := m.Permissions["Wallet"].([]any)
+		if ki.Permissions.Withdraw == No && slices.Contains(wallet, any("Withdraw")) {
+			t.Errorf("Withdraw = No but Wallet holds Withdraw: %s", body)
+		}
+		if ki.Permissions.Withdraw == Yes && !slices.Contains(wallet, any("Withdraw")) {
+			t.Errorf("Withdraw = Yes but Wallet holds no Withdraw: %s", body)
+		}
+		if ki.IPRestricted == Yes {
+			for _, ip := range m.IPs {
+				s, _ := ip.(string)
+				for part := range strings.SplitSeq(s, ",") {
+					if strings.TrimSpace(part) == "*" {
+						t.Errorf("IPRestricted = Yes with ips %v", m.IPs)
+					}
+				}
+			}
+		}
+		if ki.IPRestricted.Known() != (ki.Whitelist != nil) {
+			t.Errorf("IPRestricted %v but Whitelist %#v", ki.IPRestricted, ki.Whitelist)
+		}
+	})
+}
