@@ -107,7 +107,10 @@ func (p *checkPane) lines() []string {
 		if p.data.Results == nil {
 			return []string{p.st.Muted.Render("… checking")}
 		}
-		return []string{p.st.Muted.Render("nothing to check for this profile")}
+		if p.data.Profile != "" {
+			return []string{p.st.Muted.Render("nothing to check for " + p.data.Profile)}
+		}
+		return []string{p.st.Muted.Render("no checks apply")}
 	}
 	return p.format(p.st, rs, p.data.Now)
 }
