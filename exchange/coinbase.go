@@ -56,10 +56,11 @@ type coinbase struct {
 func (c *coinbase) Exchange() string { return coinbaseName }
 func (c *coinbase) BaseURL() string  { return c.base }
 
-// Window: the JWT is valid from nbf (whole seconds, so up to 1 s early is
-// absorbed) until nbf+120 s on the exchange's clock.
+// Window: the JWT is valid from nbf until nbf+120 s on the exchange's clock.
+// nbf is the local clock in whole seconds minus one (see coinbaseJWT), so a
+// clock up to 1 s ahead always verifies, and one up to 118 s behind.
 func (c *coinbase) Window() Window {
-	return Window{Behind: coinbaseJWTLifetime, Ahead: time.Second}
+	return Window{Behind: coinbaseJWTLifetime - 2*time.Second, Ahead: time.Second}
 }
 
 // ---- signing ----
@@ -127,14 +128,17 @@ func parseCoinbaseKey(secret string) (coinbaseKey, error) {
 
 // coinbaseJWT builds the bearer token for one request, as the official SDK
 // does: header {alg, kid: key name, nonce: 64 random hex, typ: JWT}, claims
-// {sub: key name, iss: "cdp", nbf: now, exp: now+120, uri: "METHOD host/path"}.
+// {sub: key name, iss: "cdp", nbf, exp: nbf+120, uri: "METHOD host/path"}.
+// One difference: the SDK sets nbf to now in whole seconds, which a strict
+// verifier rejects about half the time when the host clock is half a second
+// ahead; nbf here is one second earlier, the lifetime still 120 s.
 func coinbaseJWT(key coinbaseKey, keyName, uri string, now time.Time) (string, error) {
 	var nb [32]byte
 	if _, err := rand.Read(nb[:]); err != nil {
 		return "", err
 	}
 	header, _ := json.Marshal(map[string]string{"alg": key.alg, "kid": keyName, "nonce": hex.EncodeToString(nb[:]), "typ": "JWT"})
-	nbf := now.Unix()
+	nbf := now.Unix() - 1
 	claims, _ := json.Marshal(map[string]any{
 		"sub": keyName, "iss": "cdp", "nbf": nbf, "exp": nbf + int64(coinbaseJWTLifetime/time.Second), "uri": uri,
 	})

@@ -79,7 +79,7 @@ func TestCoinbaseJWT(t *testing.T) {
 				!regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(header["nonce"]) {
 				t.Errorf("header = %v", header)
 			}
-			wantClaims := map[string]any{"sub": name, "iss": "cdp", "nbf": 1764086400.0, "exp": 1764086520.0, "uri": uri}
+			wantClaims := map[string]any{"sub": name, "iss": "cdp", "nbf": 1764086399.0, "exp": 1764086519.0, "uri": uri}
 			if !reflect.DeepEqual(claims, wantClaims) {
 				t.Errorf("claims = %v, want %v", claims, wantClaims)
 			}
