@@ -108,23 +108,33 @@ func (r *Redactor) Redact(line []byte) ([]byte, bool) {
 	if r.Empty() || r.first != nil && bytes.IndexAny(line, string(r.first)) < 0 {
 		return line, false
 	}
-	var out []byte
-	found := false
-	for _, n := range r.needles {
-		src := line
-		if found {
-			src = out
-		}
-		if !bytes.Contains(src, n) {
-			continue
-		}
-		out = bytes.ReplaceAll(src, n, []byte(RedactedMark))
-		found = true
-	}
+	out, found := r.pass(line)
 	if !found {
 		return line, false
 	}
+	// A replacement can join text into a new occurrence ("]" of the mark
+	// and what follows); repeat until none is left.
+	for i := 0; i < 8; i++ {
+		next, again := r.pass(out)
+		if !again {
+			break
+		}
+		out = next
+	}
 	return out, true
+}
+
+func (r *Redactor) pass(line []byte) ([]byte, bool) {
+	out := line
+	found := false
+	for _, n := range r.needles {
+		if !bytes.Contains(out, n) {
+			continue
+		}
+		out = bytes.ReplaceAll(out, n, []byte(RedactedMark))
+		found = true
+	}
+	return out, found
 }
 
 // Count returns how many occurrences of secrets line holds (for leak counts
