@@ -20,7 +20,7 @@ import (
 // name/value pairs, read straight from the registry.
 func counter(t *testing.T, m *Metrics, name string, labels ...string) float64 {
 	t.Helper()
-	fams, err := m.Registry().Gather()
+	fams, err := m.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,8 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	rs := []checks.Result{
-		{ID: "clock.ntp", Status: checks.OK, Duration: 40 * time.Millisecond, Details: map[string]any{"offset_ms": 12.5}},
+		{ID: "clock.ntp", Status: checks.OK, Duration: 40 * time.Millisecond, Details: map[string]any{"offset_ms": 12.5,
+			"servers": []map[string]any{{"server": "127.0.0.1:11123", "offset_ms": 11.0}}}},
 		{ID: "clock.exchange", Profile: "bybit-grid", Status: checks.Warn, Duration: 250 * time.Millisecond, Details: map[string]any{"offset_ms": -1900.0}},
 		{ID: "key.age", Profile: "bybit-grid", Status: checks.Warn, Details: map[string]any{"age_days": 88, "days_left": 2}},
 		{ID: "key.age", Profile: "okx-arb", Status: checks.Unknown, Details: map[string]any{"age_days": nil, "days_left": nil}},
@@ -134,6 +135,7 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 		{"keywarden_check_status", map[string]string{"check": "key.age", "profile": "okx-arb"}, 3},
 		{"keywarden_check_duration_seconds", map[string]string{"check": "key.permissions", "profile": "binance-main"}, 1.5},
 		{"keywarden_clock_offset_seconds", map[string]string{"source": "ntp"}, 0.0125},
+		{"keywarden_clock_offset_seconds", map[string]string{"source": "ntp:127.0.0.1:11123"}, 0.011},
 		{"keywarden_clock_offset_seconds", map[string]string{"source": "exchange:bybit-grid"}, -1.9},
 		{"keywarden_key_age_days", map[string]string{"profile": "bybit-grid"}, 88},
 		{"keywarden_key_rotation_days_left", map[string]string{"profile": "bybit-grid"}, 2},
@@ -167,23 +169,5 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 	}
 	if fams["keywarden_watch_runs_total"].GetMetric()[0].GetCounter().GetValue() != 2 {
 		t.Error("runs counter")
-	}
-}
-
-func TestNumberReadsEveryNumericDetail(t *testing.T) {
-	i, f := 7, 2.5
-	var nilp *float64
-	for _, tc := range []struct {
-		v    any
-		want float64
-		ok   bool
-	}{
-		{3, 3, true}, {int64(-4), -4, true}, {uint8(9), 9, true}, {float32(1.5), 1.5, true}, {&i, 7, true}, {&f, 2.5, true},
-		{nil, 0, false}, {nilp, 0, false}, {"12", 0, false}, {true, 0, false},
-	} {
-		got, ok := number(tc.v)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("number(%#v) = %v, %v", tc.v, got, ok)
-		}
 	}
 }
