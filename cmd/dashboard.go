@@ -1,0 +1,112 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/keywarden/keywarden/auditlog"
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/ui"
+)
+
+// checkReport prints the `check` report of the whole config to app.Stdout
+// and returns its exit status as an *ExitError (nil for ok). The check
+// command's file sets it; the bare `keywarden` uses it when stdout is not a
+// terminal, so scripts and pipes get the report, never escape codes.
+var checkReport func(ctx context.Context, app *App) error
+
+func init() { rootRun = runDashboard }
+
+// runDashboard is the bare `keywarden`: the dashboard on a terminal, the
+// check report otherwise.
+func runDashboard(app *App, c *cobra.Command, _ []string) error {
+	ctx := c.Context()
+	if !isTerminal(app.Stdout) {
+		if checkReport == nil {
+			return &ExitError{Code: ExitUnknown, Err: errors.New("stdout is not a terminal and the check report is not available in this build: run `keywarden check`")}
+		}
+		return checkReport(ctx, app)
+	}
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: err}
+	}
+	opts, err := dashboardOptions(ctx, app, cfg)
+	if err != nil {
+		return err
+	}
+	return ui.Run(ctx, opts)
+}
+
+// dashboardOptions opens the keystore and wires the checks engine and the
+// audit-log feeds into the dashboard. A keystore that cannot be opened does
+// not stop the dashboard: the key checks show it as unknown with the reason.
+func dashboardOptions(ctx context.Context, app *App, cfg *config.Config) (ui.Options, error) {
+	store, storeErr := app.OpenStore(ctx, cfg)
+	var ee *ExitError
+	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+		return ui.Options{}, storeErr
+	}
+	deps := checks.Deps{
+		Config:   cfg,
+		Store:    store,
+		StoreErr: storeErr,
+		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck},
+	}
+	env := checks.NewEnv(deps)
+	secrets := storedSecrets(ctx, store, cfg)
+	opts := ui.Options{
+		Run:     ui.ChecksRunner(env, checks.Build(deps, checks.Options{})),
+		Audit:   map[string]ui.AuditFeed{},
+		Host:    env.Host(),
+		Backend: "unavailable",
+		Secrets: secrets,
+		Output:  app.Stdout,
+		NoColor: app.NoColor,
+	}
+	if store != nil {
+		opts.Backend = store.Backend()
+	}
+	if isTerminal(app.Stdin) {
+		opts.Input = app.Stdin
+	}
+	for _, p := range cfg.Profiles {
+		opts.Profiles = append(opts.Profiles, p.Name)
+		if p.AuditLog != "" {
+			// Every profile's secrets are redacted from every log: a bot
+			// may log another bot's key.
+			opts.Audit[p.Name] = ui.FollowLog(p.AuditLog, p.Exchange, secrets)
+		}
+	}
+	return opts, nil
+}
+
+// storedSecrets reads every profile's stored values for redaction. A
+// profile whose item cannot be read contributes nothing; its checks say why.
+func storedSecrets(ctx context.Context, store keystore.Store, cfg *config.Config) []keystore.Secret {
+	if store == nil {
+		return nil
+	}
+	var out []keystore.Secret
+	for _, p := range cfg.Profiles {
+		it, err := store.Get(ctx, p.Name)
+		if err != nil {
+			continue
+		}
+		out = append(out, auditlog.ItemSecrets(it)...)
+	}
+	return out
+}
+
+// isTerminal reports whether v is an *os.File open on a terminal.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
