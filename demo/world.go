@@ -1,0 +1,371 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// EgressIP is the public address the simulated host leaves from: a TEST-NET-2
+// address (RFC 5737), so nothing in the demo looks like a real machine.
+var EgressIP = netip.MustParseAddr("198.51.100.23")
+
+// ClockSkew is how far the simulated host's clock is behind the world: the
+// NTP responders and the fake exchanges all run this far ahead.
+const ClockSkew = 1200 * time.Millisecond
+
+// World is the simulated environment of `keywarden demo`. Everything listens
+// on loopback; keys are generated at start and held only in memory.
+type World struct {
+	Config  *config.Config
+	Store   keystore.Store
+	Secrets []keystore.Secret // every generated key, secret and passphrase
+	Dir     string            // temporary directory for logs and the bot's project
+
+	closers []func()
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// Options tune the world; the zero value is the demo.
+type Options struct {
+	// Live makes the bots keep writing their logs until Close (the dashboard);
+	// without it the logs hold only their backfilled hour (`demo --check`).
+	Live bool
+	Now  time.Time // default time.Now
+}
+
+// Start builds the world. Close it to stop every server and remove Dir.
+func Start(ctx context.Context, o Options) (w *World, err error) {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	dir, err := os.MkdirTemp("", "keywarden-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("demo: temporary directory: %w", err)
+	}
+	w = &World{Store: keystore.NewMemory(), Dir: dir, done: make(chan struct{})}
+	w.closers = append(w.closers, func() { _ = os.RemoveAll(dir) })
+	defer func() {
+		if err != nil {
+			w.Close()
+			w = nil
+		}
+	}()
+
+	ntpServers, err := w.startNTP()
+	if err != nil {
+		return nil, err
+	}
+	ipSources := w.startIPEchoes()
+
+	binance, bybit, kucoin := newKey("binance"), newKey("bybit"), newKey("kucoin")
+	kucoin.passphrase = "demo-" + randomHex(6)
+
+	fb := exchangetest.NewBinance(exchangetest.BinanceKey{
+		APIKey: binance.key, Secret: binance.secret,
+		Reading: true, SpotAndMarginTrading: true, Withdrawals: true,
+		Whitelist: []string{EgressIP.String()}, CreatedAt: o.Now.Add(-41 * 24 * time.Hour),
+	})
+	fy := exchangetest.NewBybit(exchangetest.BybitKey{
+		APIKey: bybit.key, Secret: bybit.secret,
+		Permissions: map[string][]string{"Spot": {"SpotTrade"}, "ContractTrade": {"Order", "Position"}},
+		IPs:         []string{"203.0.113.0/24"}, CreatedAt: o.Now.Add(-88 * 24 * time.Hour),
+	})
+	fk := exchangetest.NewKuCoin(exchangetest.KuCoinKey{
+		Key: kucoin.key, Secret: kucoin.secret, Passphrase: kucoin.passphrase,
+		Info: exchangetest.KuCoinKeyInfo{Remark: "spot-bot", Permission: "General,Spot",
+			IPWhitelist: maskedIP(EgressIP), CreatedAt: o.Now.Add(-12 * 24 * time.Hour).UnixMilli(), UID: 165111215, IsMaster: true},
+	})
+	for _, f := range []interface {
+		SetSkew(time.Duration)
+		SetCallerIP(netip.Addr)
+		Close()
+	}{fb, fy, fk} {
+		f.SetSkew(ClockSkew)
+		f.SetCallerIP(EgressIP)
+		w.closers = append(w.closers, f.Close)
+	}
+
+	project, err := w.makeProject(binance)
+	if err != nil {
+		return nil, err
+	}
+
+	profiles := []struct {
+		p       config.Profile
+		k       demoKey
+		created time.Time
+		bot     *Bot
+	}{
+		{config.Profile{Name: "binance-main", Exchange: "binance", BaseURL: fb.URL(),
+			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, Project: project},
+			binance, o.Now.Add(-41 * 24 * time.Hour), binanceBot()},
+		{config.Profile{Name: "bybit-grid", Exchange: "bybit", BaseURL: fy.URL(),
+			Whitelist: []string{"203.0.113.0/24"}, Needs: []string{"read", "trade"}},
+			bybit, o.Now.Add(-88 * 24 * time.Hour), bybitBot()},
+		{config.Profile{Name: "kucoin-spot", Exchange: "kucoin", BaseURL: fk.URL(),
+			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, MaxAge: 30 * 24 * time.Hour},
+			kucoin, o.Now.Add(-12 * 24 * time.Hour), kucoinBot()},
+	}
+
+	w.Config = &config.Config{
+		Keystore: "memory",
+		Clock:    config.Clock{NTPServers: ntpServers, WarnMS: 250, CritMS: 1000},
+		IP:       config.IP{Sources: ipSources},
+		Rotation: config.Rotation{MaxAge: 90 * 24 * time.Hour, WarnBefore: 14 * 24 * time.Hour},
+	}
+	var botCtx context.Context
+	botCtx, w.cancel = context.WithCancel(context.Background())
+	var live []*Bot
+	for _, pr := range profiles {
+		p := pr.p
+		p.Env = config.Env{Key: "EXCHANGE_API_KEY", Secret: "EXCHANGE_API_SECRET", Passphrase: "EXCHANGE_API_PASSPHRASE"}
+		if p.MaxAge == 0 {
+			p.MaxAge = w.Config.Rotation.MaxAge
+		}
+		p.AuditLog = filepath.Join(dir, p.Name+".log")
+		w.Config.Profiles = append(w.Config.Profiles, p)
+
+		it := keystore.Item{APIKey: keystore.NewSecret(pr.k.key), APISecret: keystore.NewSecret(pr.k.secret),
+			Passphrase: keystore.NewSecret(pr.k.passphrase), CreatedAt: pr.created, StoredAt: pr.created}
+		if err := w.Store.Set(ctx, p.Name, it); err != nil {
+			return nil, err
+		}
+		w.Secrets = append(w.Secrets, it.APIKey, it.APISecret)
+		if pr.k.passphrase != "" {
+			w.Secrets = append(w.Secrets, it.Passphrase)
+		}
+
+		b := pr.bot
+		b.Path, b.Exchange = p.AuditLog, p.Exchange
+		if p.Name == "binance-main" {
+			b.Leak = pr.k.secret
+		}
+		if err := b.Open(); err != nil {
+			return nil, fmt.Errorf("demo: audit log: %w", err)
+		}
+		w.closers = append(w.closers, func() { _ = b.Close() })
+		if err := b.Backfill(180, time.Hour, o.Now); err != nil {
+			return nil, fmt.Errorf("demo: audit log: %w", err)
+		}
+		live = append(live, b)
+	}
+	if o.Live {
+		go func() {
+			defer close(w.done)
+			done := make(chan struct{}, len(live))
+			for _, b := range live {
+				go func() { b.Run(botCtx); done <- struct{}{} }()
+			}
+			for range live {
+				<-done
+			}
+		}()
+	} else {
+		close(w.done)
+	}
+	return w, nil
+}
+
+// Close stops the bots and servers and removes the temporary directory.
+// It is safe to call more than once.
+func (w *World) Close() {
+	if w.cancel != nil {
+		w.cancel()
+		<-w.done
+		w.cancel = nil
+	}
+	for i := len(w.closers) - 1; i >= 0; i-- {
+		w.closers[i]()
+	}
+	w.closers = nil
+}
+
+// startNTP starts three NTP responders: two agree on ClockSkew, the third is
+// a falseticker 47 s off, which a sound consensus outvotes and names.
+func (w *World) startNTP() ([]string, error) {
+	var addrs []string
+	for _, skew := range []time.Duration{ClockSkew, ClockSkew + 3*time.Millisecond, 47 * time.Second} {
+		s, err := StartNTP(skew)
+		if err != nil {
+			return nil, fmt.Errorf("demo: ntp responder: %w", err)
+		}
+		w.closers = append(w.closers, func() { _ = s.Close() })
+		addrs = append(addrs, s.Addr())
+	}
+	return addrs, nil
+}
+
+// startIPEchoes starts three public-IP stand-ins in the formats of ipify,
+// icanhazip and ipify's JSON.
+func (w *World) startIPEchoes() []string {
+	ip := net.IP(EgressIP.AsSlice())
+	var urls []string
+	for _, f := range []string{EchoPlain, EchoPlainNL, EchoJSON} {
+		e := StartIPEcho(ip, f)
+		w.closers = append(w.closers, e.Close)
+		urls = append(urls, e.URL())
+	}
+	return urls
+}
+
+// makeProject creates the bot's source tree as a real git repository with
+// two classic mistakes: the Binance secret committed in config.py and
+// "removed" in a later commit (still in history), and a world-readable .env
+// that git does not ignore. Without git, the tree has only the .env.
+func (w *World) makeProject(k demoKey) (string, error) {
+	dir := filepath.Join(w.Dir, "mybot")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	write := func(name, body string, mode os.FileMode) error {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			return err
+		}
+		return os.Chmod(p, mode)
+	}
+	if err := write("bot.py", botPy, 0o644); err != nil {
+		return "", err
+	}
+	if _, err := exec.LookPath("git"); err == nil {
+		run := func(args ...string) error {
+			c := exec.Command("git", args...)
+			c.Dir = dir
+			c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=demo", "GIT_AUTHOR_EMAIL=demo@example.org",
+				"GIT_COMMITTER_NAME=demo", "GIT_COMMITTER_EMAIL=demo@example.org", "GIT_CONFIG_GLOBAL=/dev/null")
+			if out, err := c.CombinedOutput(); err != nil {
+				return fmt.Errorf("git %s: %w: %s", args[0], err, out)
+			}
+			return nil
+		}
+		steps := []func() error{
+			func() error { return run("init", "-q", "-b", "main") },
+			func() error {
+				return write("config.py", fmt.Sprintf("API_KEY = %q\nAPI_SECRET = %q\n", k.key, k.secret), 0o644)
+			},
+			func() error { return run("add", "bot.py", "config.py") },
+			func() error { return run("commit", "-q", "-m", "first working bot") },
+			func() error { return os.Remove(filepath.Join(dir, "config.py")) },
+			func() error { return run("commit", "-q", "-am", "move keys out of the source") },
+		}
+		for _, s := range steps {
+			if err := s(); err != nil {
+				return "", fmt.Errorf("demo: bot project: %w", err)
+			}
+		}
+	}
+	if err := write(".env", "# moved here from config.py\nLOG_LEVEL=debug\n", 0o644); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+const botPy = `import os
+
+API_KEY = os.environ["EXCHANGE_API_KEY"]
+API_SECRET = os.environ["EXCHANGE_API_SECRET"]
+`
+
+type demoKey struct{ key, secret, passphrase string }
+
+// newKey makes a throwaway key pair shaped like the exchange's own.
+func newKey(exchange string) demoKey {
+	switch exchange {
+	case "okx":
+		return demoKey{key: uuidish(), secret: hexUpper(16)}
+	case "kucoin":
+		return demoKey{key: randomHex(12), secret: uuidish()}
+	case "bybit":
+		return demoKey{key: randomAlnum(18), secret: randomAlnum(36)}
+	}
+	return demoKey{key: randomAlnum(64), secret: randomAlnum(64)}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(errors.New("demo: no randomness")) // crypto/rand never fails on Linux
+	}
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+func hexUpper(n int) string {
+	return fmt.Sprintf("%X", randomBytes(n))
+}
+
+func uuidish() string {
+	h := randomHex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func randomAlnum(n int) string {
+	s := base64.RawURLEncoding.EncodeToString(randomBytes(n))
+	out := make([]byte, 0, n)
+	for i := 0; len(out) < n; i++ {
+		if i == len(s) {
+			s, i = base64.RawURLEncoding.EncodeToString(randomBytes(n)), 0
+		}
+		if c := s[i]; c != '-' && c != '_' {
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func binanceBot() *Bot {
+	return &Bot{
+		Calls: []BotCall{{"POST", "/api/v3/order", "place_order"}, {"GET", "/api/v3/account", "get_balance"},
+			{"DELETE", "/api/v3/order", "cancel_order"}, {"GET", "/api/v3/openOrders", "open_orders"}},
+		Errors: []BotError{
+			{HTTPStatus: 400, Code: "-1021", Message: "Timestamp for this request is outside of the recvWindow.", Weight: 25},
+			{HTTPStatus: 401, Code: "-2015", Message: "Invalid API-key, IP, or permissions for action.", Weight: 6},
+		},
+		Every: 2 * time.Second,
+	}
+}
+
+func bybitBot() *Bot {
+	return &Bot{
+		Calls: []BotCall{{"POST", "/v5/order/create", "place_order"}, {"GET", "/v5/position/list", "positions"},
+			{"POST", "/v5/order/cancel", "cancel_order"}},
+		Errors: []BotError{
+			{HTTPStatus: 200, Code: "10010", Message: "Unmatched IP, please check your API key's bound IP addresses.", Weight: 120},
+			{HTTPStatus: 200, Code: "10002", Message: "invalid request, please check your server timestamp or recv_window param.", Weight: 10},
+		},
+		Every: 3 * time.Second,
+	}
+}
+
+func kucoinBot() *Bot {
+	return &Bot{
+		Calls: []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
+		Errors: []BotError{
+			{HTTPStatus: 429, Code: "429000", Message: "Too Many Requests", Weight: 4},
+		},
+		Every: 1500 * time.Millisecond,
+	}
+}
+
+// maskedIP writes an address the way KuCoin reports whitelists: the middle
+// octets masked ("198.**.23").
+func maskedIP(a netip.Addr) string {
+	b := a.As4()
+	return fmt.Sprintf("%d.**.%d", b[0], b[3])
+}

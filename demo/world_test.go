@@ -1,0 +1,41 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keywarden/keywarden/auditlog"
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+)
+
+func TestWorldReport(t *testing.T) {
+	ctx := context.Background()
+	w, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := w.Dir
+	deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second,
+		Extra: []func(p config.Profile) checks.Check{auditlog.NewCheck}}
+	env := checks.NewEnv(deps)
+	rep := checks.Run(ctx, env, checks.Build(deps, checks.Options{}))
+	var buf bytes.Buffer
+	if err := checks.WriteText(&buf, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + buf.String())
+	w.Close()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("world dir %s left behind", dir)
+	}
+	for _, s := range w.Secrets {
+		if strings.Contains(buf.String(), s.Reveal()) {
+			t.Fatal("a demo secret appears in the report")
+		}
+	}
+}
