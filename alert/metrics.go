@@ -25,7 +25,8 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	mu      sync.Mutex
-	results []checks.Result
+	results []checks.Result // latest of each check, in first-seen order
+	index   map[string]int  // result key → position in results
 
 	alertsSent     *prometheus.CounterVec
 	notifierErrors *prometheus.CounterVec
@@ -81,10 +82,10 @@ func (m *Metrics) Handler() http.Handler {
 
 // gatherResults renders the latest results with the `check --prometheus`
 // printer and parses them back, so the two can never disagree on a name, a
-// label or a value. A check that is gone takes its series with it.
+// label or a value.
 func (m *Metrics) gatherResults() ([]*dto.MetricFamily, error) {
 	m.mu.Lock()
-	rs := m.results
+	rs := append([]checks.Result(nil), m.results...)
 	m.mu.Unlock()
 	var buf bytes.Buffer
 	if err := checks.WritePrometheus(&buf, checks.Report{Checks: rs}); err != nil {
@@ -104,13 +105,25 @@ func (m *Metrics) gatherResults() ([]*dto.MetricFamily, error) {
 	return out, nil
 }
 
-// SetResults replaces the check metrics with one run's results.
+// SetResults records one run's results. A run may hold only the checks
+// that were due: each result replaces the previous one of the same check,
+// and the others keep their last value.
 func (m *Metrics) SetResults(rs []checks.Result, at time.Time) {
 	if m == nil {
 		return
 	}
 	m.mu.Lock()
-	m.results = append([]checks.Result(nil), rs...)
+	if m.index == nil {
+		m.index = map[string]int{}
+	}
+	for _, r := range rs {
+		if i, ok := m.index[r.Key()]; ok {
+			m.results[i] = r
+			continue
+		}
+		m.index[r.Key()] = len(m.results)
+		m.results = append(m.results, r)
+	}
 	m.mu.Unlock()
 	m.runs.Inc()
 	m.lastRun.Set(float64(at.UnixNano()) / 1e9)

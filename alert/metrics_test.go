@@ -161,11 +161,16 @@ func TestMetricsScrapedAndParsed(t *testing.T) {
 		t.Error("process and Go metrics missing")
 	}
 
-	// A check that is gone takes its series with it.
-	m.SetResults(rs[:1], time.Now())
+	// A run with only some checks due updates those and keeps the rest.
+	upd := rs[4]
+	upd.Status = checks.OK
+	m.SetResults([]checks.Result{upd}, time.Now())
 	fams = scrape(t, srv.URL+"/metrics")
-	if _, ok := gauge(t, fams, "keywarden_check_status", map[string]string{"check": "key.permissions", "profile": "binance-main"}); ok {
-		t.Error("stale series still served")
+	if v, ok := gauge(t, fams, "keywarden_check_status", map[string]string{"check": "key.permissions", "profile": "binance-main"}); !ok || v != 0 {
+		t.Errorf("updated status %v %v", v, ok)
+	}
+	if v, ok := gauge(t, fams, "keywarden_key_age_days", map[string]string{"profile": "bybit-grid"}); !ok || v != 88 {
+		t.Errorf("kept key age %v %v", v, ok)
 	}
 	if fams["keywarden_watch_runs_total"].GetMetric()[0].GetCounter().GetValue() != 2 {
 		t.Error("runs counter")

@@ -17,10 +17,12 @@ type Monitor struct {
 	// Interval between the starts of two runs (default 60 s).
 	Interval time.Duration
 	// Wake, when not nil, asks for a run now (e.g. the audit-log follower
-	// saw an auth failure); wakes during a run are merged into one.
+	// saw an auth failure); wakes during a run are merged into one, and a
+	// woken run starts no sooner than MinGap after the previous one.
 	Wake    <-chan struct{}
-	Alerter *Alerter // nil: no alerts
-	Metrics *Metrics // nil: no metrics
+	MinGap  time.Duration // default 5 s
+	Alerter *Alerter      // nil: no alerts
+	Metrics *Metrics      // nil: no metrics
 	Log     *slog.Logger
 	// OnRun, when not nil, is called after each run (tests use it).
 	OnRun func(rs []checks.Result)
@@ -37,20 +39,36 @@ func (m *Monitor) Serve(ctx context.Context) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	gap := m.MinGap
+	if gap <= 0 {
+		gap = 5 * time.Second
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for {
-		m.once(ctx, log)
+	for n := 0; ; n++ {
+		start := time.Now()
+		m.once(ctx, log, n == 0)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
 		case <-m.Wake:
+			if wait := gap - time.Since(start); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				case <-tick.C:
+					t.Stop()
+				}
+			}
 		}
 	}
 }
 
-func (m *Monitor) once(ctx context.Context, log *slog.Logger) {
+func (m *Monitor) once(ctx context.Context, log *slog.Logger, first bool) {
 	if ctx.Err() != nil {
 		return
 	}
@@ -71,7 +89,11 @@ func (m *Monitor) once(ctx context.Context, log *slog.Logger) {
 		counts[r.Status]++
 		worst = checks.Worst(worst, r.Status)
 	}
-	log.Info("checks run", "status", worst.String(), "checks", len(rs),
+	level := slog.LevelDebug
+	if first {
+		level = slog.LevelInfo
+	}
+	log.Log(ctx, level, "checks run", "status", worst.String(), "checks", len(rs),
 		"crit", counts[checks.Crit], "warn", counts[checks.Warn], "unknown", counts[checks.Unknown],
 		"duration_ms", time.Since(t0).Milliseconds())
 	if m.OnRun != nil {

@@ -176,3 +176,40 @@ func TestBurstLimitEndToEnd(t *testing.T) {
 		t.Fatalf("burst_limit drops %v", v)
 	}
 }
+
+func TestScheduleCadences(t *testing.T) {
+	mk := func(id, profile string) checks.Check {
+		return checks.Func{CheckID: id, ProfileName: profile, Fn: func(context.Context, *checks.Env) checks.Result { return checks.Result{} }}
+	}
+	cs := []checks.Check{mk("clock.ntp", ""), mk("ip.whitelist", "a"), mk("ip.whitelist", "b"), mk("auditlog", "a"), mk("custom", "")}
+	s := NewSchedule(map[string]time.Duration{"clock.ntp": 30 * time.Second, "ip.whitelist": 5 * time.Minute, "auditlog": time.Minute}, time.Minute)
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	ids := func(cs []checks.Check) string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, checks.Result{ID: c.ID(), Profile: c.Profile()}.Key())
+		}
+		return strings.Join(out, " ")
+	}
+	// Runs every minute, the ticks a little late or early; one woken run.
+	for _, tc := range []struct {
+		at    time.Duration
+		force string
+		want  string
+	}{
+		{0, "", "clock.ntp ip.whitelist/a ip.whitelist/b auditlog/a custom"},
+		{61 * time.Second, "", "clock.ntp auditlog/a custom"},
+		{119 * time.Second, "", "clock.ntp auditlog/a custom"},
+		{125 * time.Second, "auditlog", "auditlog/a"},
+		{181 * time.Second, "", "clock.ntp auditlog/a custom"},
+		{299 * time.Second, "", "clock.ntp ip.whitelist/a ip.whitelist/b auditlog/a custom"},
+		{360 * time.Second, "", "clock.ntp auditlog/a custom"},
+	} {
+		if tc.force != "" {
+			s.Force(tc.force)
+		}
+		if got := ids(s.Due(cs, t0.Add(tc.at))); got != tc.want {
+			t.Errorf("at %v: due %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
