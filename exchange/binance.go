@@ -120,7 +120,9 @@ func (b *binance) KeyInfo(ctx context.Context, creds keystore.Item, offset time.
 	if err != nil {
 		return KeyInfo{}, MalformedError(binanceName, op, r, err)
 	}
-	ki.TimeCorrected = offset != 0
+	// Set only when the correction mattered: signed by the local clock alone, the
+	// request would have been rejected.
+	ki.TimeCorrected = !b.Window().Accepts(offset)
 	return ki, nil
 }
 

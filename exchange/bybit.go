@@ -121,7 +121,9 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 	if err != nil {
 		return KeyInfo{}, MalformedError(bybitName, op, r, err)
 	}
-	ki.TimeCorrected = offset != 0
+	// Set only when the correction mattered: signed by the local clock alone, the
+	// request would have been rejected.
+	ki.TimeCorrected = !b.Window().Accepts(offset)
 	return ki, nil
 }
 

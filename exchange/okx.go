@@ -116,7 +116,9 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 	if err != nil {
 		return KeyInfo{}, MalformedError(okxName, op, r, err)
 	}
-	ki.TimeCorrected = offset != 0
+	// Set only when the correction mattered: signed by the local clock alone, the
+	// request would have been rejected.
+	ki.TimeCorrected = !o.Window().Accepts(offset)
 	return ki, nil
 }
 

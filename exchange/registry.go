@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // factory builds a client for one exchange.
@@ -47,10 +48,11 @@ func New(name, baseURL string, hc *http.Client) (Client, error) {
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s base_url %q is not an absolute http(s) URL: set it like https://api.example.com or leave it empty", name, baseURL)
+		return nil, fmt.Errorf("%s base_url is not an absolute http(s) URL: set it like https://api.example.com or leave it empty", name)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s base_url %q must not carry credentials, a query or a fragment: give only scheme, host and optional path", name, baseURL)
+		// Redacted: a password in the URL must not reach the error.
+		return nil, fmt.Errorf("%s base_url %q must not carry credentials, a query or a fragment: give only scheme, host and optional path", name, u.Redacted())
 	}
 	if hc == nil {
 		hc = DefaultHTTPClient
@@ -68,4 +70,16 @@ func Names() []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Accepts reports whether the exchange would accept a request timestamped by
+// a local clock that is offset behind it (offset as in TimeSample.Offset:
+// server minus local). Clients set KeyInfo.TimeCorrected when the offset they
+// signed with mattered, that is when !Accepts(offset).
+func (w Window) Accepts(offset time.Duration) bool {
+	if w.None() {
+		return true
+	}
+	ahead := -offset // request timestamp minus server time
+	return ahead >= -w.Behind && ahead < w.Ahead
 }
