@@ -229,3 +229,17 @@ func FuzzCoinbaseKeyInfo(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkCoinbaseJWT(b *testing.B) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	for _, key := range []coinbaseKey{{alg: "ES256", ec: ec}, {alg: "EdDSA", ed: ed}} {
+		b.Run(key.alg, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := coinbaseJWT(key, "organizations/o/apiKeys/k", "GET api.coinbase.com/api/v3/brokerage/key_permissions", time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -174,3 +174,20 @@ func FuzzKrakenKeyInfo(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkKrakenSign(b *testing.B) {
+	const secret = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+	for b.Loop() {
+		if _, err := krakenSign(secret, "/0/private/GetApiKeyInfo", "1616492376594", "nonce=1616492376594"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeKrakenKeyInfo(b *testing.B) {
+	for b.Loop() {
+		if _, err := decodeKrakenKeyInfo([]byte(krakenFixture)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

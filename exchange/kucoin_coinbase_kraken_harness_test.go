@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/keywarden/keywarden/exchange"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/keystore"
 )
 
 // adapterHTTP returns an HTTP client with its own transport and registers,
@@ -142,5 +144,45 @@ func adapterFaultSuite(t *testing.T, start func(t *testing.T) adapterFake) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkKeyInfoAgainstFakes is one signed key-info round trip on loopback
+// per exchange: signing, HTTP, the fake's verification and decoding.
+func BenchmarkKeyInfoAgainstFakes(b *testing.B) {
+	cbSecret, err := exchangetest.GenerateCoinbaseKey("ES256")
+	if err != nil {
+		b.Fatal(err)
+	}
+	kc := exchangetest.NewKuCoin(kucoinTestKeyDef())
+	defer kc.Close()
+	kc.SetCallerIP(netip.MustParseAddr("203.0.113.154"))
+	cb := exchangetest.NewCoinbase(exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: cbSecret, Permissions: coinbaseViewTrade})
+	defer cb.Close()
+	kr := exchangetest.NewKraken(krakenTestKeyDef())
+	defer kr.Close()
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	runs := []struct {
+		name  string
+		url   string
+		creds keystore.Item
+	}{
+		{"kucoin", kc.URL(), kucoinTestCreds(kucoinTestSecret, kucoinTestPass)},
+		{"coinbase", cb.URL(), coinbaseTestCreds(coinbaseTestName, cbSecret)},
+		{"kraken", kr.URL(), krakenTestCreds(krakenTestKey, krakenTestSecret)},
+	}
+	for _, r := range runs {
+		c, err := exchange.New(r.name, r.url, hc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(r.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.KeyInfo(context.Background(), r.creds, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -139,3 +139,19 @@ func FuzzKuCoinKeyInfo(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkKuCoinSignHeaders(b *testing.B) {
+	creds := keystore.Item{APIKey: keystore.NewSecret("k"), APISecret: keystore.NewSecret("test_api_secret"), Passphrase: keystore.NewSecret("p")}
+	h := http.Header{}
+	for b.Loop() {
+		kucoinSignHeaders(h, creds, time.Now(), "GET", "/api/v1/user/api-key", "")
+	}
+}
+
+func BenchmarkDecodeKuCoinKeyInfo(b *testing.B) {
+	for b.Loop() {
+		if _, err := decodeKuCoinKeyInfo([]byte(kucoinDocsPayload)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
