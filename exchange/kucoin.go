@@ -135,9 +135,9 @@ var kucoinPermissions = map[string]func(*Permissions){
 }
 
 // decodeKuCoinKeyInfo reads the data object of GET /api/v1/user/api-key.
-// permission is a comma-separated string and, when present, complete: a
-// permission it does not list is No (KuCoin has no options permission, so
-// Options is No). Absent, it says nothing: every permission is Unknown.
+// permission is a comma-separated string and complete: a permission it does
+// not list is No (KuCoin has no options permission, so Options is No). An
+// answer without it is an error, not a key with no permissions.
 // ipWhitelist is a comma-separated string whose entries may be masked
 // ("203.**.154"); they are kept verbatim. Empty or absent means no IP
 // restriction. createdAt is in milliseconds; KuCoin keys have no expiry.
@@ -150,14 +150,17 @@ func decodeKuCoinKeyInfo(data []byte) (KeyInfo, error) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return KeyInfo{}, err
 	}
+	if d.Permission == nil {
+		// Without it this is no key info at all (data null or {}), and an
+		// absent ipWhitelist must not then read as "not restricted".
+		return KeyInfo{}, errors.New("no permission in the answer")
+	}
 	var ki KeyInfo
-	if d.Permission != nil {
-		ki.Permissions = Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
-		for _, name := range kucoinList(*d.Permission) {
-			ki.Raw = append(ki.Raw, name)
-			if set, ok := kucoinPermissions[strings.ToLower(name)]; ok {
-				set(&ki.Permissions)
-			}
+	ki.Permissions = Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+	for _, name := range kucoinList(*d.Permission) {
+		ki.Raw = append(ki.Raw, name)
+		if set, ok := kucoinPermissions[strings.ToLower(name)]; ok {
+			set(&ki.Permissions)
 		}
 	}
 	ki.Whitelist = []string{}
