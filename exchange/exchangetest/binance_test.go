@@ -104,7 +104,7 @@ func TestBinanceFakeServerTimeSkew(t *testing.T) {
 	f := NewBinance()
 	defer f.Close()
 	f.SetSkew(-time.Hour)
-	req, _ := http.NewRequest(http.MethodGet, f.URL() + "/api/v3/time", nil)
+	req, _ := http.NewRequest(http.MethodGet, f.URL()+"/api/v3/time", nil)
 	req.Close = true
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

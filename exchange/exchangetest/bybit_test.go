@@ -92,7 +92,7 @@ func TestBybitFakeServerTime(t *testing.T) {
 	f := NewBybit()
 	defer f.Close()
 	f.SetSkew(90 * time.Second)
-	req, _ := http.NewRequest(http.MethodGet, f.URL() + "/v5/market/time", nil)
+	req, _ := http.NewRequest(http.MethodGet, f.URL()+"/v5/market/time", nil)
 	req.Close = true
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
