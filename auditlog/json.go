@@ -186,22 +186,44 @@ func validLiteral(tok []byte) bool {
 	case "true", "false", "null":
 		return true
 	}
-	if len(tok) == 0 {
+	return validNumber(tok)
+}
+
+// validNumber checks JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - s
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
 		return false
 	}
-	for i, c := range tok {
-		switch {
-		case c >= '0' && c <= '9':
-		case c == '-' && i == 0:
-		case c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-':
-			if i == 0 {
-				return false
-			}
-		default:
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
 			return false
 		}
 	}
-	return true
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // str reads a JSON string at s.i and returns its unescaped bytes. The result
@@ -269,15 +291,18 @@ func (s *jsonScanner) strSlow(start int) ([]byte, bool) {
 			if !ok {
 				return nil, false
 			}
-			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
-				if s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
-					s.i += 2
-					if x, ok := s.hex4(); ok {
-						r2 = x
-					}
+			if utf16.IsSurrogate(r) && s.i+1 < len(s.b) && s.b[s.i] == '\\' && s.b[s.i+1] == 'u' {
+				s.i += 2
+				r2, ok := s.hex4()
+				if !ok {
+					return nil, false
 				}
-				r = utf16.DecodeRune(r, r2)
+				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+					r = dec
+				} else {
+					s.tmp = utf8.AppendRune(s.tmp, utf8.RuneError)
+					r = r2
+				}
 			}
 			s.tmp = utf8.AppendRune(s.tmp, r)
 		default:

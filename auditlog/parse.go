@@ -48,6 +48,16 @@ func (p *Parser) Parse(line []byte) Entry {
 	extractFromText(&e, &f)
 	classify(&e, &f)
 	e.Raw = sanitize(line)
+	if p.Redactor != nil && len(e.Raw) != len(line) {
+		// Escaping control bytes adds text ("\x00") that could join its
+		// neighbours into a secret's form: redact what is shown again.
+		for _, s := range []*string{&e.Raw, &e.Message, &e.Op, &e.Endpoint, &e.Code} {
+			if out, found := p.Redactor.Redact([]byte(*s)); found {
+				*s = string(out)
+				e.Redacted = true
+			}
+		}
+	}
 	return e
 }
 
