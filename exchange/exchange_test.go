@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -310,4 +311,56 @@ func runAdapterFaults(t *testing.T, c adapterCase, client exchange.Client) {
 func adapterLeakCheck(t *testing.T) func() {
 	opt := goleak.IgnoreCurrent()
 	return func() { goleak.VerifyNone(t, opt) }
+}
+
+// Classification from HTTP status and body code, as each exchange sends
+// them: Binance with 4xx, Bybit mostly with 200, OKX with 200 or 401.
+func TestClassification(t *testing.T) {
+	defer adapterLeakCheck(t)()
+	tests := []struct {
+		exchange string
+		status   int
+		body     string
+		cause    exchange.Cause
+		code     string
+	}{
+		{"binance", 400, `{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}`, exchange.CauseClock, "-1021"},
+		{"binance", 400, `{"code":-1022,"msg":"Signature for this request is not valid."}`, exchange.CauseSignature, "-1022"},
+		{"binance", 401, `{"code":-2014,"msg":"API-key format invalid."}`, exchange.CauseKey, "-2014"},
+		{"binance", 401, `{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}`, exchange.CauseAmbiguousAuth, "-2015"},
+		{"binance", 429, `{"code":-1003,"msg":"Too much request weight used"}`, exchange.CauseRateLimit, "-1003"},
+		{"binance", 400, `{"code":-1102,"msg":"Mandatory parameter"}`, exchange.CauseOther, "-1102"},
+		{"binance", 403, `<html>403 Forbidden</html>`, exchange.CauseOther, ""},
+		{"binance", 502, `<html>bad gateway</html>`, exchange.CauseServer, ""},
+		{"bybit", 200, `{"retCode":10002,"retMsg":"invalid request, please check your server timestamp or recv_window param.","result":{}}`, exchange.CauseClock, "10002"},
+		{"bybit", 200, `{"retCode":10005,"retMsg":"Permission denied, please check your API key permissions.","result":{}}`, exchange.CausePermission, "10005"},
+		{"bybit", 200, `{"retCode":10010,"retMsg":"Unmatched IP","result":{}}`, exchange.CauseIP, "10010"},
+		{"bybit", 200, `{"retCode":33004,"retMsg":"Your api key has expired","result":{}}`, exchange.CauseKey, "33004"},
+		{"bybit", 403, `access too frequent`, exchange.CauseRateLimit, ""},
+		{"bybit", 401, ``, exchange.CauseKey, ""},
+		{"bybit", 200, `{"retCode":0,"retMsg":"OK"}`, exchange.CauseMalformed, ""},
+		{"okx", 401, `{"msg":"Timestamp request expired.","code":"50102"}`, exchange.CauseClock, "50102"},
+		{"okx", 200, `{"msg":"This API key doesn't have permission to use this function","code":"50120","data":[]}`, exchange.CausePermission, "50120"},
+		{"okx", 200, `{"msg":"API key doesn't exist","code":"50119","data":[]}`, exchange.CauseKey, "50119"},
+		{"okx", 401, `{"msg":"APIKey does not match current environment.","code":"50101"}`, exchange.CauseKey, "50101"},
+		{"okx", 429, `{"msg":"Too Many Requests","code":"50011"}`, exchange.CauseRateLimit, "50011"},
+		{"okx", 503, `<html>maintenance</html>`, exchange.CauseServer, ""},
+		{"okx", 200, `{"code":"0","msg":"","data":[]}`, exchange.CauseMalformed, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d/%s", tt.exchange, tt.status, tt.code), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			client, tr := adapterClient(t, tt.exchange, srv.URL)
+			defer tr.CloseIdleConnections()
+			_, err := client.ServerTime(t.Context())
+			e := adapterCause(t, adapterCase{exchange: tt.exchange}, err, tt.cause)
+			if e.Code != tt.code || e.HTTPStatus != tt.status {
+				t.Errorf("error = %v, want code %q HTTP %d", e, tt.code, tt.status)
+			}
+		})
+	}
 }
