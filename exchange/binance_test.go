@@ -181,3 +181,24 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeKeyInfo(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		decode func([]byte) (KeyInfo, error)
+		body   string
+	}{
+		{"binance", decodeBinanceKeyInfo, binanceKeyInfoPayloads["docs-current"]},
+		{"bybit", func(p []byte) (KeyInfo, error) { return decodeBybitKeyInfo(p) }, bybitKeyInfoPayloads["ip-bound-withdraw"]},
+		{"okx", func(p []byte) (KeyInfo, error) { return decodeOKXKeyInfo(p) }, okxKeyInfoPayloads["docs-all"]},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			body := []byte(c.body)
+			for b.Loop() {
+				if _, err := c.decode(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -364,3 +364,32 @@ func TestClassification(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkKeyInfoAgainstFake measures one signed key-info round trip on
+// loopback (sign, send, verify in the fake, decode) per exchange.
+func BenchmarkKeyInfoAgainstFake(b *testing.B) {
+	bf := exchangetest.NewBinance(exchangetest.BinanceKey{APIKey: binanceGood.APIKey.Reveal(), Secret: binanceGood.APISecret.Reveal(), Reading: true})
+	defer bf.Close()
+	yf := exchangetest.NewBybit(exchangetest.BybitKey{APIKey: bybitGood.APIKey.Reveal(), Secret: bybitGood.APISecret.Reveal()})
+	defer yf.Close()
+	of := exchangetest.NewOKX(exchangetest.OKXKey{APIKey: okxGood.APIKey.Reveal(), Secret: okxGood.APISecret.Reveal(), Passphrase: okxGood.Passphrase.Reveal()})
+	defer of.Close()
+	for _, c := range []struct {
+		name, url string
+		item      keystore.Item
+	}{{"binance", bf.URL(), binanceGood}, {"bybit", yf.URL(), bybitGood}, {"okx", of.URL(), okxGood}} {
+		b.Run(c.name, func(b *testing.B) {
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			client, err := exchange.New(c.name, c.url, &http.Client{Transport: tr})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := client.KeyInfo(context.Background(), c.item, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
