@@ -4,7 +4,7 @@ package ui
 const (
 	minWidth     = 60 // below this, or minHeight, only a message is shown
 	minHeight    = 16
-	gridWidth    = 100 // at or above: two columns; below: one
+	gridWidth    = 120 // at or above: two columns; below: one
 	headerHeight = 1
 	auditFirst   = 3 // content lines the audit log gets before others grow
 )

@@ -35,6 +35,7 @@ type Options struct {
 	Output  io.Writer // where the dashboard draws; default os.Stdout
 	NoColor bool      // --no-color or NO_COLOR: no colours at all
 	Mouse   bool      // click to focus, wheel to scroll details
+	FPS     int       // renderer frame cap (default 15: keys feel instant, idle stays cheap)
 	Now     func() time.Time
 }
 
