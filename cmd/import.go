@@ -87,8 +87,12 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	if err != nil {
 		return err
 	}
-	if _, dup := cfg.Profile(name); dup {
-		return usageError("profile %q already exists in %s: pick another name, or 'keywarden remove %s' first", name, app.ConfigFile(), name)
+	existing, inConfig := cfg.Profile(name)
+	if inConfig && existing.Exchange != o.exchange {
+		return usageError("profile %q already exists in %s for exchange %s: pick another name", name, app.ConfigFile(), existing.Exchange)
+	}
+	if inConfig && o.baseURL != "" && o.baseURL != existing.BaseURL {
+		return usageError("profile %q already exists in %s: edit its base_url there instead of passing --base-url", name, app.ConfigFile())
 	}
 
 	label, text, err := readDotenv(app, src)
@@ -124,6 +128,9 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return err
 	}
 	if _, err := store.Get(ctx, name); err == nil {
+		if inConfig {
+			return usageError("profile %q already exists with a stored key: use 'keywarden rotate %s' for a new key, or 'keywarden remove %s' first", name, name, name)
+		}
 		return fmt.Errorf("the %s keystore already holds a key named %s (without a profile): remove it with 'keywarden remove %s --yes' first", store.Backend(), name, name)
 	} else if !errors.Is(err, keystore.ErrNotFound) {
 		return err
@@ -131,19 +138,24 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	if err := store.Set(ctx, name, item); err != nil {
 		return fmt.Errorf("storing the key: %w", err)
 	}
-	prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL}
-	if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
-		if derr := store.Delete(ctx, name); derr != nil {
-			return fmt.Errorf("adding the profile: %w (and the stored key could not be removed again: %v)", err, derr)
-		}
-		return fmt.Errorf("adding the profile (nothing was stored): %w", err)
-	}
 	where := store.Backend()
 	if p := keystore.VaultPath(store); p != "" {
 		where += " " + p
 	}
-	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\nprofile added to %s\n",
-		name, o.exchange, keystore.Fingerprint(item.APIKey), where, app.ConfigFile())
+	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\n", name, o.exchange, keystore.Fingerprint(item.APIKey), where)
+	if inConfig {
+		// A profile written by hand that had no key yet: keep it as written.
+		fmt.Fprintf(app.Stdout, "profile %s in %s now has its key\n", name, app.ConfigFile())
+	} else {
+		prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL}
+		if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
+			if derr := store.Delete(ctx, name); derr != nil {
+				return fmt.Errorf("adding the profile: %w (and the stored key could not be removed again: %v)", err, derr)
+			}
+			return fmt.Errorf("adding the profile (the key was not kept): %w", err)
+		}
+		fmt.Fprintf(app.Stdout, "profile added to %s\n", app.ConfigFile())
+	}
 
 	if o.shred {
 		if err := verifyAndShred(ctx, store, name, item, src); err != nil {
