@@ -32,11 +32,11 @@ func TestMain(m *testing.M) {
 // The secrets in testdata/script/*.txtar dotenv files. nosecret fails when
 // any of them shows up where it must not.
 var scriptSecrets = []string{
-	"kwTESTkey7Hq2Zp9Lm4Xc8Vb1Nw6Rt3Ys5Ud0Ie",   // API key
+	"kwTESTkey7Hq2Zp9Lm4Xc8Vb1Nw6Rt3Ys5Ud0Ie", // API key
 	"kwTESTsecretA9s8D7f6G5h4J3k2L1q0W9e8R7t", // API secret
 	"kwTESTpassphrase-Qm3Xv9",                 // API passphrase
-	"kwTESTsecondKeyPp0Oo9Ii8Uu7Yy6Tt5",        // second profile's key
-	"kwTESTsecondSecretZz1Xx2Cc3Vv4Bb5Nn6",     // second profile's secret
+	"kwTESTsecondKeyPp0Oo9Ii8Uu7Yy6Tt5",       // second profile's key
+	"kwTESTsecondSecretZz1Xx2Cc3Vv4Bb5Nn6",    // second profile's secret
 }
 
 // encodings of a secret that count as leaks too.
