@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -96,16 +97,32 @@ func fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// clip keeps the first h lines, turning the last into "… n more" when some
-// did not fit.
-func clip(lines []string, h int, st Styles) []string {
+// clip fits lines into h: when they do not all fit it keeps the most
+// severe ones (crit, then unknown, then warn, then ok), in their order, and
+// says how many more there are.
+func clip(lines []line, h int, st Styles) []string {
 	if len(lines) <= h || h <= 0 {
-		return lines
+		return texts(lines)
 	}
+	keep := h - 1
 	if h == 1 {
-		return []string{lines[0] + st.Muted.Render(" · +"+itoa(len(lines)-1)+" more")}
+		keep = 1
 	}
-	more := len(lines) - h + 1
-	out := append([]string(nil), lines[:h-1]...)
-	return append(out, st.Muted.Render("… "+itoa(more)+" more · enter for details"))
+	idx := make([]int, len(lines))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return lines[idx[a]].status.Worse(lines[idx[b]].status) })
+	idx = idx[:keep]
+	sort.Ints(idx)
+	out := make([]string, 0, h)
+	for _, i := range idx {
+		out = append(out, lines[i].text)
+	}
+	more := st.Muted.Render("… " + itoa(len(lines)-keep) + " more · enter for details")
+	if h == 1 {
+		out[0] += st.Muted.Render(" · +" + itoa(len(lines)-keep) + " more")
+		return out
+	}
+	return append(out, more)
 }

@@ -12,8 +12,24 @@ import (
 	"github.com/keywarden/keywarden/checks"
 )
 
+// line is one rendered line of a pane and the status it shows, so a pane
+// too short for all its lines can keep the loud ones.
+type line struct {
+	status checks.Status
+	text   string
+}
+
 // formatter turns a pane's results into its lines.
-type formatter func(st Styles, rs []checks.Result, now time.Time) []string
+type formatter func(st Styles, rs []checks.Result, now time.Time) []line
+
+// texts is the lines' text.
+func texts(ls []line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.text
+	}
+	return out
+}
 
 // hostLabels name host-scope checks in a pane's label column.
 var hostLabels = map[string]string{
@@ -43,14 +59,14 @@ func labelWidth(rs []checks.Result) int {
 }
 
 // row is one "mark label text" line.
-func row(st Styles, s checks.Status, lbl string, lw int, text string) string {
-	return st.mark(s) + " " + lbl + strings.Repeat(" ", max(0, lw-ansi.StringWidth(lbl))) + "  " + text
+func row(st Styles, s checks.Status, lbl string, lw int, text string) line {
+	return line{s, st.mark(s) + " " + lbl + strings.Repeat(" ", max(0, lw-ansi.StringWidth(lbl))) + "  " + text}
 }
 
 // summaryLines is the plain formatter: one line per result with its summary.
-func summaryLines(st Styles, rs []checks.Result, _ time.Time) []string {
+func summaryLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	lw := labelWidth(rs)
-	out := make([]string, 0, len(rs))
+	out := make([]line, 0, len(rs))
 	for _, r := range rs {
 		out = append(out, row(st, r.Status, label(r), lw, r.Summary))
 	}
@@ -59,9 +75,9 @@ func summaryLines(st Styles, rs []checks.Result, _ time.Time) []string {
 
 // keyLines shows each key's age and rotation countdown, recomputed from the
 // check's dates at every minute redraw.
-func keyLines(st Styles, rs []checks.Result, now time.Time) []string {
+func keyLines(st Styles, rs []checks.Result, now time.Time) []line {
 	lw := labelWidth(rs)
-	out := make([]string, 0, len(rs))
+	out := make([]line, 0, len(rs))
 	for _, r := range rs {
 		text := r.Summary
 		if c, ok := countdown(r.Details, now); ok {
@@ -97,9 +113,9 @@ func countdown(d map[string]any, now time.Time) (string, bool) {
 var permOrder = []string{"withdraw", "transfer", "futures", "options", "margin", "trade", "read"}
 
 // permLines shows each key's verdict and what the exchange says it can do.
-func permLines(st Styles, rs []checks.Result, _ time.Time) []string {
+func permLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	lw := labelWidth(rs)
-	out := make([]string, 0, len(rs))
+	out := make([]line, 0, len(rs))
 	for _, r := range rs {
 		text := r.Summary
 		if g := granted(r.Details); g != "" {
@@ -130,9 +146,9 @@ func granted(d map[string]any) string {
 
 // hygieneLines lists every finding on its own line; a check without
 // findings shows its summary.
-func hygieneLines(st Styles, rs []checks.Result, _ time.Time) []string {
+func hygieneLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	lw := labelWidth(rs)
-	var out []string
+	var out []line
 	for _, r := range rs {
 		fs, _ := r.Details["findings"].([]any)
 		if len(fs) == 0 {

@@ -156,7 +156,7 @@ func (p *auditPane) lines() []string {
 		if len(rs) == 0 {
 			return []string{p.st.Muted.Render("… waiting for the audit log")}
 		}
-		return summaryLines(p.st, rs, p.data.Now)
+		return texts(summaryLines(p.st, rs, p.data.Now))
 	}
 	out := []string{p.stats()}
 	for _, r := range p.visible() {

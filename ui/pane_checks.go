@@ -101,16 +101,17 @@ func (p *checkPane) visible() []checks.Result {
 	return forProfile(p.data.Results, p.data.Profile)
 }
 
-func (p *checkPane) lines() []string {
+func (p *checkPane) lines() []line {
 	rs := p.visible()
 	if len(rs) == 0 {
-		if p.data.Results == nil {
-			return []string{p.st.Muted.Render("… checking")}
+		msg := "no checks apply"
+		switch {
+		case p.data.Results == nil:
+			msg = "… checking"
+		case p.data.Profile != "":
+			msg = "nothing to check for " + p.data.Profile
 		}
-		if p.data.Profile != "" {
-			return []string{p.st.Muted.Render("nothing to check for " + p.data.Profile)}
-		}
-		return []string{p.st.Muted.Render("no checks apply")}
+		return []line{{checks.OK, p.st.Muted.Render(msg)}}
 	}
 	return p.format(p.st, rs, p.data.Now)
 }
