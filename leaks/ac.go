@@ -171,7 +171,7 @@ const lanes = 4
 func (a *automaton) scanWide(data []byte, state uint32, hit func(id int32, end int)) uint32 {
 	ov := a.maxLen - 1
 	q := len(data) / lanes
-	if q < 4*ov+4096 {
+	if q < 2*ov+512 {
 		return a.scan(data, state, hit)
 	}
 	trans, cls, mf := a.trans, &a.classes, a.matchFrom

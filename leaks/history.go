@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -157,15 +158,22 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 	if err != nil {
 		return res, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return res, err
 	}
+	growPipe(pw)
+	cmd.Stdout = pw
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
 		return res, fmt.Errorf("starting git cat-file: %w (is git installed?)", err)
 	}
+	defer pr.Close()
+	var stdout io.Reader = pr
 	go func() {
 		w := bufio.NewWriterSize(stdin, 64<<10)
 		for _, o := range objs {

@@ -42,6 +42,56 @@ type treeScan struct {
 // to maxSize bytes, in parallel. Ignore rules do not apply: a key in an
 // ignored file is still a key on disk.
 func scanTree(ctx context.Context, dir string, m *Matcher, maxSize int64, workers int) (treeScan, error) {
+	var skipped int64
+	res, err := scanFiles(ctx, dir, m, workers, func(paths chan<- string) error {
+		return filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+			if err != nil {
+				if path == dir {
+					return err
+				}
+				return nil // an unreadable subtree cannot hold a readable leak
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if de.IsDir() {
+				if de.Name() == ".git" && path != dir {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !de.Type().IsRegular() {
+				return nil
+			}
+			if fi, err := de.Info(); err == nil && fi.Size() > maxSize {
+				skipped++
+				return nil
+			}
+			rel, _ := filepath.Rel(dir, path)
+			paths <- filepath.ToSlash(rel)
+			return nil
+		})
+	})
+	res.skipped = skipped
+	return res, err
+}
+
+// scanPaths reads the given files (slash-separated, relative to dir).
+func scanPaths(ctx context.Context, dir string, m *Matcher, paths []string, workers int) ([]fileHit, error) {
+	res, err := scanFiles(ctx, dir, m, workers, func(ch chan<- string) error {
+		for _, p := range paths {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			ch <- p
+		}
+		return nil
+	})
+	return res.hits, err
+}
+
+// scanFiles runs workers that read and match the files feed sends.
+func scanFiles(ctx context.Context, dir string, m *Matcher, workers int, feed func(chan<- string) error) (treeScan, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -69,39 +119,11 @@ func scanTree(ctx context.Context, dir string, m *Matcher, maxSize int64, worker
 			}
 		}()
 	}
-	walkErr := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
-		if err != nil {
-			if path == dir {
-				return err
-			}
-			return nil // an unreadable subtree cannot hold a readable leak
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if de.IsDir() {
-			if de.Name() == ".git" && path != dir {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !de.Type().IsRegular() {
-			return nil
-		}
-		if fi, err := de.Info(); err == nil && fi.Size() > maxSize {
-			mu.Lock()
-			res.skipped++
-			mu.Unlock()
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, path)
-		paths <- filepath.ToSlash(rel)
-		return nil
-	})
+	err := feed(paths)
 	close(paths)
 	wg.Wait()
 	sort.Slice(res.hits, func(i, j int) bool { return res.hits[i].path < res.hits[j].path })
-	return res, walkErr
+	return res, err
 }
 
 // scanFile streams one file through s (reset first) and returns its size.

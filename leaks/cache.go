@@ -1,0 +1,219 @@
+package leaks
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// DefaultCacheDir is where scan results are cached: the user cache dir
+// (os.UserCacheDir) under keywarden/scan. The cache holds findings (where,
+// never what), ref state and digests only.
+func DefaultCacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no cache directory: %w (set XDG_CACHE_HOME or HOME)", err)
+	}
+	return filepath.Join(d, "keywarden", "scan"), nil
+}
+
+// valuesDigest identifies the set of values a result was computed for. It
+// is one SHA-256 over all of them together, so even a guessable passphrase
+// cannot be confirmed from it without also guessing the 64-character API
+// secrets hashed with it.
+func valuesDigest(targets []Target) string {
+	rows := make([]string, 0, len(targets))
+	for _, t := range targets {
+		rows = append(rows, t.Profile+"\x00"+string(t.Field)+"\x00"+t.Value.Reveal())
+	}
+	sort.Strings(rows)
+	h := sha256.New()
+	h.Write([]byte("keywarden scan cache v1\x00"))
+	for _, r := range rows {
+		h.Write([]byte(r))
+		h.Write([]byte{0})
+	}
+	clear(rows)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// historyState digests everything that decides what the history holds:
+// the refs (branches, tags, remotes, stash), HEAD, and the object database's
+// loose and packed object counts (which change when a reflog-only or
+// dangling object appears or is pruned).
+func historyState(ctx context.Context, dir string) (gitDir, state string, err error) {
+	gd, err := git(ctx, dir, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return "", "", err
+	}
+	h := sha256.New()
+	h.Write(gd)
+	for _, args := range [][]string{
+		{"for-each-ref", "--format=%(objectname) %(refname)"},
+		{"count-objects", "-v"},
+	} {
+		out, err := git(ctx, dir, args...)
+		if err != nil {
+			return "", "", err
+		}
+		h.Write(out)
+	}
+	if out, err := git(ctx, dir, "rev-parse", "-q", "--verify", "HEAD"); err == nil {
+		h.Write(out) // a detached HEAD is in no ref
+	}
+	return string(trimNL(gd)), hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// cacheEntry is one cached result. Findings carry places, not values.
+type cacheEntry struct {
+	State        string    `json:"state"`
+	Findings     []Finding `json:"findings"`
+	BlobsScanned int64     `json:"blobs_scanned"`
+	BytesScanned int64     `json:"bytes_scanned"`
+}
+
+func cachePath(cacheDir, kind, where, values string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + where + "\x00" + values))
+	return filepath.Join(cacheDir, kind+"-"+hex.EncodeToString(sum[:12])+".json")
+}
+
+func readCache(path, state string) (cacheEntry, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cacheEntry{}, false
+	}
+	var e cacheEntry
+	if json.Unmarshal(b, &e) != nil || e.State != state {
+		return cacheEntry{}, false
+	}
+	if e.Findings == nil {
+		e.Findings = []Finding{}
+	}
+	return e, true
+}
+
+// writeCache stores e atomically, readable only by the user.
+func writeCache(path string, e cacheEntry) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating the scan cache: %w", err)
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing the scan cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the scan cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing the scan cache: %w", err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// HistoryCached is ScanHistory for targets with a cache in cacheDir (""
+// for DefaultCacheDir): when the repository's refs, HEAD and object counts
+// and the set of values are what they were at the last scan, it returns
+// that scan's result without reading any object. cached says which.
+func HistoryCached(ctx context.Context, dir string, targets []Target, cacheDir string, workers int) (res HistoryResult, cached bool, err error) {
+	m := NewMatcher(targets)
+	defer m.Close()
+	return historyCached(ctx, dir, m, valuesDigest(targets), cacheDir, workers)
+}
+
+func historyCached(ctx context.Context, dir string, m *Matcher, values, cacheDir string, workers int) (HistoryResult, bool, error) {
+	if cacheDir == "" {
+		d, err := DefaultCacheDir()
+		if err != nil {
+			return HistoryResult{}, false, err
+		}
+		cacheDir = d
+	}
+	gitDir, state, err := historyState(ctx, dir)
+	if err != nil {
+		return HistoryResult{}, false, err
+	}
+	path := cachePath(cacheDir, "history", gitDir, values)
+	if e, ok := readCache(path, state); ok {
+		return HistoryResult{Findings: e.Findings, BlobsScanned: e.BlobsScanned, BytesScanned: e.BytesScanned}, true, nil
+	}
+	res, err := ScanHistory(ctx, dir, m, workers)
+	if err != nil {
+		return res, false, err
+	}
+	// A failed cache write costs only speed next time.
+	_ = writeCache(path, cacheEntry{State: state, Findings: res.Findings, BlobsScanned: res.BlobsScanned, BytesScanned: res.BytesScanned})
+	return res, false, nil
+}
+
+// TrackedCached finds targets in the files git tracks under dir (as they are
+// on disk now), for hygiene.files. The result is cached in cacheDir (""
+// for DefaultCacheDir) under a digest of every tracked file's path, size,
+// modification time and inode plus the values, so an unchanged tree costs
+// one `git ls-files` and a stat per file. Outside a git work tree it
+// returns ErrNotRepo.
+func TrackedCached(ctx context.Context, dir string, targets []Target, cacheDir string) (findings []Finding, cached bool, err error) {
+	if cacheDir == "" {
+		if cacheDir, err = DefaultCacheDir(); err != nil {
+			return nil, false, err
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := git(ctx, abs, "ls-files", "-z")
+	if err != nil {
+		return nil, false, err
+	}
+	var paths []string
+	h := sha256.New()
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p == "" {
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(abs, filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted in the working tree
+		}
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		paths = append(paths, p)
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\x00", p, fi.Size(), fi.ModTime().UnixNano(), inode(fi))
+	}
+	state := hex.EncodeToString(h.Sum(nil))
+	values := valuesDigest(targets)
+	path := cachePath(cacheDir, "tracked", abs, values)
+	if e, ok := readCache(path, state); ok {
+		return e.Findings, true, nil
+	}
+	m := NewMatcher(targets)
+	defer m.Close()
+	hits, err := scanPaths(ctx, abs, m, paths, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	findings = []Finding{}
+	for _, fh := range hits {
+		for _, mt := range fh.matches {
+			findings = append(findings, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
+				Path: fh.path, Line: mt.Line, Source: SourceWorktree, GitStatus: StatusTracked})
+		}
+	}
+	_ = writeCache(path, cacheEntry{State: state, Findings: findings})
+	return findings, false, nil
+}
