@@ -181,7 +181,7 @@ func (c *coinbase) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: coinbaseName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, err := c.do(ctx, op, req)
+	r, err := c.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -251,7 +251,7 @@ func (c *coinbase) KeyInfo(ctx context.Context, creds keystore.Item, offset time
 		return KeyInfo{}, &Error{Exchange: coinbaseName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	r, err := c.do(ctx, op, req)
+	r, err := c.do(ctx, op, req, creds)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -259,7 +259,9 @@ func (c *coinbase) KeyInfo(ctx context.Context, creds keystore.Item, offset time
 	if err != nil {
 		return KeyInfo{}, MalformedError(coinbaseName, op, r, err)
 	}
-	ki.TimeCorrected = offset != 0
+	// Set only when the correction mattered: signed by the local clock
+	// alone, the request would have been rejected.
+	ki.TimeCorrected = !c.Window().Accepts(offset)
 	return ki, nil
 }
 
@@ -315,7 +317,7 @@ func decodeCoinbaseKeyInfo(body []byte) (KeyInfo, error) {
 // errors are grpc-gateway JSON {"error","code","message"}, classified by
 // ClassifyCode and then by HTTP status. 418 and 429 come back at once with
 // Retry-After, never retried here.
-func (c *coinbase) do(ctx context.Context, op string, req *http.Request) (*Response, error) {
+func (c *coinbase) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, error) {
 	r, err := Do(ctx, c.hc, coinbaseName, op, req)
 	if err != nil {
 		return nil, err
@@ -329,7 +331,7 @@ func (c *coinbase) do(ctx context.Context, op string, req *http.Request) (*Respo
 	}
 	_ = json.Unmarshal(r.Body, &e)
 	cause := ClassifyCode(coinbaseName, e.Error)
-	msg := e.Message
+	msg := RedactCreds(e.Message, creds)
 	if r.Status == http.StatusUnauthorized {
 		cause = CauseAmbiguousAuth
 		msg = "Unauthorized: the key name or private key is wrong, the key was deleted, this host's clock is off, " +

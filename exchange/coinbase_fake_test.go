@@ -31,7 +31,7 @@ func coinbaseTestCreds(name, secret string) keystore.Item {
 
 func startCoinbase(t *testing.T, keys ...exchangetest.CoinbaseKey) (*exchangetest.Coinbase, exchange.Client) {
 	t.Helper()
-	hc := adapterHTTP(t)
+	hc := trioHTTP(t)
 	f := exchangetest.NewCoinbase(keys...)
 	t.Cleanup(f.Close)
 	c, err := exchange.New("coinbase", f.URL(), hc)
@@ -57,7 +57,7 @@ func TestCoinbaseAgainstFakeGoodKey(t *testing.T) {
 				if err != nil {
 					t.Fatalf("numeric %v: %v", numeric, err)
 				}
-				adapterOffsetOK(t, s, -700*time.Millisecond, time.Millisecond)
+				trioOffsetOK(t, s, -700*time.Millisecond, time.Millisecond)
 			}
 			// A PEM key pasted into a dotenv file with literal \n works too.
 			for _, pasted := range []string{secret, strings.ReplaceAll(secret, "\n", `\n`)} {
@@ -114,7 +114,7 @@ func TestCoinbaseAgainstFakeRejections(t *testing.T) {
 				f.SetCallerIP(netip.MustParseAddr(tc.caller))
 			}
 			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := adapterError(t, err, exchange.CauseAmbiguousAuth, good, other, otherEd)
+			e := trioError(t, err, exchange.CauseAmbiguousAuth, good, other, otherEd)
 			if e.HTTPStatus != http.StatusUnauthorized {
 				t.Errorf("HTTP %d, want 401", e.HTTPStatus)
 			}
@@ -133,7 +133,7 @@ func TestCoinbaseAgainstFakeSkewedClock(t *testing.T) {
 			ctx := context.Background()
 			creds := coinbaseTestCreds(coinbaseTestName, secret)
 			_, err := c.KeyInfo(ctx, creds, 0)
-			adapterError(t, err, exchange.CauseAmbiguousAuth, secret)
+			trioError(t, err, exchange.CauseAmbiguousAuth, secret)
 			s, err := c.ServerTime(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -153,7 +153,7 @@ func TestCoinbaseAgainstFakeBadSecret(t *testing.T) {
 	f, c := startCoinbase(t)
 	const secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 	_, err := c.KeyInfo(context.Background(), coinbaseTestCreds(coinbaseTestName, secret), 0)
-	adapterError(t, err, exchange.CauseKey, secret)
+	trioError(t, err, exchange.CauseKey, secret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent with an unusable key", n)
 	}
@@ -161,9 +161,9 @@ func TestCoinbaseAgainstFakeBadSecret(t *testing.T) {
 
 func TestCoinbaseAgainstFakeFaults(t *testing.T) {
 	secret := coinbaseTestSecret(t, "ES256")
-	adapterFaultSuite(t, func(t *testing.T) adapterFake {
+	trioFaultSuite(t, func(t *testing.T) trioFake {
 		f, c := startCoinbase(t, exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: secret, Permissions: coinbaseViewTrade})
-		return adapterFake{faults: &f.Faults, requests: f.Requests, client: c, secrets: []string{secret},
+		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{secret},
 			keyInfo: func(ctx context.Context) error {
 				_, err := c.KeyInfo(ctx, coinbaseTestCreds(coinbaseTestName, secret), 0)
 				return err

@@ -98,7 +98,7 @@ func (k *kraken) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: krakenName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, result, err := k.do(ctx, op, req)
+	r, result, err := k.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -137,7 +137,7 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 	req.Header.Set("API-Sign", sign)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "keywarden")
-	r, result, err := k.do(ctx, op, req)
+	r, result, err := k.do(ctx, op, req, creds)
 	var e *Error
 	if errors.As(err, &e) && e.Code == "EGeneral:Permission denied" {
 		// GetApiKeyInfo needs no permission ("API Key Permissions Required:
@@ -274,7 +274,7 @@ func krakenUnix(raw json.RawMessage) (time.Time, error) {
 // HTTP 200 in the error array ({"error":["EAPI:Invalid key"],"result":{}});
 // the first one is classified by ClassifyCode, then the HTTP status decides.
 // 418 and 429 come back at once with Retry-After, never retried here.
-func (k *kraken) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+func (k *kraken) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, json.RawMessage, error) {
 	r, err := Do(ctx, k.hc, krakenName, op, req)
 	if err != nil {
 		return nil, nil, err
@@ -291,7 +291,7 @@ func (k *kraken) do(ctx context.Context, op string, req *http.Request) (*Respons
 	case jsonErr != nil:
 		return nil, nil, MalformedError(krakenName, op, r, jsonErr)
 	case len(env.Error) > 0:
-		code := krakenCode(env.Error[0])
+		code := krakenCode(RedactCreds(env.Error[0], creds))
 		msg := code
 		if i := strings.IndexByte(code, ':'); i >= 0 {
 			msg = code[i+1:]

@@ -36,7 +36,7 @@ func krakenTestKeyDef() exchangetest.KrakenKey {
 
 func startKraken(t *testing.T, keys ...exchangetest.KrakenKey) (*exchangetest.Kraken, exchange.Client) {
 	t.Helper()
-	hc := adapterHTTP(t)
+	hc := trioHTTP(t)
 	f := exchangetest.NewKraken(keys...)
 	t.Cleanup(f.Close)
 	c, err := exchange.New("kraken", f.URL(), hc)
@@ -54,7 +54,7 @@ func TestKrakenAgainstFakeGoodKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapterOffsetOK(t, s, 3*time.Second, 500*time.Millisecond) // unixtime is whole seconds
+	trioOffsetOK(t, s, 3*time.Second, 500*time.Millisecond) // unixtime is whole seconds
 	ki, err := c.KeyInfo(ctx, krakenTestCreds(krakenTestKey, krakenTestSecret), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +107,7 @@ func TestKrakenAgainstFakeRejections(t *testing.T) {
 				f.SetCallerIP(netip.MustParseAddr(tc.caller))
 			}
 			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := adapterError(t, err, tc.cause, krakenTestSecret, krakenOtherSecret)
+			e := trioError(t, err, tc.cause, krakenTestSecret, krakenOtherSecret)
 			if e.Code != tc.code || e.HTTPStatus != http.StatusOK {
 				t.Errorf("code %q HTTP %d, want %q HTTP 200", e.Code, e.HTTPStatus, tc.code)
 			}
@@ -132,7 +132,7 @@ func TestKrakenAgainstFakeSkewedClock(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			adapterOffsetOK(t, s, skew, 500*time.Millisecond)
+			trioOffsetOK(t, s, skew, 500*time.Millisecond)
 			ki, err = c.KeyInfo(ctx, creds, s.Offset())
 			if err != nil || ki.TimeCorrected {
 				t.Fatalf("with offset: %+v, %v", ki, err)
@@ -145,16 +145,16 @@ func TestKrakenAgainstFakeBadSecret(t *testing.T) {
 	f, c := startKraken(t, krakenTestKeyDef())
 	const secret = "not base64 at all, a pasted password?"
 	_, err := c.KeyInfo(context.Background(), krakenTestCreds(krakenTestKey, secret), 0)
-	adapterError(t, err, exchange.CauseKey, secret)
+	trioError(t, err, exchange.CauseKey, secret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent with an unusable secret", n)
 	}
 }
 
 func TestKrakenAgainstFakeFaults(t *testing.T) {
-	adapterFaultSuite(t, func(t *testing.T) adapterFake {
+	trioFaultSuite(t, func(t *testing.T) trioFake {
 		f, c := startKraken(t, krakenTestKeyDef())
-		return adapterFake{faults: &f.Faults, requests: f.Requests, client: c, secrets: []string{krakenTestSecret},
+		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{krakenTestSecret},
 			keyInfo: func(ctx context.Context) error {
 				_, err := c.KeyInfo(ctx, krakenTestCreds(krakenTestKey, krakenTestSecret), 0)
 				return err

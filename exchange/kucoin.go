@@ -84,7 +84,7 @@ func (k *kucoin) ServerTime(ctx context.Context) (TimeSample, error) {
 	if err != nil {
 		return TimeSample{}, &Error{Exchange: kucoinName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
-	r, data, err := k.do(ctx, op, req)
+	r, data, err := k.do(ctx, op, req, keystore.Item{})
 	if err != nil {
 		return TimeSample{}, err
 	}
@@ -108,7 +108,7 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 		return KeyInfo{}, &Error{Exchange: kucoinName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
 	}
 	kucoinSignHeaders(req.Header, creds, k.now().Add(offset), http.MethodGet, endpoint, "")
-	r, data, err := k.do(ctx, op, req)
+	r, data, err := k.do(ctx, op, req, creds)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -116,7 +116,9 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 	if err != nil {
 		return KeyInfo{}, MalformedError(kucoinName, op, r, err)
 	}
-	ki.TimeCorrected = offset != 0
+	// Set only when the correction mattered: signed by the local clock
+	// alone, the request would have been rejected.
+	ki.TimeCorrected = !k.Window().Accepts(offset)
 	return ki, nil
 }
 
@@ -203,8 +205,8 @@ type kucoinEnvelope struct {
 // do sends req and returns the envelope's data. A code other than "200000"
 // (KuCoin sends 400002 with HTTP 400, 400003/400004/400005 with 401, 400006
 // with 403, 429000 with 429) is classified by ClassifyCode, then by HTTP
-// status. 418 and 429 come back at once with Retry-After, never retried here.
-func (k *kucoin) do(ctx context.Context, op string, req *http.Request) (*Response, json.RawMessage, error) {
+// status; credentials the exchange might echo are redacted from its message. 418 and 429 come back at once with Retry-After, never retried here.
+func (k *kucoin) do(ctx context.Context, op string, req *http.Request, creds keystore.Item) (*Response, json.RawMessage, error) {
 	r, err := Do(ctx, k.hc, kucoinName, op, req)
 	if err != nil {
 		return nil, nil, err
@@ -223,5 +225,5 @@ func (k *kucoin) do(ctx context.Context, op string, req *http.Request) (*Respons
 	case code == "" && ok2xx:
 		return nil, nil, MalformedError(kucoinName, op, r, errors.New("no code in the answer"))
 	}
-	return nil, nil, StatusError(kucoinName, op, r, code, env.Msg, ClassifyCode(kucoinName, code))
+	return nil, nil, StatusError(kucoinName, op, r, code, RedactCreds(env.Msg, creds), ClassifyCode(kucoinName, code))
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
@@ -21,10 +22,10 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-// adapterHTTP returns an HTTP client with its own transport and registers,
+// trioHTTP returns an HTTP client with its own transport and registers,
 // first, a goroutine-leak check: cleanups run last-registered first, so the
 // check runs after the fake (registered later by the caller) is closed.
-func adapterHTTP(t *testing.T) *http.Client {
+func trioHTTP(t *testing.T) *http.Client {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
@@ -34,9 +35,9 @@ func adapterHTTP(t *testing.T) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// adapterError asserts err is an *exchange.Error with the wanted cause and
+// trioError asserts err is an *exchange.Error with the wanted cause and
 // that no secret appears in any rendering of it.
-func adapterError(t *testing.T, err error, want exchange.Cause, secrets ...string) *exchange.Error {
+func trioError(t *testing.T, err error, want exchange.Cause, secrets ...string) *exchange.Error {
 	t.Helper()
 	var e *exchange.Error
 	if !errors.As(err, &e) {
@@ -45,13 +46,13 @@ func adapterError(t *testing.T, err error, want exchange.Cause, secrets ...strin
 	if e.Cause != want {
 		t.Errorf("cause = %q, want %q (%v)", e.Cause, want, e)
 	}
-	adapterNoSecret(t, err, secrets...)
+	trioNoSecret(t, err, secrets...)
 	return e
 }
 
-// adapterNoSecret fails if any secret (or a long-enough piece of one) shows
+// trioNoSecret fails if any secret (or a long-enough piece of one) shows
 // up in the error's text.
-func adapterNoSecret(t *testing.T, err error, secrets ...string) {
+func trioNoSecret(t *testing.T, err error, secrets ...string) {
 	t.Helper()
 	for _, text := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err)} {
 		for _, s := range secrets {
@@ -64,10 +65,10 @@ func adapterNoSecret(t *testing.T, err error, secrets ...string) {
 	}
 }
 
-// adapterOffsetOK checks a server-time sample against the fake's skew: the
+// trioOffsetOK checks a server-time sample against the fake's skew: the
 // fake read its clock between Sent and Received, so the estimate is within
 // RTT/2 of the truth, plus the exchange's reporting resolution.
-func adapterOffsetOK(t *testing.T, s exchange.TimeSample, skew, resolution time.Duration) {
+func trioOffsetOK(t *testing.T, s exchange.TimeSample, skew, resolution time.Duration) {
 	t.Helper()
 	if s.Received.Before(s.Sent) {
 		t.Fatalf("received %v before sent %v", s.Received, s.Sent)
@@ -81,20 +82,20 @@ func adapterOffsetOK(t *testing.T, s exchange.TimeSample, skew, resolution time.
 	}
 }
 
-// adapterFake is what the fault suite needs from a started fake.
-type adapterFake struct {
+// trioFake is what the fault suite needs from a started fake.
+type trioFake struct {
 	faults   *exchangetest.Faults
-	requests func() int64
+	attempts func() int64 // requests that reached the fake, faulted ones included
 	client   exchange.Client
 	keyInfo  func(ctx context.Context) error // a KeyInfo call with a good key
 	secrets  []string
 }
 
-// adapterFaultSuite runs every fault kind against both calls. Each case gets
+// trioFaultSuite runs every fault kind against both calls. Each case gets
 // a fresh fake and connection (so the transport cannot retry a reset on a
 // reused connection) and a deadline; every failure must come back as a
 // classified *exchange.Error before it.
-func adapterFaultSuite(t *testing.T, start func(t *testing.T) adapterFake) {
+func trioFaultSuite(t *testing.T, start func(t *testing.T) trioFake) {
 	cases := []struct {
 		name     string
 		fault    exchangetest.Fault
@@ -135,12 +136,15 @@ func adapterFaultSuite(t *testing.T, start func(t *testing.T) adapterFake) {
 				if err == nil {
 					t.Fatal("want an error, got success")
 				}
-				e := adapterError(t, err, c.want, f.secrets...)
+				e := trioError(t, err, c.want, f.secrets...)
 				if e.RetryAfter != c.retry {
 					t.Errorf("RetryAfter = %v, want %v", e.RetryAfter, c.retry)
 				}
-				if c.retry > 0 && f.requests() != 0 {
-					t.Errorf("the client retried after %d: %d requests reached the fake", e.HTTPStatus, f.requests())
+				if c.retry > 0 && f.attempts() != 1 {
+					t.Errorf("%d requests for one call: the client retried a %d", f.attempts(), e.HTTPStatus)
+				}
+				if e.Op != call {
+					t.Errorf("Op = %q, want %q", e.Op, call)
 				}
 			})
 		}
@@ -185,4 +189,51 @@ func BenchmarkKeyInfoAgainstFakes(b *testing.B) {
 			}
 		})
 	}
+}
+
+// An exchange that echoes the request's credentials in its error message
+// must not get them into the error text.
+func TestTrioRedactEchoedCredentials(t *testing.T) {
+	const key, secret, pass = "echoKey0123456789abcdef", "ZWNob1NlY3JldDAxMjM0NTY3ODlhYmNkZWY=", "echoPassphrase!"
+	cbSecret := coinbaseMustKey(t)
+	bodies := map[string]struct {
+		status int
+		body   string
+	}{
+		"kucoin":   {401, `{"code":"400005","msg":"Invalid KC-API-SIGN for ` + key + ` / ` + secret + ` / ` + pass + `"}`},
+		"coinbase": {403, `{"error":"PERMISSION_DENIED","code":7,"message":"key ` + key + ` secret ` + cbSecret + `"}`},
+		"kraken":   {200, `{"error":["EGeneral:Invalid arguments:` + key + ` ` + secret + `"]}`},
+	}
+	for name, b := range bodies {
+		t.Run(name, func(t *testing.T) {
+			hc := trioHTTP(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(b.status)
+				_, _ = w.Write([]byte(b.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := exchange.New(name, srv.URL, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds := keystore.Item{APIKey: keystore.NewSecret(key), APISecret: keystore.NewSecret(secret), Passphrase: keystore.NewSecret(pass)}
+			if name == "coinbase" {
+				creds.APISecret = keystore.NewSecret(cbSecret)
+			}
+			_, err = c.KeyInfo(context.Background(), creds, 0)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			trioNoSecret(t, err, key, secret, pass, creds.APISecret.Reveal())
+		})
+	}
+}
+
+func coinbaseMustKey(t *testing.T) string {
+	t.Helper()
+	s, err := exchangetest.GenerateCoinbaseKey("EdDSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -34,7 +34,7 @@ func kucoinTestKeyDef() exchangetest.KuCoinKey {
 
 func startKuCoin(t *testing.T, keys ...exchangetest.KuCoinKey) (*exchangetest.KuCoin, exchange.Client) {
 	t.Helper()
-	hc := adapterHTTP(t)
+	hc := trioHTTP(t)
 	f := exchangetest.NewKuCoin(keys...)
 	t.Cleanup(f.Close)
 	f.SetCallerIP(netip.MustParseAddr("203.0.113.154"))
@@ -53,7 +53,7 @@ func TestKuCoinAgainstFakeGoodKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	adapterOffsetOK(t, s, 1500*time.Millisecond, time.Millisecond)
+	trioOffsetOK(t, s, 1500*time.Millisecond, time.Millisecond)
 	ki, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +67,11 @@ func TestKuCoinAgainstFakeGoodKey(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ki, want) {
 		t.Errorf("got  %+v\nwant %+v", ki, want)
+	}
+	// Signing with a sampled offset the window would have absorbed anyway
+	// is not a correction worth reporting.
+	if ki, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), s.Offset()); err != nil || ki.TimeCorrected {
+		t.Errorf("offset %v inside the window: TimeCorrected %v, err %v", s.Offset(), ki.TimeCorrected, err)
 	}
 	if w := c.Window(); w.Behind != 5*time.Second || w.Ahead != 5*time.Second || c.Exchange() != "kucoin" || c.BaseURL() != f.URL() {
 		t.Errorf("window %+v, exchange %q, base %q", w, c.Exchange(), c.BaseURL())
@@ -94,7 +99,7 @@ func TestKuCoinAgainstFakeRejections(t *testing.T) {
 			f, c := startKuCoin(t, kucoinTestKeyDef())
 			f.SetCallerIP(netip.MustParseAddr(tc.caller))
 			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := adapterError(t, err, tc.cause, secrets...)
+			e := trioError(t, err, tc.cause, secrets...)
 			if e.Code != tc.code || e.HTTPStatus != tc.status {
 				t.Errorf("code %q HTTP %d, want %q HTTP %d", e.Code, e.HTTPStatus, tc.code, tc.status)
 			}
@@ -112,7 +117,7 @@ func TestKuCoinAgainstFakeSkewedClock(t *testing.T) {
 			ctx := context.Background()
 			creds := kucoinTestCreds(kucoinTestSecret, kucoinTestPass)
 			_, err := c.KeyInfo(ctx, creds, 0)
-			e := adapterError(t, err, exchange.CauseClock, kucoinTestSecret, kucoinTestPass)
+			e := trioError(t, err, exchange.CauseClock, kucoinTestSecret, kucoinTestPass)
 			if e.Code != "400002" || e.HTTPStatus != http.StatusBadRequest {
 				t.Errorf("code %q HTTP %d, want 400002 HTTP 400", e.Code, e.HTTPStatus)
 			}
@@ -134,16 +139,16 @@ func TestKuCoinAgainstFakeSkewedClock(t *testing.T) {
 func TestKuCoinAgainstFakeNoPassphrase(t *testing.T) {
 	f, c := startKuCoin(t, kucoinTestKeyDef())
 	_, err := c.KeyInfo(context.Background(), kucoinTestCreds(kucoinTestSecret, ""), 0)
-	adapterError(t, err, exchange.CauseKey, kucoinTestSecret)
+	trioError(t, err, exchange.CauseKey, kucoinTestSecret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent without a passphrase", n)
 	}
 }
 
 func TestKuCoinAgainstFakeFaults(t *testing.T) {
-	adapterFaultSuite(t, func(t *testing.T) adapterFake {
+	trioFaultSuite(t, func(t *testing.T) trioFake {
 		f, c := startKuCoin(t, kucoinTestKeyDef())
-		return adapterFake{faults: &f.Faults, requests: f.Requests, client: c, secrets: []string{kucoinTestSecret, kucoinTestPass},
+		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{kucoinTestSecret, kucoinTestPass},
 			keyInfo: func(ctx context.Context) error {
 				_, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), 0)
 				return err
