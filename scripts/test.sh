@@ -25,10 +25,15 @@ go mod download
 go vet ./...
 
 # Run inside a private session bus with an unlocked gnome-keyring, so the
-# keyring backend is tested against a real Secret Service.
+# keyring backend is tested against a real Secret Service. The keyring's
+# files go to a throwaway directory: never the user's own login keyring.
 inner='
 set -e
-echo -n keywarden-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+if [ -n "${KW_START_KEYRING:-}" ]; then
+  kr=$(mktemp -d)
+  trap "rm -rf $kr" EXIT
+  echo -n keywarden-test | XDG_DATA_HOME=$kr gnome-keyring-daemon --unlock --components=secrets >/dev/null
+fi
 go test -race -count=1 ./... '"$*"'
 for t in $(scripts/fuzz-targets.sh 2>/dev/null); do
   pkg=${t%%:*} fn=${t#*:}
@@ -37,7 +42,7 @@ for t in $(scripts/fuzz-targets.sh 2>/dev/null); do
 done
 '
 if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-  dbus-run-session -- bash -c "$inner" 2> >(grep -v 'Failed to set fd limit' >&2)
+  KW_START_KEYRING=1 dbus-run-session -- bash -c "$inner" 2> >(grep -v 'Failed to set fd limit' >&2)
 else
-  bash -c "${inner/echo -n keywarden-test | gnome-keyring-daemon --unlock --components=secrets >\/dev\/null/}"
+  bash -c "$inner"
 fi
