@@ -237,3 +237,18 @@ func coinbaseMustKey(t *testing.T) string {
 	}
 	return s
 }
+
+func TestTrioRegistered(t *testing.T) {
+	for name, def := range map[string]string{
+		"kucoin": "https://api.kucoin.com", "coinbase": "https://api.coinbase.com", "kraken": "https://api.kraken.com",
+	} {
+		c, err := exchange.New(name, "", nil)
+		if err != nil || c.Exchange() != name || c.BaseURL() != def {
+			t.Errorf("New(%q, \"\") = %v, %v; want %s at %s", name, c, err, name, def)
+		}
+		c, err = exchange.New(name, "https://testnet.example.org/prefix/", nil)
+		if err != nil || c.BaseURL() != "https://testnet.example.org/prefix" {
+			t.Errorf("New(%q, override) = %v, %v", name, c, err)
+		}
+	}
+}
