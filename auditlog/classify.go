@@ -111,9 +111,7 @@ func classify(e *Entry, f *fields) {
 			}
 		}
 	}
-	errorish := e.Level == LevelError || e.Level == LevelFatal || e.Level == LevelWarn ||
-		e.HTTPStatus >= 400 || e.Code != "" || (e.Level == LevelNone && e.Source != FormatJSON)
-	if errorish {
+	if errorish(e) {
 		if c := matchMessage(e.Message); c != exchange.CauseNone {
 			e.Cause = c
 			return

@@ -3,7 +3,16 @@ package auditlog
 import (
 	"bytes"
 	"strconv"
+	"strings"
 )
+
+// errorish reports whether a line may describe a failure and is worth
+// scanning for codes and phrases: level warn or worse, an HTTP error status,
+// a code, or no level at all (plain text whose level could not be told).
+func errorish(e *Entry) bool {
+	return e.Level == LevelError || e.Level == LevelFatal || e.Level == LevelWarn ||
+		e.HTTPStatus >= 400 || e.Code != "" || (e.Level == LevelNone && e.Source != FormatJSON)
+}
 
 // extractFromText fills code, HTTP status, exchange, method and endpoint
 // from the message text when no field carried them: exchange libraries put
@@ -15,6 +24,13 @@ import (
 //	kraken {"error":["EAPI:Invalid nonce"]}
 func extractFromText(e *Entry, f *fields) {
 	if e.Code != "" && e.HTTPStatus != 0 && e.Exchange != "" && e.Endpoint != "" {
+		return
+	}
+	if !errorish(e) {
+		// An info line: only the request it names is worth the scan.
+		if e.Method == "" && e.Endpoint == "" && strings.IndexByte(e.Message, '/') >= 0 {
+			findRequest([]byte(e.Message), e)
+		}
 		return
 	}
 	text := []byte(e.Message)
