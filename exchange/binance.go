@@ -138,9 +138,11 @@ type binancePermission struct {
 var binancePermissions = struct {
 	read, trade, margin, futures, options, transfer, withdraw binancePermission
 }{
-	read:    binancePermission{"enableReading", []string{"enableFixReadOnly"}},
-	trade:   binancePermission{"enableSpotAndMarginTrading", []string{"enableFixApiTrade"}},
-	margin:  binancePermission{"enableMargin", []string{"enablePortfolioMarginTrading"}},
+	read:  binancePermission{"enableReading", []string{"enableFixReadOnly"}},
+	trade: binancePermission{"enableSpotAndMarginTrading", []string{"enableFixApiTrade"}},
+	// Margin orders ride on enableSpotAndMarginTrading (one checkbox with
+	// spot); enableMargin is the loan, repay and transfer permission.
+	margin:  binancePermission{"enableMargin", []string{"enableSpotAndMarginTrading", "enablePortfolioMarginTrading"}},
 	futures: binancePermission{"enableFutures", []string{"enablePortfolioMarginTrading"}},
 	options: binancePermission{"enableVanillaOptions", nil},
 	// Transfer between own accounts: either route counts.

@@ -82,13 +82,13 @@ func TestDecodeBinanceKeyInfo(t *testing.T) {
 			Raw: []string{"enableInternalTransfer", "enableReading", "permitsUniversalTransfer"},
 		}},
 		{"withdraw-ip-restricted", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: No, Futures: Yes, Options: No, Transfer: No, Withdraw: Yes},
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: No, Withdraw: Yes},
 			IPRestricted: Yes, CreatedAt: ms(1700000000000),
 			Raw: []string{"enableFutures", "enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"},
 		}},
 		// Trap: a missing field is Unknown, never false.
 		{"fields-missing", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: Unknown, Withdraw: Unknown},
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Unknown, Options: Unknown, Transfer: Unknown, Withdraw: Unknown},
 			IPRestricted: Yes,
 			Raw:          []string{"enableReading", "enableSpotAndMarginTrading"},
 		}},
@@ -176,6 +176,7 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 		check("trade", ki.Permissions.Trade, binancePermissions.trade)
 		check("transfer", ki.Permissions.Transfer, binancePermissions.transfer)
 		check("read", ki.Permissions.Read, binancePermissions.read)
+		check("margin", ki.Permissions.Margin, binancePermissions.margin)
 		if ki.Whitelist != nil {
 			t.Errorf("Whitelist = %v, want nil", ki.Whitelist)
 		}
