@@ -27,7 +27,7 @@ func DefaultKeyMap() KeyMap {
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Detail:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter log")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Profile: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "profile")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),

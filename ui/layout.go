@@ -2,11 +2,12 @@ package ui
 
 // Size limits and breakpoints.
 const (
-	minWidth     = 60 // below this, or minHeight, only a message is shown
-	minHeight    = 16
-	gridWidth    = 120 // at or above: two columns; below: one
-	headerHeight = 1
-	auditFirst   = 3 // content lines the audit log gets before others grow
+	minWidth      = 60 // below this, or minHeight, only a message is shown
+	minHeight     = 16
+	gridWidth     = 120 // at or above: two columns; below: one
+	headerHeight  = 1
+	compactFooter = 80 // below: the footer keeps only focus, details, help and quit
+	auditFirst    = 3  // content lines the audit log gets before others grow
 )
 
 // rect is where a pane is drawn in the body. A collapsed pane is a single

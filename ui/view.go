@@ -69,8 +69,8 @@ func (m Model) body() string {
 	return strings.Join(rows, "\n")
 }
 
-// header: brand, host, backend, key count, overall status in words and
-// symbols, the selected profile, and when results last arrived.
+// header: brand, overall status in words and symbols, host, backend, key
+// count, the selected profile, and when results last arrived.
 func (m Model) header() string {
 	parts := []string{}
 	if m.opts.Host != "" {
@@ -84,7 +84,8 @@ func (m Model) header() string {
 	if p := m.profiles[m.profile]; p != "" {
 		parts = append(parts, "profile: "+p)
 	}
-	left := " " + m.st.Brand.Render("keywarden") + "  " + m.st.Header.Render(strings.Join(parts, " · ")) + "  " + m.counts()
+	// The status comes first so a narrow terminal never cuts it off.
+	left := " " + m.st.Brand.Render("keywarden") + "  " + m.counts() + "  " + m.st.Muted.Render("·") + " " + m.st.Header.Render(strings.Join(parts, " · "))
 	right := ""
 	if !m.refreshed.IsZero() {
 		right = m.st.Muted.Render("refreshed " + m.refreshed.Format("15:04:05") + " ")
@@ -154,6 +155,9 @@ func (m Model) footer() string {
 	case m.showHelp:
 		h.ShowAll = true
 		return indent(h.View(m.keys))
+	case m.w < compactFooter:
+		k := m.keys
+		return " " + h.ShortHelpView([]key.Binding{k.Next, k.Detail, k.Help, k.Quit})
 	}
 	return " " + h.View(m.keys)
 }
