@@ -17,6 +17,7 @@ type scanOptions struct {
 	json        bool
 	history     bool
 	maxFileSize int64
+	noCache     bool
 }
 
 func newScanCmd(app *App) *cobra.Command {
@@ -34,6 +35,10 @@ no false positives and no rules to keep up to date. A value split across two
 lines is not found. Files git ignores are searched too: a key on disk is a
 key that can be copied. Values are never printed; findings say where.
 
+The history result is cached under the user cache directory, keyed by the
+repository's refs, HEAD and object counts and by the stored values; the cache
+holds where things were found, never a value. --no-cache reads everything.
+
 Exit codes: 0 nothing found, 2 a stored value was found, 3 the scan could not
 run, 64 usage error.`,
 		Args: cobra.MaximumNArgs(1),
@@ -48,6 +53,7 @@ run, 64 usage error.`,
 	f := c.Flags()
 	f.BoolVar(&o.json, "json", false, "print JSON")
 	f.BoolVar(&o.history, "history", true, "also scan every object of the git history")
+	f.BoolVar(&o.noCache, "no-cache", false, "read the whole history even if its refs and objects are unchanged since the last scan")
 	f.Int64Var(&o.maxFileSize, "max-file-size", leaks.DefaultMaxFileSize, "skip working-tree files larger than this many bytes")
 	return c
 }
@@ -77,7 +83,13 @@ func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 	if len(targets) == 0 {
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("no stored keys to look for in the %s keystore: add one with 'keywarden add' or 'keywarden import'", store.Backend())}
 	}
-	rep, err := leaks.Scan(ctx, targets, leaks.Options{Dir: dir, History: o.history, MaxFileSize: o.maxFileSize})
+	opts := leaks.Options{Dir: dir, History: o.history, MaxFileSize: o.maxFileSize}
+	if !o.noCache {
+		// The history result is cached by ref state (places only, never
+		// values), so `check` after `scan` is instant. No cache dir: no cache.
+		opts.CacheDir, _ = leaks.DefaultCacheDir()
+	}
+	rep, err := leaks.Scan(ctx, targets, opts)
 	if err != nil {
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("%w\ncheck that %s exists and that git works there (git -C %s status)", err, dir, dir)}
 	}

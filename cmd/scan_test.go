@@ -30,6 +30,7 @@ func newScanWorld(t *testing.T) scanWorld {
 	t.Helper()
 	testutil.LookPath(t, "git")
 	base := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(base, "cache"))
 	vault := filepath.Join(base, "vault.age")
 	pass := filepath.Join(base, "pass")
 	if err := os.WriteFile(pass, []byte("correct horse battery staple\n"), 0o600); err != nil {

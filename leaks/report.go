@@ -104,8 +104,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		files += fmt.Sprintf(" (%d over the size limit skipped)", r.FilesSkipped)
 	}
 	git := "git history " + r.History
-	if r.History == "scanned" {
+	switch r.History {
+	case "scanned":
 		git = fmt.Sprintf("%d git objects", r.BlobsScanned)
+	case "cached":
+		git = fmt.Sprintf("%d git objects (unchanged since the last scan: cached result)", r.BlobsScanned)
 	}
 	stats := fmt.Sprintf("%s, %s, %s in %s", files, git, mib(r.BytesScanned), r.Duration.Round(1e6))
 	for _, l := range r.Skipped {

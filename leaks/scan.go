@@ -15,6 +15,10 @@ type Options struct {
 	History     bool   // also read every object in the git history
 	MaxFileSize int64  // working-tree files above this are skipped (0: DefaultMaxFileSize)
 	Workers     int    // parallel readers (0: GOMAXPROCS)
+	// CacheDir, when set, caches the history result there keyed by the
+	// repository's ref state and the values (see HistoryCached); "" reads
+	// the whole history every time.
+	CacheDir string
 }
 
 // Finding is one stored value found in one place. It never holds the value.
@@ -54,7 +58,7 @@ type Report struct {
 	FilesSkipped int64         `json:"files_skipped"` // larger than the size limit
 	BlobsScanned int64         `json:"blobs_scanned"` // blobs, commits and tags read from git
 	BytesScanned int64         `json:"bytes_scanned"`
-	History      string        `json:"history"` // scanned, off, or why it was not
+	History      string        `json:"history"` // scanned, cached, off, or why it was not
 	Skipped      []Label       `json:"-"`       // values too short to search for
 	Duration     time.Duration `json:"-"`
 }
@@ -81,7 +85,13 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 	}
 	rep.FilesScanned, rep.FilesSkipped, rep.BytesScanned = tree.files, tree.skipped, tree.bytes
 	if opts.History {
-		hist, err := ScanHistory(ctx, dir, m, opts.Workers)
+		var hist HistoryResult
+		cached := false
+		if opts.CacheDir != "" {
+			hist, cached, err = historyCached(ctx, dir, m, valuesDigest(targets), opts.CacheDir, opts.Workers)
+		} else {
+			hist, err = ScanHistory(ctx, dir, m, opts.Workers)
+		}
 		switch {
 		case errors.Is(err, ErrNotRepo):
 			rep.History = "not a git repository"
@@ -89,6 +99,9 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 			return nil, err
 		default:
 			rep.History = "scanned"
+			if cached {
+				rep.History = "cached"
+			}
 			rep.BlobsScanned, rep.BytesScanned = hist.BlobsScanned, rep.BytesScanned+hist.BytesScanned
 			rep.Findings = append(rep.Findings, hist.Findings...)
 		}
