@@ -42,7 +42,14 @@ var codeCauses = map[string]map[string]Cause{
 	},
 	"kucoin": {
 		"400002": CauseClock, "400006": CauseIP, "400007": CausePermission, "400005": CauseSignature,
-		"400003": CauseKey, "400004": CauseKey, "429000": CauseRateLimit, "200002": CauseRateLimit,
+		"400003": CauseKey, "400004": CauseKey, "400001": CauseKey, "411100": CauseKey,
+		"429000": CauseRateLimit, "200002": CauseRateLimit,
+	},
+	// Coinbase Advanced returns gRPC-style error names (unverified against
+	// the live API; its 401 is ambiguous-auth in coinbase.go).
+	"coinbase": {
+		"PERMISSION_DENIED": CausePermission, "UNAUTHENTICATED": CauseAmbiguousAuth,
+		"RATE_LIMIT_EXCEEDED": CauseRateLimit,
 	},
 	"kraken": {
 		"EAPI:Invalid nonce": CauseClock, "EGeneral:Permission denied": CausePermission,
