@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"strings"
 	"testing"
 
@@ -220,4 +221,17 @@ func TestPanicReportHasNoSecret(t *testing.T) {
 		defer guard([]keystore.Secret{keystore.NewSecret(secret)})
 		panic("bad thing with " + secret)
 	}()
+}
+
+func TestBackgroundColourPicksPalette(t *testing.T) {
+	m := loaded(t, 120, 40)
+	dark := m.st.Status[checks.OK].GetForeground()
+	m = step(m, tea.BackgroundColorMsg{Color: color.White})
+	light := m.st.Status[checks.OK].GetForeground()
+	if dark == light {
+		t.Fatal("a light background should switch to the light palette")
+	}
+	if got := m.audit.st.Status[checks.OK].GetForeground(); got != light {
+		t.Error("the panes did not get the new styles")
+	}
 }

@@ -12,6 +12,29 @@ import (
 	"github.com/charmbracelet/colorprofile"
 )
 
+// programOptions are the bubbletea options for opts.
+func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
+	// bubbletea's renderer wakes at its frame rate even when nothing
+	// changed; its default of 60 costs ~1% of a core on an idle VPS.
+	fps := opts.FPS
+	if fps <= 0 {
+		fps = defaultFPS
+	}
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(fps)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	out := opts.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	popts = append(popts, tea.WithOutput(out))
+	if opts.NoColor {
+		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	return popts
+}
+
 // defaultFPS caps redraws: fast enough that keys feel instant, slow enough
 // that an idle dashboard costs next to nothing.
 const defaultFPS = 15
@@ -34,25 +57,7 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// bubbletea's renderer wakes at its frame rate even when nothing
-	// changed; its default of 60 costs ~1% of a core on an idle VPS.
-	fps := opts.FPS
-	if fps <= 0 {
-		fps = defaultFPS
-	}
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(fps)}
-	if opts.Input != nil {
-		popts = append(popts, tea.WithInput(opts.Input))
-	}
-	out := opts.Output
-	if out == nil {
-		out = os.Stdout
-	}
-	popts = append(popts, tea.WithOutput(out))
-	if opts.NoColor {
-		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
-	}
-	_, err := tea.NewProgram(New(opts).WithContext(ctx), popts...).Run()
+	_, err := tea.NewProgram(New(opts).WithContext(ctx), programOptions(ctx, opts)...).Run()
 	switch {
 	case err == nil:
 		return nil
