@@ -72,17 +72,22 @@ func queryOneNTP(server string, timeout time.Duration) NTPAnswer {
 		return a
 	}
 	a.Offset, a.RTT, a.Stratum, a.Leap, a.RootDistance = resp.ClockOffset, resp.RTT, int(resp.Stratum), resp.Leap, resp.RootDistance
-	if err := resp.Validate(); err != nil {
-		switch {
-		case errors.Is(err, ntp.ErrKissOfDeath):
-			a.Err = fmt.Errorf("kiss-of-death %q: the server asks us to stop querying it", resp.KissCode)
-		case resp.Leap == ntp.LeapNotInSync:
-			a.Err = errors.New("server is not synchronized itself")
-		default:
-			a.Err = fmt.Errorf("unusable answer: %w", err)
-		}
-	}
+	a.Err = ntpResponseErr(resp)
 	return a
+}
+
+// ntpResponseErr says why an answer must not be used, in the user's terms.
+func ntpResponseErr(resp *ntp.Response) error {
+	err := resp.Validate()
+	switch {
+	case err == nil:
+		return nil
+	case resp.Leap == ntp.LeapNotInSync:
+		return errors.New("server is not synchronized itself (leap indicator 3)")
+	case errors.Is(err, ntp.ErrKissOfDeath):
+		return fmt.Errorf("kiss-of-death %q: the server asks us to stop querying it", resp.KissCode)
+	}
+	return fmt.Errorf("unusable answer: %w", err)
 }
 
 // consensus finds the offset most servers agree on, Marzullo-style: the
