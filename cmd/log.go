@@ -319,8 +319,13 @@ func (p *logPrinter) print(e auditlog.Entry) {
 	if msg == "" {
 		msg = e.Raw
 	}
+	if e.Op != "" { // "API CALL: place_order | args=..." after the op column
+		if rest, ok := strings.CutPrefix(msg, "API CALL: "+e.Op); ok {
+			msg = strings.TrimLeft(rest, " |")
+		}
+	}
 	p.w.WriteString(msg)
-	if e.Duration > 0 && e.Code == "" && e.Cause == "" {
+	if e.Duration > 0 && e.Code == "" && e.Cause == "" && e.Source == auditlog.FormatJSON {
 		fmt.Fprintf(p.w, " %s", e.Duration.Round(time.Millisecond))
 	}
 	p.w.WriteByte('\n')
