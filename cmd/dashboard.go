@@ -12,6 +12,7 @@ import (
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks/leakcheck"
 	"github.com/keywarden/keywarden/ui"
 )
 
@@ -57,7 +58,7 @@ func dashboardOptions(ctx context.Context, app *App, cfg *config.Config) (ui.Opt
 		Config:   cfg,
 		Store:    store,
 		StoreErr: storeErr,
-		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck},
+		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History("")},
 	}
 	env := checks.NewEnv(deps)
 	secrets := storedSecrets(ctx, store, cfg)
