@@ -38,22 +38,21 @@ func runDashboard(app *App, c *cobra.Command, _ []string) error {
 	if err != nil {
 		return &ExitError{Code: ExitUnknown, Err: err}
 	}
-	opts, err := dashboardOptions(ctx, app, cfg)
-	if err != nil {
-		return err
-	}
-	return ui.Run(ctx, opts)
-}
-
-// dashboardOptions opens the keystore and wires the checks engine and the
-// audit-log feeds into the dashboard. A keystore that cannot be opened does
-// not stop the dashboard: the key checks show it as unknown with the reason.
-func dashboardOptions(ctx context.Context, app *App, cfg *config.Config) (ui.Options, error) {
+	// A keystore that cannot be opened does not stop the dashboard: the key
+	// checks show it as unknown with the reason. A wrong --keystore does.
 	store, storeErr := app.OpenStore(ctx, cfg)
 	var ee *ExitError
 	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
-		return ui.Options{}, storeErr
+		return storeErr
 	}
+	return ui.Run(ctx, dashboardOptions(app, cfg, store, storeErr, storedSecrets(ctx, store, cfg)))
+}
+
+// dashboardOptions wires a config, its opened keystore (or the error that
+// kept it closed) and the stored secrets into the dashboard: the checks
+// engine with the same checks as `check`, and an audit-log feed for every
+// profile that has one. `keywarden demo` calls it with its simulated world.
+func dashboardOptions(app *App, cfg *config.Config, store keystore.Store, storeErr error, secrets []keystore.Secret) ui.Options {
 	deps := checks.Deps{
 		Config:   cfg,
 		Store:    store,
@@ -61,7 +60,6 @@ func dashboardOptions(ctx context.Context, app *App, cfg *config.Config) (ui.Opt
 		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History("")},
 	}
 	env := checks.NewEnv(deps)
-	secrets := storedSecrets(ctx, store, cfg)
 	opts := ui.Options{
 		Run:     ui.ChecksRunner(env, checks.Build(deps, checks.Options{})),
 		Audit:   map[string]ui.AuditFeed{},
@@ -85,7 +83,7 @@ func dashboardOptions(ctx context.Context, app *App, cfg *config.Config) (ui.Opt
 			opts.Audit[p.Name] = ui.FollowLog(p.AuditLog, p.Exchange, secrets)
 		}
 	}
-	return opts, nil
+	return opts
 }
 
 // storedSecrets reads every profile's stored values for redaction. A

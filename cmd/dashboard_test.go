@@ -69,10 +69,8 @@ func TestDashboardOptionsWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, err := dashboardOptions(context.Background(), app, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, storeErr := app.OpenStore(context.Background(), cfg)
+	opts := dashboardOptions(app, cfg, store, storeErr, storedSecrets(context.Background(), store, cfg))
 	if got := strings.Join(opts.Profiles, ","); got != "binance-main,okx-arb" {
 		t.Errorf("profiles %q", got)
 	}
