@@ -24,6 +24,8 @@ func writePassFile(t *testing.T, dir, pass string) string {
 	return p
 }
 
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content+"\n"), 0o600) }
+
 func openFileStore(t *testing.T, vault, passFile string) Store {
 	t.Helper()
 	s, err := Open(context.Background(), Options{Backend: BackendFile, VaultPath: vault, PassphraseFile: passFile})

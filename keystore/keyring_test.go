@@ -18,7 +18,7 @@ import (
 
 // requireSecretService skips (fails in CI) unless a session bus is there;
 // scripts/test.sh runs the tests in one with an unlocked gnome-keyring.
-func requireSecretService(t *testing.T) {
+func requireSecretService(t testing.TB) {
 	t.Helper()
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
 		testutil.MissingReal(t, "no D-Bus session bus with gnome-keyring (DBUS_SESSION_BUS_ADDRESS unset)")
