@@ -235,3 +235,14 @@ func TestBackgroundColourPicksPalette(t *testing.T) {
 		t.Error("the panes did not get the new styles")
 	}
 }
+
+// Entries that arrive before any check result still count in the
+// sparkline of the minute they arrived in.
+func TestAuditBeforeResultsCounts(t *testing.T) {
+	m := New(testOptions(&runner{}))
+	m = step(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = step(m, AuditMsg{Profile: "binance-main", Entries: entries(), At: testNow})
+	if s := screen(m); !strings.Contains(s, "errors ▁▁▁▁▁▁▁██▁ 2/h") {
+		t.Errorf("sparkline lost entries that came first:\n%s", s)
+	}
+}

@@ -71,6 +71,9 @@ func (p *auditPane) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (p *auditPane) add(msg AuditMsg) {
+	// The counters' clock must not be behind the entries they count, even
+	// when the log answers before the first check does.
+	p.data.Now = later(p.data.Now, msg.At)
 	for _, e := range msg.Entries {
 		at := e.Time
 		if at.IsZero() {
@@ -183,7 +186,12 @@ func (p *auditPane) View() string {
 		ls = append([]string{ls[0]}, ls[len(ls)-h+1:]...)
 	}
 	if input != "" {
-		ls = append(ls[:min(len(ls), max(h, 0))], input)
+		// The prompt sits on the pane's last line, under the entries.
+		body := fit(strings.Join(ls, "\n"), p.w, max(h, 0))
+		if h <= 0 {
+			return fit(input, p.w, p.h)
+		}
+		return body + "\n" + fit(input, p.w, 1)
 	}
 	return fit(strings.Join(ls, "\n"), p.w, p.h)
 }
