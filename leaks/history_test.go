@@ -228,3 +228,42 @@ func assertNoValues(t *testing.T, rep *Report) {
 		t.Errorf("text report with findings has no fix section:\n%s", text.String())
 	}
 }
+
+// TestScanGroupsVersions: a value that sat in a file for many commits is one
+// finding naming the first commit, not one per version.
+func TestScanGroupsVersions(t *testing.T) {
+	r := newRepo(t)
+	r.commit("empty start")
+	var first string
+	for i := 0; i < 12; i++ {
+		r.write("bot/config.py", fmt.Sprintf("VERSION = %d\nSECRET = '%s'\n", i, testSecret))
+		c := r.commit(fmt.Sprint("v", i))
+		if i == 0 {
+			first = c
+		}
+	}
+	rep := r.scan(true)
+	var hist []Finding
+	for _, f := range rep.Findings {
+		if f.Source == SourceHistory {
+			hist = append(hist, f)
+		}
+	}
+	if len(hist) != 1 {
+		t.Fatalf("want one grouped history finding, got %+v", briefs(hist))
+	}
+	f := hist[0]
+	if *f.Commit != first || f.Versions != 12 || !f.InHead || f.Line != 2 || f.Reach != ReachRef {
+		t.Errorf("grouped finding = %+v (commit %s), want first commit %s, 12 versions, in HEAD, line 2", f, *f.Commit, first)
+	}
+}
+
+func TestScanEmptyRepo(t *testing.T) {
+	r := newRepo(t)
+	r.write("x.env", "K="+testKey+"\n") // nothing committed yet
+	rep := r.scan(true)
+	want := []brief{{source: "worktree", field: "key", enc: Raw, path: "x.env", status: StatusUntracked}}
+	if got := briefs(rep.Findings); fmt.Sprint(got) != fmt.Sprint(want) || rep.History != "scanned" {
+		t.Errorf("empty repo: %+v history %q, want %+v", got, rep.History, want)
+	}
+}

@@ -145,3 +145,20 @@ func refsContaining(ctx context.Context, dir, commit string) ([]string, error) {
 	}
 	return refs, nil
 }
+
+// reachableCommits returns the commits reachable from any ref (branches,
+// tags, remotes, the stash); commits only in a reflog are not among them.
+func reachableCommits(ctx context.Context, dir string) (map[string]bool, error) {
+	set := map[string]bool{}
+	out, err := git(ctx, dir, "rev-list", "--all")
+	if err != nil {
+		if _, e := git(ctx, dir, "rev-parse", "--verify", "-q", "HEAD"); e != nil {
+			return set, nil // no commits yet
+		}
+		return nil, err
+	}
+	for _, c := range strings.Fields(string(out)) {
+		set[c] = true
+	}
+	return set, nil
+}

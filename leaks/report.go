@@ -75,6 +75,9 @@ func (f Finding) Note() string {
 	case f.Path != "":
 		notes = append(notes, "not in HEAD")
 	}
+	if f.Versions > 1 {
+		notes = append(notes, fmt.Sprintf("%d versions", f.Versions))
+	}
 	switch f.Reach {
 	case ReachRef:
 		if len(f.Refs) > 0 {

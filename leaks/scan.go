@@ -42,6 +42,9 @@ type Finding struct {
 	Object    string   `json:"object,omitempty"`     // history: the blob (or commit/tag) id
 	Reach     string   `json:"reachable,omitempty"`  // history: ref, reflog or unreachable
 	Refs      []string `json:"refs,omitempty"`       // history: refs containing Commit
+	// Versions counts the history objects (file versions) grouped into this
+	// finding; Commit, Object and Line are those of the first one.
+	Versions int `json:"versions,omitempty"`
 }
 
 // Sources of a finding.
@@ -191,7 +194,10 @@ func ScanHistory(ctx context.Context, dir string, m *Matcher, workers int) (Hist
 	return res, err
 }
 
-// historyFindings maps object hits to commits and paths.
+// historyFindings maps object hits to commits and paths. Every version of
+// a file that held the value is one hit; they are grouped per (value,
+// encoding, path) into one finding that names the first commit from which
+// the value is still reachable, with Versions counting the blobs.
 func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Finding, error) {
 	want := map[string]bool{}
 	for _, h := range hits {
@@ -207,16 +213,17 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 	if err != nil {
 		return nil, err
 	}
-	refCache := map[string][]string{}
-	refs := func(commit string) ([]string, error) {
-		if r, ok := refCache[commit]; ok {
-			return r, nil
-		}
-		r, err := refsContaining(ctx, dir, commit)
-		refCache[commit] = r
-		return r, err
+	reachable, err := reachableCommits(ctx, dir)
+	if err != nil {
+		return nil, err
 	}
-	var out []Finding
+	type groupKey struct{ profile, field, enc, path, object string }
+	type group struct {
+		f    Finding
+		time int64
+	}
+	groups := map[groupKey]*group{}
+	var order []groupKey
 	for _, h := range hits {
 		type place struct {
 			path string
@@ -236,20 +243,14 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 		default:
 			places = []place{{}} // a tag message
 		}
-		sort.Slice(places, func(i, j int) bool { return places[i].path < places[j].path })
 		for _, pl := range places {
-			f := Finding{Path: pl.path, Source: SourceHistory, Object: h.id, Reach: ReachDangling}
+			f := Finding{Path: pl.path, Source: SourceHistory, Object: h.id, Reach: ReachDangling, Versions: 1}
 			if pl.in.commit != "" {
 				c := pl.in.commit
 				f.Commit = &c
-				r, err := refs(c)
-				if err != nil {
-					return nil, err
-				}
-				f.Refs = r
-				f.Reach = ReachRef
-				if len(r) == 0 {
-					f.Reach = ReachReflog
+				f.Reach = ReachReflog
+				if reachable[c] {
+					f.Reach = ReachRef
 				}
 			}
 			if h.typ == "tag" {
@@ -257,11 +258,41 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 			}
 			f.InHead = pl.path != "" && head[pl.path] == h.id
 			for _, mt := range h.matches {
+				k := groupKey{mt.Profile, string(mt.Field), string(mt.Encoding), pl.path, ""}
+				if pl.path == "" {
+					k.object = h.id
+				}
 				g := f
 				g.Profile, g.Field, g.Encoding, g.Line = mt.Profile, mt.Field, mt.Encoding, mt.Line
-				out = append(out, g)
+				have, ok := groups[k]
+				if !ok {
+					groups[k] = &group{g, pl.in.time}
+					order = append(order, k)
+					continue
+				}
+				versions, inHead := have.f.Versions+1, have.f.InHead || g.InHead
+				if better(g, pl.in.time, have.f, have.time) {
+					have.f, have.time = g, pl.in.time
+				}
+				have.f.Versions, have.f.InHead = versions, inHead
 			}
 		}
+	}
+	out := make([]Finding, 0, len(order))
+	refCache := map[string][]string{}
+	for _, k := range order {
+		f := groups[k].f
+		if f.Commit != nil && f.Reach == ReachRef {
+			r, ok := refCache[*f.Commit]
+			if !ok && len(refCache) < maxRefLookups {
+				if r, err = refsContaining(ctx, dir, *f.Commit); err != nil {
+					return nil, err
+				}
+				refCache[*f.Commit] = r
+			}
+			f.Refs = r
+		}
+		out = append(out, f)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -271,7 +302,37 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
+		if a.Field != b.Field {
+			return a.Field < b.Field
+		}
+		if a.Encoding != b.Encoding {
+			return a.Encoding < b.Encoding
+		}
 		return a.Object < b.Object
 	})
 	return out, nil
+}
+
+// maxRefLookups bounds the `git for-each-ref --contains` calls of one scan;
+// findings beyond it carry no ref names (their reachability is still known).
+const maxRefLookups = 32
+
+// reachRank orders reachability: a value reachable from a ref matters most.
+func reachRank(r string) int {
+	switch r {
+	case ReachRef:
+		return 2
+	case ReachReflog:
+		return 1
+	}
+	return 0
+}
+
+// better reports whether finding a (introduced at time ta) should represent
+// its group instead of b: more reachable first, then the earlier commit.
+func better(a Finding, ta int64, b Finding, tb int64) bool {
+	if ra, rb := reachRank(a.Reach), reachRank(b.Reach); ra != rb {
+		return ra > rb
+	}
+	return ta < tb
 }
