@@ -296,7 +296,7 @@ func (p *logPrinter) print(e auditlog.Entry) {
 	if e.Op != "" {
 		p.w.WriteString(e.Op)
 		p.w.WriteByte(' ')
-	} else if e.Method != "" || e.Endpoint != "" {
+	} else if (e.Method != "" || e.Endpoint != "") && !strings.Contains(e.Message, e.Endpoint) {
 		p.w.WriteString(strings.TrimSpace(e.Method + " " + e.Endpoint))
 		p.w.WriteByte(' ')
 	}
