@@ -58,6 +58,12 @@ func judgeWhitelist(egress []netip.Addr, cfgList []string, info exchange.KeyInfo
 	if len(egress) == 0 {
 		return Result{Status: Unknown, Details: d, Summary: "egress IP unknown", Hint: "see ip.public"}
 	}
+	if exchange.CauseOf(infoErr) == exchange.CauseIP {
+		d["allowed"] = false
+		return Result{Status: Crit, Details: d,
+			Summary: "the exchange rejects this host's IP (" + strings.Join(eg, ", ") + "): " + infoErr.Error(),
+			Hint:    "add " + strings.Join(eg, ", ") + " to the key's IP whitelist on the exchange"}
+	}
 	if infoErr == nil && info.IPRestricted == exchange.No {
 		d["allowed"] = true
 		return Result{Status: OK, Details: d,
