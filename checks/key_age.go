@@ -101,9 +101,15 @@ func judgeKeyAge(in keyAgeInput) Result {
 	age := in.Now.Sub(in.Created)
 	rotateBy := in.Created.Add(in.MaxAge)
 	left := rotateBy.Sub(in.Now)
+	// Age counts whole days passed, days left whole days begun, so the two
+	// add up to the max age; an hour overdue is -1 days left.
 	ageDays, leftDays := int(age/day), int(left/day)
-	if left < 0 && left%day != 0 {
-		leftDays-- // floor: one hour overdue is "-1 days left"
+	if left%day != 0 {
+		if left > 0 {
+			leftDays++
+		} else {
+			leftDays--
+		}
 	}
 	d["created_at"] = rfc3339(in.Created)
 	d["created_source"] = in.Source

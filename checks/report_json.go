@@ -1,39 +1,51 @@
 package checks
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"time"
 )
 
-// reportJSON is the spec's `check --json` version 1 layout.
-type reportJSON struct {
-	Version    int      `json:"version"`
-	Host       string   `json:"host"`
-	StartedAt  string   `json:"started_at"`
-	DurationMS int64    `json:"duration_ms"`
-	Status     Status   `json:"status"`
-	Checks     []Result `json:"checks"`
+// resultJSON is one check in the version 1 layout.
+type resultJSON struct {
+	ID         string         `json:"id"`
+	Profile    string         `json:"profile,omitempty"`
+	Status     Status         `json:"status"`
+	Summary    string         `json:"summary"`
+	Hint       string         `json:"hint,omitempty"`
+	Details    map[string]any `json:"details"`
+	DurationMS int64          `json:"duration_ms"`
 }
 
-// MarshalJSON renders the spec's version 1 layout.
+// MarshalJSON renders the spec's version 1 layout. Text is not HTML-escaped
+// ("->" stays readable in a bug report).
 func (r Report) MarshalJSON() ([]byte, error) {
-	checks := r.Checks
-	if checks == nil {
-		checks = []Result{}
+	checks := make([]resultJSON, 0, len(r.Checks))
+	for _, c := range r.Checks {
+		d := c.Details
+		if d == nil {
+			d = map[string]any{}
+		}
+		checks = append(checks, resultJSON{ID: c.ID, Profile: c.Profile, Status: c.Status, Summary: c.Summary,
+			Hint: c.Hint, Details: d, DurationMS: c.Duration.Milliseconds()})
 	}
 	v := r.Version
 	if v == 0 {
 		v = 1
 	}
-	return json.Marshal(reportJSON{
-		Version:    v,
-		Host:       r.Host,
-		StartedAt:  r.StartedAt.UTC().Format(time.RFC3339),
-		DurationMS: r.Duration.Milliseconds(),
-		Status:     r.Status,
-		Checks:     checks,
-	})
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		Version    int          `json:"version"`
+		Host       string       `json:"host"`
+		StartedAt  string       `json:"started_at"`
+		DurationMS int64        `json:"duration_ms"`
+		Status     Status       `json:"status"`
+		Checks     []resultJSON `json:"checks"`
+	}{v, r.Host, r.StartedAt.UTC().Format(time.RFC3339), r.Duration.Milliseconds(), r.Status, checks})
+	return bytes.TrimRight(b.Bytes(), "\n"), err
 }
 
 // UnmarshalJSON reads a report written by MarshalJSON (for tools and tests
