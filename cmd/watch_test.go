@@ -28,7 +28,9 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/keywarden/keywarden/alert"
 	"github.com/keywarden/keywarden/internal/testutil"
+	"github.com/keywarden/keywarden/keystore"
 )
 
 // Secrets of the watch tests: a bot's key pair and a webhook signing key.
@@ -305,7 +307,27 @@ type = "ntfy"
 url = "%s/kw-alerts"
 min_status = "crit"
 `, hook.URL, ntfy.URL))
+	// Type=notify: a datagram socket where systemd would listen.
+	sock := filepath.Join(w.dir, "notify.sock")
+	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer notify.Close()
+	w.env = append(w.env, "NOTIFY_SOCKET="+sock)
 	p := w.start(t, "--offline", "--interval", "1s")
+	readNotify := func() string {
+		_ = notify.SetReadDeadline(time.Now().Add(60 * time.Second))
+		buf := make([]byte, 256)
+		n, err := notify.Read(buf)
+		if err != nil {
+			t.Fatalf("no sd_notify message: %v", err)
+		}
+		return string(buf[:n])
+	}
+	if got := readNotify(); got != "READY=1" {
+		t.Fatalf("sd_notify %q, want READY=1", got)
+	}
 
 	// Wait for the first run, then the bot leaks its secret into its log.
 	for {
@@ -319,7 +341,7 @@ min_status = "crit"
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := fmt.Fprintf(f, "2026-11-25 16:04:12,001 | INFO | API CALL: get_account | kwargs={'secret': '%s'}\n", watchSecret); err != nil {
+	if _, err = fmt.Fprintf(f, "2026-11-25 16:04:12,001 | INFO | API CALL: get_account | kwargs={'secret': '%s'}\n", watchSecret); err != nil {
 		t.Fatal(err)
 	}
 
@@ -360,6 +382,9 @@ min_status = "crit"
 
 	if code := p.stop(t); code != 0 {
 		t.Fatalf("exit %d after SIGTERM, want 0\n%s", code, p.stderr.String())
+	}
+	if got := readNotify(); got != "STOPPING=1" {
+		t.Fatalf("sd_notify %q, want STOPPING=1", got)
 	}
 	logs := p.stderr.String()
 	if !strings.Contains(logs, `"msg":"stopped"`) || !strings.Contains(logs, `"msg":"alert sent"`) {
@@ -501,5 +526,35 @@ func TestContribPrometheusRules(t *testing.T) {
 		if out, err := c.CombinedOutput(); err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestNotifierTokenStoredWithSecretTool follows docs/watch.md: a token
+// written into the real Secret Service with secret-tool is what watch reads.
+func TestNotifierTokenStoredWithSecretTool(t *testing.T) {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+		testutil.MissingReal(t, "no D-Bus session bus with gnome-keyring (DBUS_SESSION_BUS_ADDRESS unset)")
+	}
+	secretTool := testutil.LookPath(t, "secret-tool")
+	const item, token = "kwtest-watch-token", "xoxb-kwWATCHslackToken-0a9b8c7d"
+	clear := func() { _ = exec.Command(secretTool, "clear", "service", keystore.Service, "username", item).Run() }
+	clear()
+	t.Cleanup(clear)
+	c := exec.Command("sh", "-c", `printf '{"api_key":"slack","api_secret":"%s"}' "$TOKEN" | "$ST" store --label='keywarden `+item+`' service keywarden username `+item)
+	c.Env = append(os.Environ(), "TOKEN="+token, "ST="+secretTool)
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("secret-tool store: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	store, err := keystore.Open(ctx, keystore.Options{Backend: keystore.BackendKeyring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := alert.Token(ctx, store, item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Reveal() != token {
+		t.Fatal("the token read back differs from the one stored")
 	}
 }
