@@ -117,7 +117,10 @@ type varChoice struct {
 // the exchange name breaking ties (BINANCE_API_KEY over BYBIT_API_KEY).
 func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool) (varChoice, error) {
 	c := flags
-	isSecret := func(n string) bool { return strings.Contains(strings.ToUpper(n), "SECRET") }
+	isSecret := func(n string) bool {
+		u := strings.ToUpper(n)
+		return strings.Contains(u, "SECRET") || strings.HasSuffix(u, "PRIVATE_KEY")
+	}
 	isKey := func(n string) bool {
 		u := strings.ToUpper(n)
 		return (u == "KEY" || strings.HasSuffix(u, "_KEY") || strings.HasSuffix(u, "APIKEY")) && !isSecret(n) && !strings.Contains(u, "PRIVATE")
