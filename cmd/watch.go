@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks/leakcheck"
 )
 
 func init() { register(newWatchCmd) }
@@ -67,6 +69,9 @@ notifier token, metrics address), 64 usage error.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			err := runWatch(c.Context(), app, o)
+			if err != nil && c.Context().Err() != nil {
+				return nil // SIGTERM while starting: a clean stop all the same
+			}
 			var ee *ExitError
 			if err != nil && !errors.As(err, &ee) {
 				return &ExitError{Code: ExitUnknown, Err: err}
@@ -195,7 +200,7 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 		Config:   cfg,
 		Store:    store,
 		StoreErr: storeErr,
-		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck},
+		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History(scanCacheDir())},
 	}
 	env := checks.NewEnv(deps)
 	cs := checks.Build(deps, checks.Options{Profiles: o.profiles, Offline: o.offline})
@@ -317,6 +322,16 @@ func withoutTokenProfiles(cfg *config.Config, log *slog.Logger) *config.Config {
 		out.Profiles = append(out.Profiles, p)
 	}
 	return &out
+}
+
+// scanCacheDir is where hygiene.history caches its scans: under systemd's
+// CacheDirectory= when the unit sets one (the home directory is read-only
+// there), else the user cache directory.
+func scanCacheDir() string {
+	if d := os.Getenv("CACHE_DIRECTORY"); d != "" {
+		return filepath.Join(strings.Split(d, ":")[0], "scan")
+	}
+	return ""
 }
 
 // watchedProfiles are the profiles whose audit logs are followed.
