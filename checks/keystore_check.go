@@ -19,7 +19,10 @@ func runKeystore(ctx context.Context, env *Env) Result {
 	if st.Backend() != keystore.BackendFile {
 		return Result{Status: OK, Summary: "keystore: " + st.Backend(), Details: d}
 	}
-	path := env.Config().Vault
+	path := keystore.VaultPath(st)
+	if path == "" {
+		path = env.Config().Vault
+	}
 	d["path"] = path
 	fi, err := os.Stat(path)
 	if err != nil {
