@@ -178,11 +178,12 @@ func (w *watchLoop) run() {
 				events = nil
 				continue
 			}
-			if !related(filepath.Base(ev.Name), base) {
+			if ev.Name == filepath.Dir(w.path) && ev.Op.Has(fsnotify.Remove|fsnotify.Rename) {
+				w.watching = false // re-added by the poll once the directory is back
 				continue
 			}
-			if ev.Op.Has(fsnotify.Remove) && ev.Name == filepath.Dir(w.path) {
-				w.watching = false
+			if !related(filepath.Base(ev.Name), base) {
+				continue
 			}
 			// Coalesce a burst of events into one check.
 			for drained := false; !drained; {
@@ -210,11 +211,14 @@ func (w *watchLoop) open() {
 	f, err := os.Open(w.path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
+			// Whatever appears later is new: read it from its start.
+			w.first = false
 			w.fl.setErr(fmt.Errorf("audit log %s does not exist yet: waiting for the bot to create it", w.path))
 		} else {
+			// The file is there but unreadable: once it is readable, the
+			// backlog rule still applies to it.
 			w.fl.setErr(fmt.Errorf("open audit log: %w (check the file's permissions)", err))
 		}
-		w.first = false
 		return
 	}
 	fi, err := f.Stat()

@@ -350,3 +350,48 @@ func TestFollowCloseStops(t *testing.T) {
 		t.Error("Lines not closed after Close")
 	}
 }
+
+// TestFollowDirectoryRecreated: the log's directory is removed and made
+// again (a bot redeployed); the follower picks up the new file.
+func TestFollowDirectoryRecreated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs")
+	p := filepath.Join(dir, "bot.log")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("before\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fl, err := Follow(t.Context(), p, FollowOptions{Backlog: 1, Poll: 50 * time.Millisecond, RotateGrace: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fl.Close()
+	next := func() string {
+		select {
+		case l := <-fl.Lines():
+			return string(l)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no line within 10 s")
+		}
+		return ""
+	}
+	if got := next(); got != "before" {
+		t.Fatalf("got %q", got)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("after 1\nafter 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"after 1", "after 2"} {
+		if got := next(); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}

@@ -251,3 +251,16 @@ func TestParserExchangeContext(t *testing.T) {
 		t.Errorf("a code unknown to the profile's exchange falls back to the code's only meaning, got %q", got)
 	}
 }
+
+func TestPrintableASCII(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := c >= 0x20 && c < 0x7f || c == '\t'
+		for pos := 0; pos < 19; pos++ {
+			b := []byte(strings.Repeat("a", 19))
+			b[pos] = byte(c)
+			if got := printableASCII(b); got != want {
+				t.Fatalf("byte %#x at %d: got %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
