@@ -163,3 +163,68 @@ func BenchmarkFollowWriter(b *testing.B) {
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	}
 }
+
+// BenchmarkFollowPaced100k has a writer append 100k lines/s (1000 lines
+// every 10 ms) for 2 s; it reports how far behind the follower was when the
+// writer stopped (lag-ms: time from the start of the last write to the last line read)
+// and the peak heap in use.
+func BenchmarkFollowPaced100k(b *testing.B) {
+	const batches, perBatch = 200, 1000
+	lines := benchCorpus(perBatch)
+	var batch []byte
+	for _, l := range lines {
+		batch = append(append(batch, l...), '\n')
+	}
+	for i := 0; i < b.N; i++ {
+		p := filepath.Join(b.TempDir(), "bot.log")
+		w, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		fl, err := Follow(ctx, p, FollowOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		go func() {
+			var ms runtime.MemStats
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}()
+		var lastWrite atomic.Int64
+		go func() {
+			tick := time.NewTicker(10 * time.Millisecond)
+			defer tick.Stop()
+			for j := 0; j < batches; j++ {
+				<-tick.C
+				lastWrite.Store(time.Now().UnixNano()) // before the write: the reader may finish first
+				w.Write(batch)
+			}
+			w.Close()
+		}()
+		got := 0
+		for range fl.Lines() {
+			got++
+			if got == batches*perBatch {
+				break
+			}
+		}
+		lag := time.Since(time.Unix(0, lastWrite.Load()))
+		close(stop)
+		cancel()
+		fl.Close()
+		b.ReportMetric(float64(lag.Microseconds())/1000, "lag-ms")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	}
+}
