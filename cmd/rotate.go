@@ -1,0 +1,215 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/exchange"
+	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/ui"
+)
+
+func init() { register(newRotateCmd) }
+
+type rotateOptions struct {
+	from       string
+	vars       varChoice
+	acceptRisk bool
+}
+
+func newRotateCmd(app *App) *cobra.Command {
+	var o rotateOptions
+	c := &cobra.Command{
+		Use:   "rotate NAME [--from FILE|-]",
+		Short: "Replace a profile's key: validated live, stored, then the old key is tested",
+		Long: `Replace the key of profile NAME. The wizard (needs a terminal) shows the
+current key's age and fingerprint, takes the new key and secret (masked),
+checks the new key live with the exchange like 'add' does, stores it with a
+new creation time, and then asks the exchange about the old key: still
+valid means revoke it now (the exchange's API page is named); rejected means
+it is revoked. The old secret is dropped after that test.
+
+--from reads the new key from a dotenv file, or stdin with '-', for scripts
+(variables chosen as 'import' chooses them). A key with withdrawals or
+without an IP restriction is then refused unless --accept-risk is given.
+
+Exit codes: 0 rotated and the old key revoked, 1 rotated but the old key
+still works (revoke it!) or the wizard was cancelled, 2 the new key was
+refused (nothing changed), 3 an error or the old key could not be tested,
+64 usage error.`,
+		Example: `  keywarden rotate binance-main
+  pass show binance-new | keywarden rotate binance-main --from -`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError("usage: keywarden rotate NAME [--from FILE|-]")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error { return runRotate(c.Context(), app, o, args[0]) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.from, "from", "", "read the new key from a dotenv FILE, or stdin with -")
+	f.StringVar(&o.vars.key, "key-var", "", "with --from: dotenv variable holding the API key")
+	f.StringVar(&o.vars.secret, "secret-var", "", "with --from: dotenv variable holding the API secret")
+	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "with --from: dotenv variable holding the API passphrase")
+	f.BoolVar(&o.acceptRisk, "accept-risk", false, "with --from: store a key with withdrawals or without an IP restriction anyway")
+	return c
+}
+
+func runRotate(ctx context.Context, app *App, o rotateOptions, name string) error {
+	if o.from == "" {
+		if o.acceptRisk || o.vars != (varChoice{}) {
+			return usageError("--accept-risk and --*-var go with --from")
+		}
+		if err := needTerminal(app, "keywarden rotate", "keywarden rotate "+name+" --from - < new.env"); err != nil {
+			return err
+		}
+	} else if o.from == "-" && app.stdinIsTerminal() {
+		return usageError("--from - reads a dotenv from stdin: pipe one in (keywarden rotate %s --from - < new.env), or run without --from for the wizard", name)
+	}
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return err
+	}
+	p, ok := cfg.Profile(name)
+	if !ok {
+		return usageError("no profile %q in %s: add one with 'keywarden add'", name, app.ConfigFile())
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	cur, err := store.Get(ctx, name)
+	if errors.Is(err, keystore.ErrNotFound) {
+		return fmt.Errorf("profile %s has no stored key to rotate: store one with 'keywarden import %s --exchange %s'", name, name, p.Exchange)
+	} else if err != nil {
+		return err
+	}
+	if o.from != "" {
+		return rotateFrom(ctx, app, o, cfg, store, p, cur)
+	}
+	w, err := ui.RunWizard(ctx, ui.NewRotateWizard(ui.WizardOptions{
+		Config:  cfg,
+		Backend: backendText(store),
+		Profile: p,
+		Current: cur,
+		Save: func(ctx context.Context, p config.Profile, it keystore.Item) error {
+			return replaceKey(ctx, store, p.Name, it)
+		},
+		NoColor: app.NoColor,
+		Input:   app.Stdin,
+		Output:  app.Stderr,
+	}))
+	if err != nil {
+		return err
+	}
+	res := w.Result()
+	if !res.Saved {
+		fmt.Fprintln(app.Stderr, "cancelled: the old key stays stored, nothing was written")
+		return &ExitError{Code: ExitWarn}
+	}
+	fmt.Fprintf(app.Stdout, "rotated %s: key %s replaced by %s in keystore %s\n", name, keystore.Fingerprint(cur.APIKey), res.Key, backendText(store))
+	warnAccepted(app, res.Accepted)
+	return reportOldKey(app, p, keystore.Fingerprint(cur.APIKey), res.OldKey)
+}
+
+// replaceKey stores the new item in place of the old one in one write.
+func replaceKey(ctx context.Context, store keystore.Store, name string, it keystore.Item) error {
+	if err := store.Set(ctx, name, it); err != nil {
+		return fmt.Errorf("storing the new key (the old one is still stored): %w", err)
+	}
+	return nil
+}
+
+// rotateFrom is the scripted rotation: the new key from a dotenv, the same
+// live validation as the wizard, verdict lines on stderr.
+func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Config, store keystore.Store, p config.Profile, cur keystore.Item) error {
+	label, text, err := readDotenv(app, o.from)
+	if err != nil {
+		return err
+	}
+	env, err := parseDotenv(label, text)
+	if err != nil {
+		return err
+	}
+	vars, err := chooseVars(env, label, p.Exchange, o.vars, config.NeedsPassphrase(p.Exchange))
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	it := keystore.Item{
+		APIKey:     keystore.NewSecret(env.vals[vars.key]),
+		APISecret:  keystore.NewSecret(env.vals[vars.secret]),
+		Passphrase: keystore.NewSecret(env.vals[vars.passphrase]),
+		CreatedAt:  now,
+		StoredAt:   now,
+	}
+	if it.APIKey.Equal(cur.APIKey) {
+		return usageError("%s holds the key already stored for %s: create a new key on %s", label, p.Name, ui.APIPage(p.Exchange))
+	}
+	v := ui.Validate(ctx, cfg, p, it, nil)
+	for _, r := range v.Results {
+		fmt.Fprintf(app.Stderr, "%s %-15s %s\n", checks.Symbol(r.Status), r.ID, r.Summary)
+	}
+	refuse := func(why string) error {
+		return &ExitError{Code: ExitCrit, Err: fmt.Errorf("the new key %s is refused: %s; nothing changed", keystore.Fingerprint(it.APIKey), why)}
+	}
+	switch {
+	case v.Failed:
+		return refuse(ui.CauseText(v.Cause))
+	case len(v.Missing) > 0:
+		return refuse("it lacks " + strings.Join(v.Missing, ", ") + ", which the profile needs")
+	case len(v.Risks) > 0 && !o.acceptRisk:
+		var why []string
+		for _, r := range v.Risks {
+			why = append(why, r.Explain())
+		}
+		return refuse(strings.Join(why, " ") + " Fix the key on " + ui.APIPage(p.Exchange) + ", or pass --accept-risk")
+	}
+	if err := replaceKey(ctx, store, p.Name, it); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "rotated %s: key %s replaced by %s in keystore %s\n", p.Name, keystore.Fingerprint(cur.APIKey), keystore.Fingerprint(it.APIKey), backendText(store))
+	if len(v.Risks) > 0 {
+		warnAccepted(app, v.Risks)
+	}
+	oldFP := keystore.Fingerprint(cur.APIKey)
+	res := ui.CheckOldKey(ctx, p, cur, nil)
+	cur = keystore.Item{} // the old secret is not needed past its test
+	return reportOldKey(app, p, oldFP, res)
+}
+
+// reportOldKey prints what the exchange said about the replaced key and
+// returns the exit status for it.
+func reportOldKey(app *App, p config.Profile, fp string, res ui.OldKeyResult) error {
+	page := ui.APIPage(p.Exchange)
+	switch res.State {
+	case ui.OldKeyRevoked:
+		fmt.Fprintf(app.Stdout, "old key %s revoked\n", fp)
+		return nil
+	case ui.OldKeyRejected:
+		fmt.Fprintf(app.Stdout, "old key %s rejected by %s (most likely revoked; confirm on %s)\n", fp, p.Exchange, page)
+		return nil
+	case ui.OldKeyValid:
+		fmt.Fprintf(app.Stderr, "\n!!! THE OLD KEY %s STILL WORKS: REVOKE IT NOW on %s !!!\n\n", fp, page)
+		return &ExitError{Code: ExitWarn}
+	}
+	return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("could not test the old key %s (%s): make sure it is deleted on %s", fp, describeErr(res.Err), page)}
+}
+
+func describeErr(err error) string {
+	if err == nil {
+		return "no answer"
+	}
+	if c := exchange.CauseOf(err); c != exchange.CauseNone {
+		return string(c) + ": " + err.Error()
+	}
+	return err.Error()
+}
