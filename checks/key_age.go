@@ -88,7 +88,7 @@ func judgeKeyAge(in keyAgeInput) Result {
 	}
 	if in.Created.IsZero() {
 		r := Result{Status: Unknown, Details: d, Summary: "key creation date unknown",
-			Hint: "the exchange does not report it and no date is stored: set created = YYYY-MM-DD in the profile"}
+			Hint: "neither the exchange nor the keystore gave a creation date: set created = YYYY-MM-DD in the profile"}
 		if in.InfoErr != nil {
 			r.Summary += " (exchange: " + in.InfoErr.Error() + ")"
 		}

@@ -1,0 +1,168 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/auditlog"
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks/leakcheck"
+)
+
+func init() {
+	register(newCheckCmd)
+	execGate = runExecGate
+	checkReport = func(ctx context.Context, app *App) error { return runCheckReport(ctx, app, checkOptions{}) }
+}
+
+// checkOptions are `check`'s flags.
+type checkOptions struct {
+	json       bool
+	prometheus bool
+	profiles   []string
+	offline    bool
+	strict     bool
+}
+
+func newCheckCmd(app *App) *cobra.Command {
+	var o checkOptions
+	c := &cobra.Command{
+		Use:   "check [--json|--prometheus] [--profile NAME]... [--offline] [--strict]",
+		Short: "One-shot pre-launch inspection of clock, network, keys, permissions and hygiene",
+		Long: `Run every check once, in parallel, and print the report: the host's clock
+(kernel, NTP, each exchange's server time), its public IPv4/IPv6 against each
+key's whitelist, each key's age and permissions as the exchange reports them,
+the keystore, the bot's audit log, and the project tree and its git history
+for exposed keys.
+
+--offline leaves out the checks that need the network. --strict counts a
+check that could not run (unknown) as critical. --json prints the report as
+JSON (version 1) and --prometheus in the Prometheus text format.
+
+Exit status: 0 ok, 1 warn, 2 crit, 3 unknown (a check could not run), the
+worst check winning in the order crit > unknown > warn > ok; 64 usage error.`,
+		Example: `  keywarden check
+  keywarden check --profile binance-main --json
+  ExecStartPre=/usr/local/bin/keywarden check --profile binance-main --strict`,
+		Args:              cobra.NoArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if o.json && o.prometheus {
+				return usageError("--json and --prometheus cannot be combined: pick one output format")
+			}
+			return runCheckReport(c.Context(), app, o)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.json, "json", false, "print the report as JSON (version 1)")
+	f.BoolVar(&o.prometheus, "prometheus", false, "print the report in the Prometheus text format")
+	f.StringArrayVar(&o.profiles, "profile", nil, "check only this profile (repeatable; host checks always run)")
+	f.BoolVar(&o.offline, "offline", false, "skip the checks that need the network")
+	f.BoolVar(&o.strict, "strict", false, "count unknown as crit")
+	_ = c.RegisterFlagCompletionFunc("profile", completeProfiles(app))
+	return c
+}
+
+// runCheckReport runs the checks and prints the report on app.Stdout; the
+// error carries the exit status (nil for ok). The bare `keywarden` calls it
+// (through checkReport) when stdout is not a terminal.
+func runCheckReport(ctx context.Context, app *App, o checkOptions) error {
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: err}
+	}
+	if bad := checks.UnknownProfiles(cfg, o.profiles); len(bad) > 0 {
+		return usageError("no profile %s in %s: run 'keywarden list' to see the profiles", strings.Join(bad, ", "), app.ConfigFile())
+	}
+	store, storeErr := app.OpenStore(ctx, cfg)
+	var ee *ExitError
+	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+		return storeErr
+	}
+	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: o.profiles, Offline: o.offline, Strict: o.strict})
+	switch {
+	case o.json:
+		err = checks.WriteJSON(app.Stdout, rep)
+	case o.prometheus:
+		err = checks.WritePrometheus(app.Stdout, rep)
+	default:
+		err = checks.WriteText(app.Stdout, rep, useColor(app, app.Stdout))
+	}
+	if err != nil {
+		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("writing the report: %w", err)}
+	}
+	if code := checks.ExitCode(rep.Status); code != ExitOK {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// checkDeps are the dependencies `check` and the `exec` gate run with: the
+// same checks as the dashboard and `watch`, including the audit log and the
+// git-history leak scan.
+func checkDeps(cfg *config.Config, store keystore.Store, storeErr error) checks.Deps {
+	return checks.Deps{
+		Config:   cfg,
+		Store:    store,
+		StoreErr: storeErr,
+		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History("")},
+	}
+}
+
+// runChecks builds and runs the checks; the report's status honours Strict.
+func runChecks(ctx context.Context, cfg *config.Config, store keystore.Store, storeErr error, o checks.Options) checks.Report {
+	deps := checkDeps(cfg, store, storeErr)
+	rep := checks.Run(ctx, checks.NewEnv(deps), checks.Build(deps, o))
+	rep.Status = rep.Overall(o.Strict)
+	return rep
+}
+
+// useColor: colours only on a terminal, and never with --no-color or NO_COLOR.
+func useColor(app *App, w io.Writer) bool {
+	return !app.NoColor && isTerminal(w)
+}
+
+// runExecGate is `exec`'s pre-launch gate: the host checks and the profile's
+// checks. The report goes to stderr (stdout belongs to the bot). A critical
+// finding refuses the start (exit 2) unless force.
+func runExecGate(ctx context.Context, app *App, cfg *config.Config, p config.Profile, force bool) error {
+	store, storeErr := app.OpenStore(ctx, cfg)
+	var ee *ExitError
+	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+		return storeErr
+	}
+	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: []string{p.Name}})
+	if rep.Status == checks.OK {
+		fmt.Fprintf(app.Stderr, "keywarden: %d checks ok for %s\n", len(rep.Checks), p.Name)
+		return nil
+	}
+	if err := checks.WriteText(app.Stderr, rep, useColor(app, app.Stderr)); err != nil {
+		return err
+	}
+	if rep.Status != checks.Crit {
+		return nil
+	}
+	var why []string
+	for _, r := range rep.Checks {
+		if r.Status == checks.Crit {
+			name := r.ID
+			if r.Profile != "" {
+				name += " (" + r.Profile + ")"
+			}
+			why = append(why, name+": "+r.Summary)
+		}
+	}
+	if force {
+		fmt.Fprintf(app.Stderr, "keywarden: starting %s despite %d critical finding(s) (--force)\n", p.Name, len(why))
+		return nil
+	}
+	return &ExitError{Code: ExitCrit, Err: fmt.Errorf("refusing to start the bot for %s:\n  %s\nfix the critical findings above, or pass --force to start anyway",
+		p.Name, strings.Join(why, "\n  "))}
+}

@@ -1,0 +1,59 @@
+package cmd
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/internal/testutil"
+)
+
+// TestCheckScripts runs `check`, the bare command without a terminal and
+// `exec`'s gate against a fake Binance (a key with withdrawals enabled, on
+// its whitelist) and a loopback public-IP source.
+func TestCheckScripts(t *testing.T) {
+	testutil.LookPath(t, "git")
+	p := scriptParams("testdata/check")
+	setup := p.Setup
+	p.Setup = func(e *testscript.Env) error {
+		if err := setup(e); err != nil {
+			return err
+		}
+		egress := netip.MustParseAddr("203.0.113.7")
+		bin := exchangetest.NewBinance(exchangetest.BinanceKey{
+			APIKey: scriptSecrets[0], Secret: scriptSecrets[1],
+			Reading: true, SpotAndMarginTrading: true, Withdrawals: true,
+			Whitelist: []string{egress.String()}, CreatedAt: time.Now().Add(-41 * 24 * time.Hour),
+		})
+		bin.SetCallerIP(egress)
+		ip := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprintln(w, egress)
+		}))
+		e.Defer(func() { bin.Close(); ip.Close() })
+		e.Setenv("BINANCE_URL", bin.URL())
+		e.Setenv("IP_URL", ip.URL)
+		return nil
+	}
+	p.Cmds["subst"] = cmdSubst
+	testscript.Run(t, p)
+}
+
+// cmdSubst expands $VARS of the script's environment in files, in place:
+// subst FILE... (configs need the fakes' loopback URLs).
+func cmdSubst(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: subst FILE...")
+	}
+	for _, f := range args {
+		path := ts.MkAbs(f)
+		data := os.Expand(ts.ReadFile(f), ts.Getenv)
+		ts.Check(os.WriteFile(path, []byte(data), 0o600))
+	}
+}
