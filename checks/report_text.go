@@ -70,22 +70,14 @@ func label(r Result) string {
 		}
 		return r.ID
 	}
-	switch r.ID {
-	case "hygiene.files":
-		return r.Profile + " files"
-	case "hygiene.history":
-		return r.Profile + " history"
-	}
-	known := false
 	for _, s := range sections {
 		for _, id := range s.ids {
-			known = known || id == r.ID
+			if id == r.ID {
+				return r.Profile
+			}
 		}
 	}
-	if !known {
-		return r.Profile + " " + r.ID
-	}
-	return r.Profile
+	return r.Profile + " " + r.ID
 }
 
 // WriteText writes the report grouped like the dashboard's panes, one line
@@ -219,7 +211,14 @@ func wrap(s string, n int) []string {
 	var lines []string
 	var cur strings.Builder
 	curLen := 0
-	for _, w := range strings.Fields(s) {
+	words := strings.Fields(s)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		// Keep a number with its unit ("30 s", "2 days") on one line.
+		if i+1 < len(words) && isUnit(words[i+1]) {
+			w += " " + words[i+1]
+			i++
+		}
 		wl := utf8.RuneCountInString(w)
 		if curLen > 0 && curLen+1+wl > n {
 			lines = append(lines, cur.String())
@@ -244,4 +243,12 @@ func fmtDuration(d time.Duration) string {
 		return fmt.Sprintf("%d ms", d.Milliseconds())
 	}
 	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+func isUnit(w string) bool {
+	switch strings.TrimRight(w, ",;:)") {
+	case "ms", "s", "day", "days":
+		return true
+	}
+	return false
 }
