@@ -1,0 +1,9 @@
+//go:build !unix
+
+package auditlog
+
+import "testing"
+
+func runUnprivileged(t *testing.T, name string) {
+	t.Skip("needs a unix system to drop privileges")
+}
