@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -42,6 +43,10 @@ func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store
 	default:
 		return nil, usageError("unknown keystore %q: use auto, keyring or file", backend)
 	}
+	key := storeKey{app: a, backend: backend, vault: cfg.Vault, passphraseFile: cfg.PassphraseFile}
+	if s, ok := openStores.Load(key); ok {
+		return s.(keystore.Store), nil
+	}
 	opts := keystore.Options{
 		Backend:        backend,
 		VaultPath:      cfg.Vault,
@@ -51,7 +56,22 @@ func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store
 	if a.stdinIsTerminal() {
 		opts.Prompt = a.promptSecret
 	}
-	return keystore.Open(ctx, opts)
+	s, err := keystore.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	shared, _ := openStores.LoadOrStore(key, s)
+	return shared.(keystore.Store), nil
+}
+
+// openStores keeps the store each run opened, so the exec gate, list and
+// the command itself share one: one passphrase prompt, one vault decryption,
+// one keyring probe.
+var openStores sync.Map // storeKey -> keystore.Store
+
+type storeKey struct {
+	app                            *App
+	backend, vault, passphraseFile string
 }
 
 // stdinTTY returns stdin's file descriptor when stdin is a terminal.
