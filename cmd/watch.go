@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -179,6 +180,9 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 		return fmt.Errorf("%w\nwatch needs every notifier to work: fix the [[alert]] block in %s", err, app.ConfigFile())
 	}
 	scrub = alert.NewScrubberWith(scrub, tokens...)
+	// Opening an age vault costs a 256 MiB scrypt buffer; hand it back to
+	// the OS now rather than keep it for the life of a long-running monitor.
+	debug.FreeOSMemory()
 
 	metrics := alert.NewMetrics()
 	var srv *http.Server
