@@ -53,6 +53,9 @@ func setField(e *Entry, f *fields, key, val []byte, nested bool) {
 	case "level", "lvl", "levelname", "severity", "loglevel", "log.level":
 		if e.Level == LevelNone {
 			e.Level = levelOf(val)
+			if e.Level == LevelNone {
+				e.Level = numericLevel(val)
+			}
 		}
 	case "msg", "message":
 		if nested || e.Message != "" {
@@ -107,6 +110,24 @@ func setField(e *Entry, f *fields, key, val []byte, nested bool) {
 			e.Duration = parseDurationValue(val)
 		}
 	}
+}
+
+// numericLevel reads pino's numeric levels (Node.js bots): 10 trace,
+// 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+func numericLevel(v []byte) Level {
+	switch string(v) {
+	case "10", "20":
+		return LevelDebug
+	case "30":
+		return LevelInfo
+	case "40":
+		return LevelWarn
+	case "50":
+		return LevelError
+	case "60":
+		return LevelFatal
+	}
+	return LevelNone
 }
 
 func successCode(v []byte) bool {

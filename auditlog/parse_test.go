@@ -169,6 +169,8 @@ func TestParseLines(t *testing.T) {
 			Entry{Level: LevelError, Message: `okx {"code":"50110","data":[],"msg":"Your IP 203.0.113.7 is not included in your API key's IP whitelist."}é`, Code: "50110", Exchange: "okx", Cause: exchange.CauseIP, Source: FormatJSON}},
 		{"json ok call", `{"ts":"2026-11-25T16:04:12Z","level":"info","event":"get_balance","code":0,"status":200,"duration":"42ms"}`,
 			Entry{Time: mustTime("2026-11-25T16:04:12Z"), Level: LevelInfo, Message: "get_balance", HTTPStatus: 200, Duration: 42 * time.Millisecond, Source: FormatJSON}},
+		{"json pino (node.js ccxt bot)", `{"level":50,"time":1764086651123,"pid":812,"hostname":"vps-fra-1","msg":"kucoin {\"code\":\"400005\",\"msg\":\"Invalid KC-API-SIGN\"}"}`,
+			Entry{Time: time.UnixMilli(1764086651123).UTC(), Level: LevelError, Message: `kucoin {"code":"400005","msg":"Invalid KC-API-SIGN"}`, Code: "400005", Exchange: "kucoin", Cause: exchange.CauseSignature, Source: FormatJSON}},
 		{"logfmt bybit", `ts=2026-11-25T16:04:11Z lvl=eror msg="place order failed" retCode=10010 retMsg="Unmatched IP, please check your API key's bound IP addresses." path=/v5/order/create method=POST took=0.231`,
 			Entry{Time: mustTime("2026-11-25T16:04:11Z"), Level: LevelError, Message: "place order failed: Unmatched IP, please check your API key's bound IP addresses.", Method: "POST", Endpoint: "/v5/order/create", Code: "10010", Duration: 231 * time.Millisecond, Cause: exchange.CauseIP, Source: FormatLogfmt}},
 		{"python pipe api call", `2026-11-25 16:04:11,123 | INFO | API CALL: place_order | args=('BTCUSDT', 'BUY') | kwargs={'type': 'LIMIT'} | status=200 duration_ms=95`,
