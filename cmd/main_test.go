@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -66,6 +67,13 @@ func scriptParams(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"nosecret": cmdNoSecret,
 			"kwexit":   cmdKwExit,
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "userbus" { // a systemd user bus keywarden would find
+				_, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid()))
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		RequireExplicitExec: true,
 	}
