@@ -177,6 +177,9 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 	}
 	targets, tokens, err := alert.Targets(ctx, cfg.Alerts, tokenStore, nil, scrub)
 	if err != nil {
+		if storeErr != nil {
+			err = fmt.Errorf("%w (the keystore did not open: %v)", err, storeErr)
+		}
 		return fmt.Errorf("%w\nwatch needs every notifier to work: fix the [[alert]] block in %s", err, app.ConfigFile())
 	}
 	scrub = alert.NewScrubberWith(scrub, tokens...)
