@@ -111,7 +111,7 @@ type Wizard struct {
 	host     int // index into hostChoices
 	needs    map[string]bool
 	cursor   int // list cursor (exchange, host, needs)
-	inputs   map[wizStep]*textinput.Model
+	inputs   [stepDone + 1]textinput.Model // by step; values, so a copied Wizard shares nothing
 	accept   textinput.Model
 	errText  string // why the current step cannot go on
 	egress   []string
@@ -152,7 +152,7 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 		opts.Config = &config.Config{}
 	}
 	w := Wizard{mode: mode, opts: opts, ctx: context.Background(), st: NewStyles(true), w: 80, h: 24,
-		needs: map[string]bool{"read": true, "trade": true}, inputs: map[wizStep]*textinput.Model{}}
+		needs: map[string]bool{"read": true, "trade": true}}
 	mk := func(s wizStep, placeholder string, secret bool) {
 		ti := textinput.New()
 		ti.Prompt = "> "
@@ -163,7 +163,7 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 			ti.EchoCharacter = '•'
 		}
 		ti.SetWidth(60)
-		w.inputs[s] = &ti
+		w.inputs[s] = ti
 	}
 	mk(stepURL, "https://api.example.com", false)
 	mk(stepName, "e.g. binance-main", false)
@@ -175,6 +175,7 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 	w.accept = textinput.New()
 	w.accept.Prompt = "> "
 	w.accept.Placeholder = "type accept"
+	w.accept.SetWidth(20)
 	return w
 }
 
@@ -225,10 +226,13 @@ func (w Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // current is the focused text input, or nil on a list or info screen.
 func (w *Wizard) current() *textinput.Model {
-	if w.step == stepRisk {
+	switch w.step {
+	case stepRisk:
 		return &w.accept
+	case stepURL, stepName, stepKey, stepSecret, stepPassphrase, stepWhitelist, stepMaxAge:
+		return &w.inputs[w.step]
 	}
-	return w.inputs[w.step]
+	return nil
 }
 
 func (w Wizard) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
@@ -319,8 +323,8 @@ func (w Wizard) reenter() Wizard {
 }
 
 func (w Wizard) goTo(s wizStep) Wizard {
-	for _, ti := range w.inputs {
-		ti.Blur()
+	for i := range w.inputs {
+		w.inputs[i].Blur()
 	}
 	w.accept.Blur()
 	w.step, w.cursor, w.errText = s, 0, ""
@@ -338,7 +342,7 @@ func (w Wizard) goTo(s wizStep) Wizard {
 
 func (w Wizard) onEgress(m egressMsg) Wizard {
 	w.egress = m.addrs
-	ti := w.inputs[stepWhitelist]
+	ti := &w.inputs[stepWhitelist]
 	ti.Placeholder = "IPs or CIDRs, comma-separated"
 	if ti.Value() == "" && len(m.addrs) > 0 {
 		ti.SetValue(joinList(m.addrs))

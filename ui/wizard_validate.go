@@ -25,8 +25,8 @@ type Risk string
 
 // Risks.
 const (
-	RiskWithdraw   Risk = "withdraw"    // withdrawals enabled
-	RiskNoIPLimit  Risk = "no-ip-limit" // can trade or withdraw from any IP
+	RiskWithdraw  Risk = "withdraw"    // withdrawals enabled
+	RiskNoIPLimit Risk = "no-ip-limit" // can trade or withdraw from any IP
 )
 
 // Explain says what the risk means to the user.
@@ -139,10 +139,10 @@ type OldKey int
 
 // OldKey states.
 const (
-	OldKeyUnknown OldKey = iota // could not be tested (network, server)
-	OldKeyValid                 // still accepted: revoke it now
-	OldKeyRevoked               // rejected as unknown
-	OldKeyRejected              // rejected without saying why (Binance -2015): most likely revoked
+	OldKeyUnknown  OldKey = iota // could not be tested (network, server)
+	OldKeyValid                  // still accepted: revoke it now
+	OldKeyRevoked                // rejected as unknown
+	OldKeyRejected               // rejected without saying why (Binance -2015): most likely revoked
 )
 
 // OldKeyResult is the outcome of testing the replaced key.
@@ -180,23 +180,44 @@ func CheckOldKey(ctx context.Context, p config.Profile, old keystore.Item, hc *h
 	}
 }
 
-// APIPage names where a key of the exchange is managed (and revoked).
+// APIPage names where a key of the exchange is managed (and revoked):
+// "Bybit → Account → API (https://…)".
 func APIPage(exchangeName string) string {
+	name, url := apiPage(exchangeName)
+	if url == "" {
+		return name
+	}
+	return name + " (" + url + ")"
+}
+
+// apiPage is the exchange's API management page: where to find it in the
+// menus, and its address.
+func apiPage(exchangeName string) (name, url string) {
 	switch exchangeName {
 	case "binance":
-		return "Binance → Account → API Management (https://www.binance.com/en/my/settings/api-management)"
+		return "Binance → Account → API Management", "https://www.binance.com/en/my/settings/api-management"
 	case "bybit":
-		return "Bybit → Account → API (https://www.bybit.com/app/user/api-management)"
+		return "Bybit → Account → API", "https://www.bybit.com/app/user/api-management"
 	case "okx":
-		return "OKX → Profile → API keys (https://www.okx.com/account/my-api)"
+		return "OKX → Profile → API keys", "https://www.okx.com/account/my-api"
 	case "kucoin":
-		return "KuCoin → Account → API Management (https://www.kucoin.com/account/api)"
+		return "KuCoin → Account → API Management", "https://www.kucoin.com/account/api"
 	case "coinbase":
-		return "Coinbase Developer Platform → API keys (https://portal.cdp.coinbase.com)"
+		return "Coinbase Developer Platform → API keys", "https://portal.cdp.coinbase.com"
 	case "kraken":
-		return "Kraken → Settings → API (https://www.kraken.com/u/security/api)"
+		return "Kraken → Settings → API", "https://www.kraken.com/u/security/api"
 	}
-	return "the exchange's API management page"
+	return "the exchange's API management page", ""
+}
+
+// pageLines is the page on lines of its own, so the address is never
+// broken.
+func pageLines(exchangeName string) string {
+	name, url := apiPage(exchangeName)
+	if url == "" {
+		return name
+	}
+	return name + ":\n  " + url
 }
 
 // Host is a named endpoint choice in the add wizard.

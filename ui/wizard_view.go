@@ -120,9 +120,9 @@ func (w Wizard) body(width int) string {
 			line("created      " + cur.CreatedAt.UTC().Format("2006-01-02") + " (" + ageText(w.opts.Now().Sub(cur.CreatedAt)) + " ago)")
 		}
 		line("")
-		muted("Create the new key on " + APIPage(w.opts.Profile.Exchange) + " with the same")
-		muted("permissions and IP whitelist, then paste it here. The old key stays stored")
-		muted("until the new one has been checked with the exchange.")
+		muted("Create the new key with the same permissions and IP whitelist on " + pageLines(w.opts.Profile.Exchange))
+		muted("then paste it here. The old key stays stored until the new one has been")
+		muted("checked with the exchange.")
 	case stepExchange, stepHost, stepNeeds:
 		for i, it := range w.listItems() {
 			cur := "  "
@@ -153,7 +153,7 @@ func (w Wizard) body(width int) string {
 			line(w.st.Status[checks.Crit].Render(glyph(checks.Crit)+" ") + wrapText(r.Explain(), width-2))
 		}
 		line("")
-		muted("Better: change the key on " + APIPage(w.exchangeName()) + ", then esc and run the wizard again.")
+		muted("Better: press esc, change the key on " + pageLines(w.exchangeName()))
 		line("To store it anyway, type accept and press enter.")
 		line(w.accept.View())
 	case stepSaving:
@@ -222,7 +222,7 @@ func (w Wizard) verdictView(width int) string {
 }
 
 func (w Wizard) oldKeyView(width int) string {
-	page := APIPage(w.opts.Profile.Exchange)
+	page := pageLines(w.opts.Profile.Exchange)
 	if !w.oldTested {
 		return w.st.Muted.Render("new key stored; asking " + w.opts.Profile.Exchange + " whether the old key " + keystore.Fingerprint(w.opts.Current.APIKey) + " still works…")
 	}
@@ -231,16 +231,17 @@ func (w Wizard) oldKeyView(width int) string {
 	case OldKeyValid:
 		loud := w.st.Status[checks.Crit].Reverse(true)
 		return loud.Render(" ✗ THE OLD KEY "+fp+" STILL WORKS: REVOKE IT NOW ") + "\n\n" +
-			wrapText("Delete it on "+page+". Until then anyone holding the old secret can use it.", width) + "\n" +
+			"Delete it now on " + page + "\n" +
+			wrapText("Until then anyone holding the old secret can use it.", width) + "\n" +
 			w.st.Muted.Render("press r to check again once revoked")
 	case OldKeyRevoked:
 		return w.st.Status[checks.OK].Render("✓ old key "+fp+" revoked") + "\n" + w.st.Muted.Render("the exchange no longer knows it; its secret is dropped")
 	case OldKeyRejected:
 		return w.st.Status[checks.OK].Render("✓ old key "+fp+" rejected: most likely revoked") + "\n" +
-			w.st.Muted.Render(wrapText(w.opts.Profile.Exchange+" does not say whether a key is unknown or only blocked; confirm on "+page, width))
+			w.st.Muted.Render(wrapText(w.opts.Profile.Exchange+" does not say whether a key is unknown or only blocked; confirm on", width)+" "+page)
 	}
 	return w.st.Status[checks.Unknown].Render("? could not test the old key "+fp) + "\n" +
-		w.st.Muted.Render(wrapText(errText(w.oldResult.Err)+"; press r to try again, or make sure it is deleted on "+page, width))
+		w.st.Muted.Render(wrapText(errText(w.oldResult.Err)+"; press r to try again, or make sure it is deleted on", width)+" "+page)
 }
 
 func (w Wizard) doneView() string {

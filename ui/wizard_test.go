@@ -1,0 +1,516 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// Credentials of the wizard tests; none may ever show up on a screen.
+const (
+	wizKey       = "kwWIZkey4Rf7Tg2Yh9Uj3Ik6Ol1Pz8Xc5Vb0Nm"
+	wizSecret    = "kwWIZsecret8Qa1Ws2Ed3Rf4Tg5Yh6Uj7Ik8Ol9"
+	wizOldKey    = "kwWIZoldKey1Aa2Ss3Dd4Ff5Gg6Hh7Jj8Kk9Ll"
+	wizOldSecret = "kwWIZoldSecret9Zz8Xx7Cc6Vv5Bb4Nn3Mm2Qq"
+	wizEgress    = "203.0.113.7"
+)
+
+var wizSecrets = []string{wizKey, wizSecret, wizOldKey, wizOldSecret}
+
+// wizWorld is a Bybit fake and an IP echo server on loopback, and a config
+// pointing at both.
+type wizWorld struct {
+	bybit *exchangetest.Bybit
+	cfg   *config.Config
+	path  string // the config file Save appends to
+	store keystore.Store
+	saves int
+}
+
+func newWizWorld(t *testing.T, keys ...exchangetest.BybitKey) *wizWorld {
+	t.Helper()
+	f := exchangetest.NewBybit(keys...)
+	t.Cleanup(f.Close)
+	f.SetCallerIP(netip.MustParseAddr(wizEgress))
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(wizEgress + "\n"))
+	}))
+	t.Cleanup(echo.Close)
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte("# my keys\n[ip]\nsources = [\""+echo.URL+"\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &wizWorld{bybit: f, cfg: cfg, path: path, store: keystore.NewMemory()}
+}
+
+func (ww *wizWorld) opts() WizardOptions {
+	return WizardOptions{
+		Config:  ww.cfg,
+		Backend: "memory",
+		Save: func(ctx context.Context, p config.Profile, it keystore.Item) error {
+			ww.saves++
+			if err := ww.store.Set(ctx, p.Name, it); err != nil {
+				return err
+			}
+			if _, ok := ww.cfg.Profile(p.Name); ok {
+				return nil // rotate
+			}
+			return config.AppendProfile(ww.path, p)
+		},
+	}
+}
+
+// driver feeds a wizard messages as bubbletea would, running the commands
+// that carry the wizard's own work (egress, validation, save, old-key test)
+// and recording every screen.
+type driver struct {
+	t       *testing.T
+	w       Wizard
+	screens []string
+	quit    bool
+}
+
+func drive(t *testing.T, w Wizard) *driver {
+	d := &driver{t: t, w: w}
+	d.run(w.Init())
+	d.snap()
+	return d
+}
+
+func (d *driver) send(msg tea.Msg) {
+	d.t.Helper()
+	m, cmd := d.w.Update(msg)
+	d.w = m.(Wizard)
+	if _, isKey := msg.(tea.KeyPressMsg); isKey && cmd != nil && d.w.step != stepValidating &&
+		d.w.step != stepSaving && d.w.step != stepOldKey && d.w.step != stepDone && !d.w.cancelled {
+		cmd = nil // a text input's cursor blink: cosmetic
+	}
+	d.run(cmd)
+	d.snap()
+}
+
+// run executes cmd and feeds back what it returns, batches included.
+func (d *driver) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			d.run(c)
+		}
+	case tea.QuitMsg:
+		d.quit = true
+	case egressMsg, verdictMsg, savedMsg, oldKeyMsg:
+		d.send(msg)
+	}
+}
+
+func (d *driver) snap() {
+	d.screens = append(d.screens, ansi.Strip(d.w.View().Content))
+}
+
+func (d *driver) keys(ks ...string) {
+	d.t.Helper()
+	for _, k := range ks {
+		switch k {
+		case "enter":
+			d.send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		case "esc":
+			d.send(tea.KeyPressMsg{Code: tea.KeyEscape})
+		case "up":
+			d.send(tea.KeyPressMsg{Code: tea.KeyUp})
+		case "down":
+			d.send(tea.KeyPressMsg{Code: tea.KeyDown})
+		case "space":
+			d.send(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+		default:
+			for _, r := range k {
+				d.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+			}
+		}
+	}
+}
+
+func (d *driver) paste(s string) { d.t.Helper(); d.send(tea.PasteMsg{Content: s}) }
+
+func (d *driver) screen() string { return d.screens[len(d.screens)-1] }
+
+func (d *driver) want(sub string) {
+	d.t.Helper()
+	if !strings.Contains(d.screen(), sub) {
+		d.t.Fatalf("screen lacks %q:\n%s", sub, d.screen())
+	}
+}
+
+// noSecret fails when any credential appears on any screen so far.
+func (d *driver) noSecret() {
+	d.t.Helper()
+	for i, s := range d.screens {
+		for _, sec := range wizSecrets {
+			if strings.Contains(s, sec) || strings.Contains(s, sec[4:len(sec)-4]) {
+				d.t.Fatalf("screen %d shows a credential:\n%s", i, s)
+			}
+		}
+	}
+}
+
+// toKey drives add from the start to the key step for a Bybit profile on
+// the fake.
+func toKey(d *driver, url, name string) {
+	d.t.Helper()
+	d.want("binance")
+	d.keys("down", "enter") // bybit
+	d.want("Endpoint")
+	d.keys("up", "enter") // the last choice: custom URL
+	d.want("Custom base URL")
+	d.paste(url)
+	d.keys("enter")
+	d.want("Profile name")
+	d.keys(name, "enter")
+	d.want("New API key")
+}
+
+func bybitKey(perms map[string][]string, ips ...string) exchangetest.BybitKey {
+	return exchangetest.BybitKey{APIKey: wizKey, Secret: wizSecret, Permissions: perms, IPs: ips}
+}
+
+var tradeOnly = map[string][]string{"Spot": {"SpotTrade"}}
+
+func TestAddHappyPath(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly, wizEgress))
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-grid")
+	d.paste(wizKey + "\n")
+	d.want("key " + keystore.Fingerprint(keystore.NewSecret(wizKey))) // the fingerprint, never the key
+	d.keys("enter")
+	d.want("API secret")
+	d.paste(wizSecret)
+	d.keys("enter")
+	d.want("[x] read")
+	d.keys("enter")
+	d.want("IP whitelist")
+	d.want(wizEgress) // pre-filled with the detected egress
+	d.keys("enter", "30d", "enter")
+	d.want("good to store in keystore memory")
+	d.want("trade")
+	d.keys("enter")
+	d.want("Done")
+	d.want("keywarden exec bybit-grid -- CMD")
+	d.noSecret()
+
+	res := d.w.Result()
+	if !res.Saved || d.w.Cancelled() || ww.saves != 1 {
+		t.Fatalf("saved %v cancelled %v saves %d", res.Saved, d.w.Cancelled(), ww.saves)
+	}
+	it, err := ww.store.Get(context.Background(), "bybit-grid")
+	if err != nil || it.APIKey.Reveal() != wizKey || it.APISecret.Reveal() != wizSecret {
+		t.Fatalf("stored item wrong: %v", err)
+	}
+	cfg, err := config.Load(ww.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok := cfg.Profile("bybit-grid")
+	if !ok || p.Exchange != "bybit" || p.BaseURL != ww.bybit.URL() || p.MaxAge != 30*config.Day ||
+		strings.Join(p.Whitelist, ",") != wizEgress || strings.Join(p.Needs, ",") != "read,trade" {
+		t.Fatalf("profile written wrong: %+v", p)
+	}
+	data, _ := os.ReadFile(ww.path)
+	if !strings.HasPrefix(string(data), "# my keys\n") {
+		t.Fatalf("config comment lost:\n%s", data)
+	}
+	d.keys("x")
+	if !d.quit {
+		t.Fatal("a key on the done screen does not quit")
+	}
+}
+
+func TestAddWithdrawalRefusedThenAccepted(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"Withdraw"}}, wizEgress))
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-w")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("refused: withdrawals enabled")
+	d.want("WITHDRAW") // the dashboard's permission line
+	d.keys("enter")
+	d.want("This key is refused")
+	d.want("Withdrawals are enabled")
+	d.keys("enter")
+	d.want("type accept")
+	if ww.saves != 0 {
+		t.Fatal("stored before the risk was accepted")
+	}
+	d.keys("accept", "enter")
+	d.want("Done")
+	if res := d.w.Result(); !res.Saved || len(res.Accepted) != 1 || res.Accepted[0] != RiskWithdraw {
+		t.Fatalf("result %+v", res)
+	}
+	d.noSecret()
+}
+
+func TestAddNoIPRestrictionRefused(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly)) // no IPs bound
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-open")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("no IP restriction")
+	d.keys("enter")
+	d.want("The key has no IP restriction")
+	d.keys("esc")
+	if !d.w.Cancelled() || ww.saves != 0 || !d.quit {
+		t.Fatalf("esc on the risk screen: cancelled %v saves %d", d.w.Cancelled(), ww.saves)
+	}
+}
+
+func TestAddBadSignature(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly, wizEgress))
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-typo")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizOldSecret) // not this key's secret
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("bad signature: the secret does not belong to this key")
+	if !d.w.verdict.Failed || d.w.verdict.Cause != "signature" {
+		t.Fatalf("verdict %+v", d.w.verdict)
+	}
+	d.keys("enter") // re-enter the key
+	d.want("New API key")
+	if d.w.inputs[stepKey].Value() != "" || d.w.inputs[stepSecret].Value() != "" {
+		t.Fatal("re-entering keeps the rejected credentials")
+	}
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("good to store")
+	d.noSecret()
+}
+
+func TestAddMissingPermission(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly, wizEgress))
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-fut")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "down", "down", "down", "space", "enter", "enter", "enter") // + futures
+	d.want("the key lacks futures")
+	d.keys("enter")
+	d.want("New API key")
+	if ww.saves != 0 {
+		t.Fatal("stored a key that lacks what the bot needs")
+	}
+}
+
+func TestAddStepValidation(t *testing.T) {
+	ww := newWizWorld(t)
+	o := ww.opts()
+	o.Taken = []string{"taken"}
+	d := drive(t, NewAddWizard(o))
+	d.keys("enter", "enter") // binance, production
+	for _, c := range []struct{ in, want string }{
+		{"Bad Name", "invalid profile name"},
+		{"taken", "already exists"},
+	} {
+		d.keys(c.in, "enter")
+		d.want(c.want)
+		for range c.in {
+			d.send(tea.KeyPressMsg{Code: tea.KeyBackspace})
+		}
+	}
+	d.keys("ok", "enter", "enter")
+	d.want("cannot be empty")
+}
+
+// TestEscAtEveryStep presses Esc on each screen of add and checks that
+// nothing was saved.
+func TestEscAtEveryStep(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly, wizEgress))
+	url := ww.bybit.URL()
+	path := []struct {
+		keys []string
+		at   wizStep
+	}{
+		{nil, stepExchange},
+		{[]string{"down", "enter"}, stepHost},
+		{[]string{"up", "enter"}, stepURL},
+		{[]string{url, "enter"}, stepName},
+		{[]string{"n", "enter"}, stepKey},
+		{[]string{wizKey, "enter"}, stepSecret},
+		{[]string{wizSecret, "enter"}, stepNeeds},
+		{[]string{"enter"}, stepWhitelist},
+		{[]string{"enter"}, stepMaxAge},
+		{[]string{"enter"}, stepVerdict},
+	}
+	for i := range path {
+		d := drive(t, NewAddWizard(ww.opts()))
+		for _, p := range path[:i+1] {
+			d.keys(p.keys...)
+		}
+		if d.w.step != path[i].at {
+			t.Fatalf("step %d: at %d, want %d:\n%s", i, d.w.step, path[i].at, d.screen())
+		}
+		d.keys("esc")
+		if !d.w.Cancelled() || !d.quit || ww.saves != 0 {
+			t.Fatalf("esc at step %d: cancelled %v quit %v saves %d", path[i].at, d.w.Cancelled(), d.quit, ww.saves)
+		}
+		d.noSecret()
+	}
+	data, _ := os.ReadFile(ww.path)
+	if strings.Contains(string(data), "[[profile]]") {
+		t.Fatal("esc wrote a profile")
+	}
+}
+
+func rotateWorld(t *testing.T, oldValid bool) (*wizWorld, WizardOptions) {
+	keys := []exchangetest.BybitKey{bybitKey(tradeOnly, wizEgress)}
+	if oldValid {
+		keys = append(keys, exchangetest.BybitKey{APIKey: wizOldKey, Secret: wizOldSecret, Permissions: tradeOnly, IPs: []string{wizEgress}})
+	}
+	ww := newWizWorld(t, keys...)
+	p := config.Profile{Name: "bybit-grid", Exchange: "bybit", BaseURL: ww.bybit.URL(), Whitelist: []string{wizEgress}, Needs: []string{"read", "trade"}}
+	ww.cfg.Profiles = append(ww.cfg.Profiles, p)
+	old := keystore.Item{APIKey: keystore.NewSecret(wizOldKey), APISecret: keystore.NewSecret(wizOldSecret),
+		CreatedAt: time.Now().Add(-40 * config.Day).UTC().Truncate(time.Second)}
+	if err := ww.store.Set(context.Background(), p.Name, old); err != nil {
+		t.Fatal(err)
+	}
+	o := ww.opts()
+	o.Profile, o.Current = p, old
+	return ww, o
+}
+
+func TestRotateOldKeyStillValidThenRevoked(t *testing.T) {
+	ww, o := rotateWorld(t, true)
+	d := drive(t, NewRotateWizard(o))
+	d.want("Rotate the key of bybit-grid")
+	d.want(keystore.Fingerprint(o.Current.APIKey))
+	d.want("40 days ago")
+	d.keys("enter")
+	d.paste(wizOldKey)
+	d.keys("enter")
+	d.want("that is the key already stored")
+	for range wizOldKey {
+		d.send(tea.KeyPressMsg{Code: tea.KeyBackspace})
+	}
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter")
+	d.want("good to store")
+	d.keys("enter")
+	d.want("STILL WORKS: REVOKE IT NOW")
+	d.want("https://www.bybit.com/app/user/api-management")
+	it, _ := ww.store.Get(context.Background(), "bybit-grid")
+	if it.APIKey.Reveal() != wizKey || time.Since(it.CreatedAt) > time.Hour {
+		t.Fatalf("new key not stored with a new creation time (%v)", it.CreatedAt)
+	}
+	if d.w.old.APISecret.Empty() {
+		t.Fatal("the old secret was dropped before the user could re-check")
+	}
+
+	ww.bybit.RemoveKey(wizOldKey) // the user revokes it
+	d.keys("r")
+	d.want("old key " + keystore.Fingerprint(o.Current.APIKey) + " revoked")
+	if !d.w.old.APISecret.Empty() {
+		t.Fatal("the old secret is still held after the revocation was confirmed")
+	}
+	d.keys("enter")
+	d.want("Done")
+	if res := d.w.Result(); !res.Saved || res.OldKey.State != OldKeyRevoked {
+		t.Fatalf("result %+v", res)
+	}
+	d.noSecret()
+}
+
+func TestRotateOldKeyRevoked(t *testing.T) {
+	_, o := rotateWorld(t, false)
+	d := drive(t, NewRotateWizard(o))
+	d.keys("enter")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter")
+	d.want("revoked")
+	if d.w.Result().OldKey.State != OldKeyRevoked {
+		t.Fatalf("old key %+v", d.w.Result().OldKey)
+	}
+	d.noSecret()
+}
+
+func TestRotateEscKeepsOldKey(t *testing.T) {
+	ww, o := rotateWorld(t, true)
+	d := drive(t, NewRotateWizard(o))
+	d.keys("enter")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter") // verdict
+	d.keys("esc")
+	it, _ := ww.store.Get(context.Background(), "bybit-grid")
+	if !d.w.Cancelled() || ww.saves != 0 || it.APIKey.Reveal() != wizOldKey {
+		t.Fatal("esc in rotate changed the stored key")
+	}
+}
+
+func TestJudgeVerdict(t *testing.T) {
+	perm := func(granted map[string]any, ipr any, missing []string) []checks.Result {
+		return []checks.Result{{ID: "key.permissions", Details: map[string]any{"granted": granted, "ip_restricted": ipr, "missing": missing}}}
+	}
+	for _, c := range []struct {
+		name    string
+		rs      []checks.Result
+		risks   []Risk
+		missing int
+	}{
+		{"trade restricted", perm(map[string]any{"trade": true}, true, []string{}), nil, 0},
+		{"withdraw restricted", perm(map[string]any{"withdraw": true}, true, []string{}), []Risk{RiskWithdraw}, 0},
+		{"trade open", perm(map[string]any{"trade": true}, false, []string{}), []Risk{RiskNoIPLimit}, 0},
+		{"read-only open", perm(map[string]any{"read": true}, false, []string{}), nil, 0},
+		{"trade unknown restriction", perm(map[string]any{"trade": true}, nil, []string{}), nil, 0},
+		{"both", perm(map[string]any{"trade": true, "withdraw": true}, false, []string{}), []Risk{RiskWithdraw, RiskNoIPLimit}, 0},
+		{"missing", perm(map[string]any{"read": true}, true, []string{"trade"}), nil, 1},
+	} {
+		v := judgeVerdict(c.rs)
+		if strings.Join(riskStrings(v.Risks), ",") != strings.Join(riskStrings(c.risks), ",") || len(v.Missing) != c.missing {
+			t.Errorf("%s: risks %v missing %v", c.name, v.Risks, v.Missing)
+		}
+		if v.Acceptable() != (len(c.risks) == 0 && c.missing == 0) {
+			t.Errorf("%s: acceptable %v", c.name, v.Acceptable())
+		}
+	}
+}
+
+func riskStrings(rs []Risk) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, string(r))
+	}
+	return out
+}
