@@ -1,10 +1,12 @@
 package keystore
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -258,6 +260,8 @@ func TestFileSIGKILLedWriter(t *testing.T) {
 	if testing.Short() {
 		kills = 5
 	}
+	writes := 0
+	defer func() { t.Logf("%d kills, %d writes completed before them", kills, writes) }()
 	for k := 0; k < kills; k++ {
 		if err := os.Remove(vault); err != nil {
 			t.Fatal(err)
@@ -266,20 +270,32 @@ func TestFileSIGKILLedWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := helperCmd("writer", "VAULT="+vault, "PASSFILE="+pass)
-		var out bytes.Buffer
-		c.Stdout = &out
+		pipe, err := c.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.IntN(40_000)) * time.Microsecond)
+		// Once the first write is done the writer is in its loop: a kill
+		// within the next few writes lands at a random point inside one.
+		r := bufio.NewReader(pipe)
+		first, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("writer did not start: %v", err)
+		}
+		time.Sleep(time.Duration(rand.IntN(20_000)) * time.Microsecond)
 		_ = c.Process.Kill()
+		rest, _ := io.ReadAll(r)
 		_ = c.Wait()
+		out := bytes.NewBufferString(first + string(rest))
 
 		s := openFileStore(t, vault, pass) // a fresh reader, as after a crash
 		names, err := s.List(ctx)
 		if err != nil {
 			t.Fatalf("kill %d: vault does not open after SIGKILL: %v", k, err)
 		}
+		writes += len(names) - 1
 		stored := map[string]bool{}
 		for _, n := range names {
 			stored[n] = true
