@@ -112,7 +112,7 @@ func runRotation(t *testing.T, rotate rotation, createLate bool) (got map[int]in
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	fl, err := Follow(ctx, w.path, FollowOptions{Poll: 200 * time.Millisecond, RotateGrace: 500 * time.Millisecond})
+	fl, err := Follow(ctx, w.path, FollowOptions{Poll: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
