@@ -44,6 +44,12 @@ type SourceAnswer struct {
 	Err    error
 }
 
+// familyGrace is how long one address family's lookups may run on after
+// the other family's have all answered.
+const familyGrace = time.Second
+
+var errFamilyGrace = errors.New("no answer within 1s of the other address family (blackholed?)")
+
 // maxIPBody caps a source's answer; an address needs a few dozen bytes.
 const maxIPBody = 4 << 10
 
@@ -69,16 +75,57 @@ func lookupEgress(ctx context.Context, base *http.Client, sources []string) (Egr
 			answers = append(answers, SourceAnswer{Source: s, Family: fam})
 		}
 	}
-	var wg sync.WaitGroup
-	for i := range answers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a := &answers[i]
-			a.IP, a.Err = askSource(ctx, clients[a.Family], a.Source, a.Family)
-		}()
+	// A host without working IPv6 (or IPv4) may blackhole the connection
+	// attempts instead of refusing them: once one family has all its answers,
+	// the other gets familyGrace more, so the lookup never waits for dial
+	// timeouts.
+	ctxs := map[string]context.Context{}
+	cancels := map[string]context.CancelCauseFunc{}
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		ctxs[fam], cancels[fam] = context.WithCancelCause(ctx)
+		defer cancels[fam](nil)
 	}
-	wg.Wait()
+	done := map[string]chan struct{}{"ipv4": make(chan struct{}), "ipv6": make(chan struct{})}
+	var all sync.WaitGroup
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		var wg sync.WaitGroup
+		for i := range answers {
+			if answers[i].Family != fam {
+				continue
+			}
+			wg.Add(1)
+			all.Add(1)
+			go func() {
+				defer wg.Done()
+				defer all.Done()
+				a := &answers[i]
+				a.IP, a.Err = askSource(ctxs[fam], clients[fam], a.Source, fam)
+				if a.Err != nil && context.Cause(ctxs[fam]) == errFamilyGrace {
+					a.Err = errFamilyGrace
+				}
+			}()
+		}
+		go func() { wg.Wait(); close(done[fam]) }()
+	}
+	go func() {
+		var other string
+		select {
+		case <-done["ipv4"]:
+			other = "ipv6"
+		case <-done["ipv6"]:
+			other = "ipv4"
+		case <-ctx.Done():
+			return
+		}
+		t := time.NewTimer(familyGrace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancels[other](errFamilyGrace)
+		case <-done[other]:
+		}
+	}()
+	all.Wait()
 	eg := Egress{Sources: answers, Agree: true}
 	var ok4, ok6 bool
 	eg.IPv4, ok4 = vote(answers, "ipv4")

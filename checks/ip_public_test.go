@@ -95,3 +95,19 @@ func TestIPPublicAgreementAndFailures(t *testing.T) {
 		t.Errorf("error %q", e)
 	}
 }
+
+func TestIPPublicStragglingFamilyCutOff(t *testing.T) {
+	a := echoServer(t, "tcp4", "203.0.113.7", "")
+	defer a.Close()
+	release := make(chan struct{})
+	hang := serveOn(t, "tcp6", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer hang.Close()
+	defer close(release)
+	r := ipCheck(t, a.URL, hang.URL)
+	if r.Status != OK || r.Details["ipv4"] != "203.0.113.7" || r.Details["ipv6"] != nil {
+		t.Errorf("%v %v", r.Status, r.Details)
+	}
+	if e, _ := sourceAnswer(t, r, hang.URL, "ipv6")["error"].(string); !strings.Contains(e, "other address family") {
+		t.Errorf("hanging IPv6 source: error %q", e)
+	}
+}

@@ -109,6 +109,18 @@ func (w *world) deps() Deps {
 // {"ip": ...} when format is "json".
 func echoServer(t testing.TB, network, ip, format string) *httptest.Server {
 	t.Helper()
+	return serveOn(t, network, http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if format == "json" {
+			fmt.Fprintf(rw, `{"ip":%q}`, ip)
+			return
+		}
+		fmt.Fprintf(rw, "%s\n", ip)
+	}))
+}
+
+// serveOn serves h on loopback over one address family.
+func serveOn(t testing.TB, network string, h http.Handler) *httptest.Server {
+	t.Helper()
 	addr := "127.0.0.1:0"
 	if network == "tcp6" {
 		addr = "[::1]:0"
@@ -117,13 +129,7 @@ func echoServer(t testing.TB, network, ip, format string) *httptest.Server {
 	if err != nil {
 		t.Skipf("cannot listen on %s loopback here: %v", network, err)
 	}
-	s := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if format == "json" {
-			fmt.Fprintf(rw, `{"ip":%q}`, ip)
-			return
-		}
-		fmt.Fprintf(rw, "%s\n", ip)
-	}))
+	s := httptest.NewUnstartedServer(h)
 	s.Listener.Close()
 	s.Listener = l
 	s.Start()
