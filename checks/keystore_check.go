@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -11,9 +12,15 @@ import (
 func runKeystore(ctx context.Context, env *Env) Result {
 	st, err := env.Store()
 	if err != nil {
-		return Result{Status: Unknown, Summary: "keystore not available: " + err.Error(),
-			Details: map[string]any{"backend": nil, "path": nil, "mode": nil},
-			Hint:    "start a Secret Service, or use --keystore file with a vault"}
+		// The keystore's errors put what to do on a line of its own.
+		msg, fix, _ := strings.Cut(err.Error(), "\n")
+		fix = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(fix), "fix:"))
+		if fix == "" {
+			fix = "start a Secret Service, or use --keystore file with a vault"
+		}
+		return Result{Status: Unknown, Summary: "keystore not available: " + msg,
+			Details: map[string]any{"backend": nil, "path": nil, "mode": nil, "error": err.Error()},
+			Hint:    fix}
 	}
 	d := map[string]any{"backend": st.Backend(), "path": nil, "mode": nil}
 	if st.Backend() != keystore.BackendFile {

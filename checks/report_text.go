@@ -126,6 +126,14 @@ func WriteText(w io.Writer, r Report, color bool) error {
 			p.result(res, width)
 		}
 	}
+	profiles := false
+	for _, res := range r.Checks {
+		profiles = profiles || res.Profile != ""
+	}
+	if !profiles {
+		p.line("")
+		p.line(p.paint(ansiDim, "no profile was checked: add one with `keywarden add` or `keywarden import`"))
+	}
 	p.line("")
 	p.line(p.footer(r))
 	return p.err
