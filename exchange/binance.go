@@ -127,9 +127,10 @@ func (b *binance) KeyInfo(ctx context.Context, creds keystore.Item, offset time.
 }
 
 // binancePermission maps one common permission to apiRestrictions fields:
-// the primary field decides Yes/No (missing: Unknown), and any of the extra
-// fields being true upgrades the result to Yes (they grant the same power by
-// another route, e.g. trading over FIX).
+// the primary field decides Yes/No, and any of the extra fields being true
+// upgrades the result to Yes (they grant the same power by another route,
+// e.g. trading over FIX). No needs every one of them present and false: a
+// missing field is Unknown, never false.
 type binancePermission struct {
 	primary string
 	extra   []string
@@ -140,9 +141,11 @@ var binancePermissions = struct {
 }{
 	read:  binancePermission{"enableReading", []string{"enableFixReadOnly"}},
 	trade: binancePermission{"enableSpotAndMarginTrading", []string{"enableFixApiTrade"}},
-	// Margin orders ride on enableSpotAndMarginTrading (one checkbox with
-	// spot); enableMargin is the loan, repay and transfer permission.
-	margin:  binancePermission{"enableMargin", []string{"enableSpotAndMarginTrading", "enablePortfolioMarginTrading"}},
+	// Margin is enableMargin ("Enable Margin Loan, Repay & Transfer"), not
+	// enableSpotAndMarginTrading: that checkbox is every trading key's, and
+	// without loans a margin order cannot borrow. Portfolio margin trading
+	// does trade on margin.
+	margin:  binancePermission{"enableMargin", []string{"enablePortfolioMarginTrading"}},
 	futures: binancePermission{"enableFutures", []string{"enablePortfolioMarginTrading"}},
 	options: binancePermission{"enableVanillaOptions", nil},
 	// Transfer between own accounts: either route counts.
@@ -150,9 +153,28 @@ var binancePermissions = struct {
 	withdraw: binancePermission{"enableWithdrawals", nil},
 }
 
+// fields lists every apiRestrictions field p reads.
+func (p binancePermission) fields() []string { return append([]string{p.primary}, p.extra...) }
+
+// tri judges p from the boolean fields present in an answer.
+func (p binancePermission) tri(flags map[string]bool) Tri {
+	verdict := No
+	for _, f := range p.fields() {
+		v, ok := flags[f]
+		switch {
+		case ok && v:
+			return Yes
+		case !ok:
+			verdict = Unknown
+		}
+	}
+	return verdict
+}
+
 // decodeBinanceKeyInfo reads an apiRestrictions body. Binance's booleans may
 // be missing (older or newer API versions): a missing field is Unknown, never
-// false. There is no IP list (Whitelist stays nil), only ipRestrict.
+// false, and an answer without any permission field is an error. There is no
+// IP list (Whitelist stays nil), only ipRestrict.
 func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
@@ -171,24 +193,18 @@ func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 			flags[name] = *v
 		}
 	}
-	tri := func(p binancePermission) Tri {
-		for _, f := range p.extra {
-			if flags[f] {
-				return Yes
-			}
-		}
-		v, ok := flags[p.primary]
-		if !ok {
-			return Unknown
-		}
-		return TriOf(v)
+	bp := binancePermissions
+	all := []binancePermission{bp.read, bp.trade, bp.margin, bp.futures, bp.options, bp.transfer, bp.withdraw}
+	if !slices.ContainsFunc(all, func(p binancePermission) bool {
+		return slices.ContainsFunc(p.fields(), func(f string) bool { _, ok := flags[f]; return ok })
+	}) {
+		return KeyInfo{}, errors.New("no permission flags in the answer")
 	}
 	var ki KeyInfo
 	ki.Permissions = Permissions{
-		Read: tri(binancePermissions.read), Trade: tri(binancePermissions.trade),
-		Margin: tri(binancePermissions.margin), Futures: tri(binancePermissions.futures),
-		Options: tri(binancePermissions.options), Transfer: tri(binancePermissions.transfer),
-		Withdraw: tri(binancePermissions.withdraw),
+		Read: bp.read.tri(flags), Trade: bp.trade.tri(flags), Margin: bp.margin.tri(flags),
+		Futures: bp.futures.tri(flags), Options: bp.options.tri(flags),
+		Transfer: bp.transfer.tri(flags), Withdraw: bp.withdraw.tri(flags),
 	}
 	if v, ok := flags["ipRestrict"]; ok {
 		ki.IPRestricted = TriOf(v)
@@ -239,10 +255,10 @@ func (b *binance) do(ctx context.Context, op string, req *http.Request, creds ke
 	if err != nil {
 		return nil, err
 	}
-	if r.Status >= 200 && r.Status < 300 {
+	code, msg := binanceErrorBody(r.Body)
+	if r.Status >= 200 && r.Status < 300 && code == "" {
 		return r, nil
 	}
-	code, msg := binanceErrorBody(r.Body)
 	msg = RedactCreds(msg, creds)
 	cause := ClassifyCode(binanceName, code)
 	if cause == CauseNone && r.Status == http.StatusForbidden {

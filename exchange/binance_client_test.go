@@ -34,7 +34,8 @@ func TestBinanceAgainstFake(t *testing.T) {
 	runAdapterSuite(t, adapterCase{
 		exchange: "binance", base: &f.Base, good: binanceGood,
 		want: exchange.KeyInfo{
-			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes,
+			// Margin follows enableMargin, not the spot-and-margin trading checkbox.
+			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.No,
 				Futures: exchange.No, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes},
 			IPRestricted: exchange.Yes, Whitelist: nil, CreatedAt: created,
 			Raw: []string{"enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"},

@@ -62,6 +62,11 @@ var binanceKeyInfoPayloads = map[string]string{
 	"fix-trade-only":          `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":true,"enableFixReadOnly":false,"enableSpotAndMarginTrading":false,"enablePortfolioMarginTrading":false}`,
 	"universal-transfer-only": `{"ipRestrict":true,"enableReading":true,"permitsUniversalTransfer":true}`,
 	"withdraw-as-string":      `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":"false"}`,
+	// An ordinary trading key: read and spot trading, nothing else.
+	"trading-key": `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
+	"margin-loans":  `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":true,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
+	// universal transfer off, internal transfer not reported: not a "No".
+	"transfer-half-reported": `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":false,"permitsUniversalTransfer":false}`,
 }
 
 func TestDecodeBinanceKeyInfo(t *testing.T) {
@@ -76,21 +81,39 @@ func TestDecodeBinanceKeyInfo(t *testing.T) {
 			IPRestricted: No, CreatedAt: ms(1698645219000),
 			Raw: []string{"enableFixReadOnly", "enablePortfolioMarginTrading", "enableReading"},
 		}},
+		// No FIX or portfolio-margin fields: trade, margin and futures may be
+		// granted by them, so they are Unknown, not No.
 		{"docs-older", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: No},
+			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: Unknown, Options: No, Transfer: Yes, Withdraw: No},
 			IPRestricted: No, CreatedAt: ms(1623840271000), ExpiresAt: ms(1628985600000),
 			Raw: []string{"enableInternalTransfer", "enableReading", "permitsUniversalTransfer"},
 		}},
+		// Margin follows enableMargin: spot trading is not margin.
 		{"withdraw-ip-restricted", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: No, Withdraw: Yes},
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: No, Futures: Yes, Options: No, Transfer: No, Withdraw: Yes},
 			IPRestricted: Yes, CreatedAt: ms(1700000000000),
 			Raw: []string{"enableFutures", "enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"},
 		}},
 		// Trap: a missing field is Unknown, never false.
 		{"fields-missing", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Unknown, Options: Unknown, Transfer: Unknown, Withdraw: Unknown},
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: Unknown, Withdraw: Unknown},
 			IPRestricted: Yes,
 			Raw:          []string{"enableReading", "enableSpotAndMarginTrading"},
+		}},
+		{"trading-key", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			IPRestricted: Yes, CreatedAt: ms(1700000000000),
+			Raw: []string{"enableReading", "enableSpotAndMarginTrading"},
+		}},
+		{"margin-loans", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			IPRestricted: Yes, CreatedAt: ms(1700000000000),
+			Raw: []string{"enableMargin", "enableReading", "enableSpotAndMarginTrading"},
+		}},
+		{"transfer-half-reported", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Withdraw: No},
+			IPRestricted: Yes,
+			Raw:          []string{"enableReading"},
 		}},
 		{"nulls", KeyInfo{
 			Permissions: Permissions{Read: Yes},
@@ -135,6 +158,8 @@ func TestDecodeBinanceKeyInfoRejects(t *testing.T) {
 		`<html>502</html>`, `[]`, `null`, `"x"`, ``,
 		`{"createTime":"yesterday","enableReading":true}`,
 		`{"tradingAuthorityExpirationTime":1.5e300}`,
+		// No permission field at all is not key info.
+		`{}`, `{"ipRestrict":true,"createTime":1700000000000}`, `{"enableReading":"true"}`,
 	} {
 		if ki, err := decodeBinanceKeyInfo([]byte(body)); err == nil {
 			t.Errorf("%q decoded to %+v, want an error", body, ki)
@@ -143,8 +168,7 @@ func TestDecodeBinanceKeyInfoRejects(t *testing.T) {
 }
 
 // FuzzBinanceKeyInfo: the decoder never panics, and never reads a
-// permission as No unless its primary field is literally false and no
-// field granting the same power is true.
+// permission as No unless every field granting it is literally false.
 func FuzzBinanceKeyInfo(f *testing.F) {
 	for _, p := range binanceKeyInfoPayloads {
 		f.Add([]byte(p))
@@ -159,13 +183,15 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 			t.Fatalf("decoded %q that is not a JSON object", body)
 		}
 		check := func(name string, got Tri, p binancePermission) {
-			want := Unknown
-			if v, ok := m[p.primary].(bool); ok {
-				want = TriOf(v)
-			}
-			for _, e := range p.extra {
-				if v, ok := m[e].(bool); ok && v {
+			want := No
+			for _, f := range p.fields() {
+				v, ok := m[f].(bool)
+				if ok && v {
 					want = Yes
+					break
+				}
+				if !ok {
+					want = Unknown
 				}
 			}
 			if got != want {
@@ -177,6 +203,8 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 		check("transfer", ki.Permissions.Transfer, binancePermissions.transfer)
 		check("read", ki.Permissions.Read, binancePermissions.read)
 		check("margin", ki.Permissions.Margin, binancePermissions.margin)
+		check("futures", ki.Permissions.Futures, binancePermissions.futures)
+		check("options", ki.Permissions.Options, binancePermissions.options)
 		if ki.Whitelist != nil {
 			t.Errorf("Whitelist = %v, want nil", ki.Whitelist)
 		}

@@ -127,11 +127,39 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 	return ki, nil
 }
 
-// Bybit permission names, grouped as the exchange groups them.
-var (
-	bybitTransferNames = []string{"AccountTransfer", "SubMemberTransfer", "SubMemberTransferList"}
-	bybitFuturesNames  = map[string][]string{"ContractTrade": {"Order", "Position"}, "Derivatives": {"DerivativesTrade"}}
-)
+// bybitGrants is what each Bybit permission, as "Group.Name", grants (names
+// as in config needs). Those are cut to No on a read-only key, except
+// withdraw: a contradictory answer must never read as "withdrawals off".
+// Names listed with nothing are known to grant none of the seven (history,
+// earn products, fiat services, …); any other name leaves Transfer and
+// Withdraw Unknown (see permTable).
+var bybitGrants = map[string][]string{
+	"ContractTrade.Order":                 {"futures"},
+	"ContractTrade.Position":              {"futures"},
+	"Derivatives.DerivativesTrade":        {"futures"},
+	"Options.OptionsTrade":                {"options"},
+	"Spot.SpotTrade":                      {"trade", "margin"}, // no separate margin permission
+	"Wallet.AccountTransfer":              {"transfer"},
+	"Wallet.SubMemberTransfer":            {"transfer"},
+	"Wallet.SubMemberTransferList":        {"transfer"},
+	"Wallet.Withdraw":                     {"withdraw"},
+	"Exchange.ExchangeHistory":            nil,
+	"Earn.Earn":                           nil,
+	"FiatBitPay.FaitPayOrder":             nil,
+	"NFT.NFTQueryProductList":             nil,
+	"CopyTrading.CopyTrading":             nil,
+	"BlockTrade.BlockTrade":               nil,
+	"Affiliate.Affiliate":                 nil,
+	"FiatConvertBroker.FiatConvertBroker": nil,
+}
+
+// bybitDeciding names the groups that must all be present in the answer
+// before a permission may read No (on a writable key): a group the answer
+// leaves out says nothing about what it would hold.
+var bybitDeciding = map[string][]string{
+	"trade": {"Spot"}, "margin": {"Spot"}, "futures": {"ContractTrade", "Derivatives"},
+	"options": {"Options"}, "transfer": {"Wallet"}, "withdraw": {"Wallet"},
+}
 
 // decodeBybitKeyInfo reads the result object of /v5/user/query-api.
 //
@@ -139,7 +167,10 @@ var (
 // 1970-01-01 means no expiry; withdrawal is "Withdraw" inside
 // permissions.Wallet; readOnly 1 makes every write permission No. A
 // "Withdraw" on a read-only key is still reported Yes: a contradictory
-// answer must never read as "withdrawals off".
+// answer must never read as "withdrawals off". A permission group the
+// answer leaves out makes what it decides Unknown; a permission name this
+// package does not know leaves Transfer and Withdraw Unknown. An answer with
+// neither permissions nor readOnly is an error.
 func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 	// Exact, case-sensitive field names: encoding/json would also match
 	// "Permissions" or "IPS" to a struct field, and a payload holding both
@@ -166,6 +197,9 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 			}
 		}
 	}
+	if k.Permissions == nil && k.ReadOnly == nil {
+		return KeyInfo{}, errors.New("no permissions or readOnly in the answer")
+	}
 	var ki KeyInfo
 	// Any key may call query-api, and every Bybit key can read.
 	ki.Permissions.Read = Yes
@@ -181,33 +215,13 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 	}
 	if k.Permissions != nil {
 		perms := *k.Permissions
-		has := func(group string, names ...string) bool {
-			for _, n := range perms[group] {
-				if slices.Contains(names, n) {
-					return true
-				}
+		for name, groups := range bybitDeciding {
+			present := !slices.ContainsFunc(groups, func(g string) bool { _, ok := perms[g]; return !ok })
+			// A read-only key can do nothing but read, whatever groups it lists.
+			if present || (writable == No && name != "withdraw") {
+				*ki.Permissions.field(name) = No
 			}
-			return false
 		}
-		gated := func(granted bool) Tri {
-			if !granted {
-				return No
-			}
-			return writable
-		}
-		spot := has("Spot", "SpotTrade")
-		futures := false
-		for g, names := range bybitFuturesNames {
-			futures = futures || has(g, names...)
-		}
-		ki.Permissions.Trade = gated(spot)
-		// Bybit has no separate margin permission: spot margin trading
-		// rides on SpotTrade (unified trading account).
-		ki.Permissions.Margin = gated(spot)
-		ki.Permissions.Futures = gated(futures)
-		ki.Permissions.Options = gated(has("Options", "OptionsTrade"))
-		ki.Permissions.Transfer = gated(has("Wallet", bybitTransferNames...))
-		ki.Permissions.Withdraw = TriOf(has("Wallet", "Withdraw"))
 		groups := make([]string, 0, len(perms))
 		for g := range perms {
 			groups = append(groups, g)
@@ -216,6 +230,17 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 		for _, g := range groups {
 			for _, n := range perms[g] {
 				ki.Raw = append(ki.Raw, g+"."+n)
+				grants, known := bybitGrants[g+"."+n]
+				if !known {
+					unrecognisedPermission(&ki.Permissions, g+"."+n)
+				}
+				for _, name := range grants {
+					v := writable
+					if name == "withdraw" {
+						v = Yes
+					}
+					ki.Permissions.field(name).raise(v)
+				}
 			}
 		}
 	}
@@ -242,19 +267,31 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 		}
 		ki.IPRestricted = TriOf(len(ki.Whitelist) > 0)
 	}
-	ki.CreatedAt = bybitTime(k.CreatedAt)
-	ki.ExpiresAt = bybitTime(k.ExpiredAt)
+	var err error
+	if ki.CreatedAt, err = bybitTime(k.CreatedAt); err != nil {
+		return KeyInfo{}, errors.New("createdAt: " + err.Error())
+	}
+	if ki.ExpiresAt, err = bybitTime(k.ExpiredAt); err != nil {
+		return KeyInfo{}, errors.New("expiredAt: " + err.Error())
+	}
 	return ki, nil
 }
 
-// bybitTime parses an ISO-8601 datetime; empty, unparsable or the 1970
-// sentinel ("no expiry") is the zero time.
-func bybitTime(s string) time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil || t.Unix() <= 0 {
-		return time.Time{}
+// bybitTime parses an ISO-8601 datetime; empty or the 1970 sentinel ("no
+// expiry") is the zero time. Anything else unparsable is an error: read as
+// "no expiry" it would hide a key about to expire.
+func bybitTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
 	}
-	return t.UTC()
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, errors.New("not an ISO-8601 time")
+	}
+	if t.Unix() <= 0 {
+		return time.Time{}, nil
+	}
+	return t.UTC(), nil
 }
 
 // ---- error classification ----

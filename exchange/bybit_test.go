@@ -57,7 +57,12 @@ var bybitKeyInfoPayloads = map[string]string{
 	"ip-bound-withdraw":  `{"id":"13770661","note":"bot","apiKey":"XXXXXX","readOnly":0,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer","Withdraw"],"Options":["OptionsTrade"],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":["ExchangeHistory"],"NFT":[],"Affiliate":[],"Earn":["Earn"],"FiatP2P":[],"FiatBitPay":[],"FiatConvertBroker":[]},"ips":["203.0.113.7","198.51.100.0/24"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z","unified":0,"uta":1,"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0,"rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_DEFAULT","kycRegion":""}`,
 	"read-only":          `{"id":"1","note":"watch","apiKey":"XXXXXX","readOnly":1,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z"}`,
 	"read-only-withdraw": `{"readOnly":1,"permissions":{"Wallet":["Withdraw"]},"ips":["*"],"expiredAt":"2026-12-01T00:00:00Z","createdAt":"2026-09-02T00:00:00Z"}`,
-	"fields-missing":     `{"apiKey":"XXXXXX","note":"x"}`,
+	// Unknown names: a Wallet entry nobody mapped, a new group naming withdrawal.
+	"wallet-unknown-entry":  `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Wallet":["AccountTransfer","CryptoPayout"]},"ips":["203.0.113.7"]}`,
+	"unknown-group-withdraw": `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Wallet":[],"FiatGateway":["FiatWithdrawOrder"]},"ips":["203.0.113.7"]}`,
+	// A group left out says nothing: no Wallet, no verdict on withdrawal.
+	"wallet-missing":    `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"]}`,
+	"permissions-empty": `{"readOnly":0,"permissions":{},"ips":["*"]}`,
 	"readonly-missing":   `{"permissions":{"Spot":["SpotTrade"],"Wallet":[]},"ips":["203.0.113.7,203.0.113.8"]}`,
 	"ips-empty":          `{"readOnly":0,"permissions":{"Spot":[]},"ips":[]}`,
 	"case-trap":          `{"readOnly":0,"permissions":{"Wallet":["Withdraw"]},"Permissions":{"Wallet":[]},"IPS":["203.0.113.7"],"ips":["*"]}`,
@@ -96,19 +101,37 @@ func TestDecodeBybitKeyInfo(t *testing.T) {
 			CreatedAt: rfc("2026-09-02T00:00:00Z"), ExpiresAt: rfc("2026-12-01T00:00:00Z"),
 			Raw: []string{"Wallet.Withdraw", "readOnly"},
 		}},
-		{"fields-missing", KeyInfo{Permissions: Permissions{Read: Yes}}},
+		{"wallet-unknown-entry", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Unknown},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+			Raw: []string{"Wallet.AccountTransfer", "Wallet.CryptoPayout"},
+		}},
+		{"unknown-group-withdraw", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Yes},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+			Raw: []string{"FiatGateway.FiatWithdrawOrder"},
+		}},
+		{"wallet-missing", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+		}},
+		{"permissions-empty", KeyInfo{
+			Permissions:  Permissions{Read: Yes},
+			IPRestricted: No, Whitelist: []string{},
+		}},
+		// Groups left out: futures and options are not known to be off.
 		{"readonly-missing", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: No, Withdraw: No},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "203.0.113.8"},
 			Raw: []string{"Spot.SpotTrade"},
 		}},
 		{"ips-empty", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: Unknown, Options: Unknown, Transfer: Unknown, Withdraw: Unknown},
 			IPRestricted: No, Whitelist: []string{},
 		}},
 		// Field names are exact: "Permissions"/"IPS" are not Bybit's fields.
 		{"case-trap", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes},
+			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: No, Withdraw: Yes},
 			IPRestricted: No, Whitelist: []string{},
 			Raw: []string{"Wallet.Withdraw"},
 		}},
@@ -128,7 +151,11 @@ func TestDecodeBybitKeyInfo(t *testing.T) {
 
 func TestDecodeBybitKeyInfoRejects(t *testing.T) {
 	for _, body := range []string{`null`, `[]`, `"x"`, `{"permissions":{"Wallet":"Withdraw"}}`,
-		`{"ips":"*"}`, `{"readOnly":"0"}`, `{"permissions":[]}`} {
+		`{"ips":"*"}`, `{"readOnly":"0"}`, `{"permissions":[]}`,
+		// Neither permissions nor readOnly: not key info.
+		`{}`, `{"apiKey":"XXXXXX","note":"x"}`, `{"permissions":null,"ips":["*"]}`,
+		// An expiry that does not parse must not read as "no expiry".
+		`{"readOnly":0,"permissions":{},"expiredAt":"2026-13-01"}`, `{"readOnly":0,"permissions":{},"createdAt":"yesterday"}`} {
 		if ki, err := decodeBybitKeyInfo(json.RawMessage(body)); err == nil {
 			t.Errorf("%s decoded to %+v, want an error", body, ki)
 		}
@@ -136,7 +163,8 @@ func TestDecodeBybitKeyInfoRejects(t *testing.T) {
 }
 
 // FuzzBybitKeyInfo: never panics; Withdraw is No only when permissions.Wallet
-// holds no "Withdraw"; IPRestricted is Yes only when ips holds no "*".
+// is present without "Withdraw" and every name is known; IPRestricted is Yes
+// only when ips holds no "*".
 func FuzzBybitKeyInfo(f *testing.F) {
 	for _, p := range bybitKeyInfoPayloads {
 		f.Add([]byte(p))
@@ -156,12 +184,22 @@ func FuzzBybitKeyInfo(f *testing.F) {
 		}
 		_ = json.Unmarshal(raw["permissions"], &m.Permissions)
 		_ = json.Unmarshal(raw["ips"], &m.IPs)
-		wallet, _ := m.Permissions["Wallet"].([]any)
-		if ki.Permissions.Withdraw == No && slices.Contains(wallet, any("Withdraw")) {
-			t.Errorf("Withdraw = No but Wallet holds Withdraw: %s", body)
+		wallet, walletOK := m.Permissions["Wallet"].([]any)
+		namesWithdraw, allKnown := false, true
+		for g, v := range m.Permissions {
+			names, _ := v.([]any)
+			for _, n := range names {
+				s, _ := n.(string)
+				namesWithdraw = namesWithdraw || strings.Contains(strings.ToLower(g+"."+s), "withdraw")
+				_, known := bybitGrants[g+"."+s]
+				allKnown = allKnown && known
+			}
 		}
-		if ki.Permissions.Withdraw == Yes && !slices.Contains(wallet, any("Withdraw")) {
-			t.Errorf("Withdraw = Yes but Wallet holds no Withdraw: %s", body)
+		if ki.Permissions.Withdraw == No && (!walletOK || !allKnown || slices.Contains(wallet, any("Withdraw"))) {
+			t.Errorf("Withdraw = No but Wallet is absent, holds Withdraw, or a name is unknown: %s", body)
+		}
+		if ki.Permissions.Withdraw == Yes && !namesWithdraw {
+			t.Errorf("Withdraw = Yes but no permission names withdrawal: %s", body)
 		}
 		if ki.IPRestricted == Yes {
 			for _, ip := range m.IPs {

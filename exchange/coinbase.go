@@ -330,12 +330,13 @@ func (c *coinbase) do(ctx context.Context, op string, req *http.Request, creds k
 		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(r.Body, &e)
-	cause := ClassifyCode(coinbaseName, e.Error)
+	code := RedactCreds(e.Error, creds)
+	cause := ClassifyCode(coinbaseName, code)
 	msg := RedactCreds(e.Message, creds)
 	if r.Status == http.StatusUnauthorized {
 		cause = CauseAmbiguousAuth
 		msg = "Unauthorized: the key name or private key is wrong, the key was deleted, this host's clock is off, " +
 			"or this IP is not on the key's allowlist"
 	}
-	return nil, StatusError(coinbaseName, op, r, e.Error, msg, cause)
+	return nil, StatusError(coinbaseName, op, r, code, msg, cause)
 }

@@ -163,7 +163,7 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 // bot never needs them, so they count as Withdraw too. earn-funds moves funds
 // between spot and earn: Transfer. add-funds (deposit addresses) and
 // create-ws-token grant none of the seven and are only listed in Raw.
-var krakenPermissions = map[string]func(*Permissions){
+var krakenPermissions = permTable{
 	"query-funds":             func(p *Permissions) { p.Read = Yes },
 	"query-open-trades":       func(p *Permissions) { p.Read = Yes },
 	"query-closed-trades":     func(p *Permissions) { p.Read = Yes },
@@ -175,15 +175,19 @@ var krakenPermissions = map[string]func(*Permissions){
 	"withdraw-funds":          func(p *Permissions) { p.Withdraw = Yes },
 	"add-withdraw-address":    func(p *Permissions) { p.Withdraw = Yes },
 	"update-withdraw-address": func(p *Permissions) { p.Withdraw = Yes },
+	"add-funds":               nil,
+	"create-ws-token":         nil,
 }
 
-// decodeKrakenKeyInfo reads the result of GetApiKeyInfo. permissions, when
-// present, is complete: what it does not list is No. Spot keys cannot trade
-// futures or options (Kraken Futures has its own keys); margin orders are
-// possible with a trade permission only if the account is margin-enabled,
-// which the key info does not say (Unknown). Any unrecognised permission
-// naming withdrawal counts as Withdraw. ipAllowlist [] means no restriction;
-// absent or null, the exchange said nothing. validUntil "0" is no expiry;
+// decodeKrakenKeyInfo reads the result of GetApiKeyInfo. permissions is
+// complete: what it does not list is No. Spot keys cannot trade futures or
+// options (Kraken Futures has its own keys); margin orders are possible with
+// a trade permission only if the account is margin-enabled, which the key
+// info does not say (Unknown). A permission this package does not know
+// leaves Transfer and Withdraw Unknown, and one naming withdrawal counts as
+// Withdraw (see permTable). An answer without permissions is an error, not
+// a key of unknown permissions. ipAllowlist [] means no restriction; absent
+// or null, the exchange said nothing. validUntil "0" is no expiry;
 // createdTime and validUntil are unix seconds, as strings or numbers.
 func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
 	var d struct {
@@ -195,25 +199,21 @@ func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
 	if err := json.Unmarshal(result, &d); err != nil {
 		return KeyInfo{}, err
 	}
+	if !krakenPresent(d.Permissions) {
+		return KeyInfo{}, errors.New("no permissions in the answer")
+	}
+	var perms []string
+	if err := json.Unmarshal(d.Permissions, &perms); err != nil {
+		return KeyInfo{}, errors.New("permissions is not a list of strings")
+	}
 	var ki KeyInfo
-	if krakenPresent(d.Permissions) {
-		var perms []string
-		if err := json.Unmarshal(d.Permissions, &perms); err != nil {
-			return KeyInfo{}, errors.New("permissions is not a list of strings")
-		}
-		ki.Permissions = Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
-		for _, name := range perms {
-			ki.Raw = append(ki.Raw, name)
-			lower := strings.ToLower(strings.TrimSpace(name))
-			if set, ok := krakenPermissions[lower]; ok {
-				set(&ki.Permissions)
-			} else if strings.Contains(lower, "withdraw") {
-				ki.Permissions.Withdraw = Yes
-			}
-		}
-		if ki.Permissions.Trade == Yes {
-			ki.Permissions.Margin = Unknown
-		}
+	ki.Permissions = allNo()
+	for _, name := range perms {
+		ki.Raw = append(ki.Raw, name)
+		krakenPermissions.grant(&ki.Permissions, name)
+	}
+	if ki.Permissions.Trade == Yes {
+		ki.Permissions.Margin = Unknown
 	}
 	if krakenPresent(d.IPAllowlist) {
 		var entries []json.RawMessage

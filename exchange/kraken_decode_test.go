@@ -124,14 +124,20 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 			CreatedAt: created, ExpiresAt: time.Unix(1780000000, 0).UTC(), Raw: []string{"add-funds", "create-ws-token"},
 		}},
 		{"unknown permission naming withdrawal; upper case", payload(`["WITHDRAW-FUNDS-V2"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Withdraw = Yes }), IPRestricted: No, Whitelist: []string{},
+			Permissions: with(func(p *Permissions) { p.Withdraw, p.Transfer = Yes, Unknown }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"WITHDRAW-FUNDS-V2"},
 		}},
 		{"absent ipAllowlist: the exchange did not say", payload(`["query-funds"]`, ``, `"0"`), KeyInfo{
 			Permissions: with(func(p *Permissions) { p.Read = Yes }), CreatedAt: created, Raw: []string{"query-funds"},
 		}},
-		{"absent permissions: every permission unknown", `{"apiKeyName":"bot","ipAllowlist":[],"validUntil":"0"}`, KeyInfo{
-			IPRestricted: No, Whitelist: []string{},
+		// A name nobody mapped may move funds: withdrawal is not known to be off.
+		{"unknown permission: transfer and withdraw unknown", payload(`["query-funds","crypto-payout"]`, `[]`, `"0"`), KeyInfo{
+			Permissions: with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Unknown }), IPRestricted: No, Whitelist: []string{},
+			CreatedAt: created, Raw: []string{"query-funds", "crypto-payout"},
+		}},
+		{"unknown permission naming transfer", payload(`["transfer-funds"]`, `[]`, `"0"`), KeyInfo{
+			Permissions: with(func(p *Permissions) { p.Transfer, p.Withdraw = Yes, Unknown }), IPRestricted: No, Whitelist: []string{},
+			CreatedAt: created, Raw: []string{"transfer-funds"},
 		}},
 	}
 	for _, c := range cases {
@@ -145,7 +151,8 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`nope`, `{"permissions":"query-funds"}`, `{"validUntil":"soon"}`, `{"createdTime":"1.5e9x"}`, `{"ipAllowlist":"1.2.3.4"}`} {
+	for _, bad := range []string{`nope`, `{"permissions":"query-funds"}`, `{}`, `{"permissions":null}`,
+		`{"apiKeyName":"bot","ipAllowlist":[],"validUntil":"0"}`, `{"permissions":[],"validUntil":"soon"}`, `{"permissions":[],"createdTime":"1.5e9x"}`, `{"permissions":[],"ipAllowlist":"1.2.3.4"}`} {
 		if _, err := decodeKrakenKeyInfo([]byte(bad)); err == nil {
 			t.Errorf("decode(%s) accepted", bad)
 		}
@@ -162,8 +169,12 @@ func FuzzKrakenKeyInfo(f *testing.F) {
 			return
 		}
 		for _, name := range ki.Raw {
-			if strings.Contains(strings.ToLower(name), "withdraw") && ki.Permissions.Withdraw != Yes {
+			lower := strings.ToLower(strings.TrimSpace(name))
+			if strings.Contains(lower, "withdraw") && ki.Permissions.Withdraw != Yes {
 				t.Fatalf("%q listed but Withdraw = %v", name, ki.Permissions.Withdraw)
+			}
+			if _, known := krakenPermissions[lower]; !known && ki.Permissions.Withdraw == No {
+				t.Fatalf("unknown %q listed but Withdraw = No", name)
 			}
 		}
 		if ki.Whitelist != nil && ki.IPRestricted != TriOf(len(ki.Whitelist) > 0) {

@@ -126,7 +126,7 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 // common model. The trap: "Transfer" is WITHDRAWAL ("allows you to withdraw
 // assets ... cancel withdrawals"); moving funds between one's own accounts is
 // "InnerTransfer". "Earn" moves funds into earn products, counted as transfer.
-var kucoinPermissions = map[string]func(*Permissions){
+var kucoinPermissions = permTable{
 	"general":       func(p *Permissions) { p.Read = Yes },
 	"spot":          func(p *Permissions) { p.Trade = Yes },
 	"margin":        func(p *Permissions) { p.Margin = Yes },
@@ -138,8 +138,10 @@ var kucoinPermissions = map[string]func(*Permissions){
 
 // decodeKuCoinKeyInfo reads the data object of GET /api/v1/user/api-key.
 // permission is a comma-separated string and complete: a permission it does
-// not list is No (KuCoin has no options permission, so Options is No). An
-// answer without it is an error, not a key with no permissions.
+// not list is No (KuCoin has no options permission, so Options is No); a
+// name this package does not know leaves Transfer and Withdraw Unknown (see
+// permTable). An answer without it, or with an empty one (every key has at
+// least General), is an error, not a key with no permissions.
 // ipWhitelist is a comma-separated string whose entries may be masked
 // ("203.**.154"); they are kept verbatim. Empty or absent means no IP
 // restriction. createdAt is in milliseconds; KuCoin keys have no expiry.
@@ -152,18 +154,16 @@ func decodeKuCoinKeyInfo(data []byte) (KeyInfo, error) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return KeyInfo{}, err
 	}
-	if d.Permission == nil {
+	if d.Permission == nil || len(kucoinList(*d.Permission)) == 0 {
 		// Without it this is no key info at all (data null or {}), and an
 		// absent ipWhitelist must not then read as "not restricted".
 		return KeyInfo{}, errors.New("no permission in the answer")
 	}
 	var ki KeyInfo
-	ki.Permissions = Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+	ki.Permissions = allNo()
 	for _, name := range kucoinList(*d.Permission) {
 		ki.Raw = append(ki.Raw, name)
-		if set, ok := kucoinPermissions[strings.ToLower(name)]; ok {
-			set(&ki.Permissions)
-		}
+		kucoinPermissions.grant(&ki.Permissions, name)
 	}
 	ki.Whitelist = []string{}
 	if d.IPWhitelist != nil {
@@ -213,7 +213,7 @@ func (k *kucoin) do(ctx context.Context, op string, req *http.Request, creds key
 	}
 	var env kucoinEnvelope
 	jsonErr := json.Unmarshal(r.Body, &env)
-	code := strings.Trim(string(env.Code), `"`)
+	code := RedactCreds(strings.Trim(string(env.Code), `"`), creds)
 	ok2xx := r.Status >= 200 && r.Status < 300
 	switch {
 	case jsonErr != nil && !ok2xx:

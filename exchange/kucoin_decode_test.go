@@ -87,12 +87,17 @@ func TestDecodeKuCoinKeyInfo(t *testing.T) {
 			Permissions:  with(func(p *Permissions) { p.Read, p.Trade = Yes, Yes }),
 			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "Spot"},
 		}},
+		{"unknown name naming withdrawal is withdrawal", `{"permission":"General,FlexWithdraw","createdAt":1728443843000}`, KeyInfo{
+			Permissions:  with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Yes }),
+			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "FlexWithdraw"},
+		}},
 		{"case and spaces do not hide withdrawal", `{"permission":" general , spot ,TRANSFER ","ipWhitelist":" 203.**.154 , ,","createdAt":"1728443843000"}`, KeyInfo{
 			Permissions:  with(func(p *Permissions) { p.Read, p.Trade, p.Withdraw = Yes, Yes, Yes }),
 			IPRestricted: Yes, Whitelist: []string{"203.**.154"}, CreatedAt: created, Raw: []string{"general", "spot", "TRANSFER"},
 		}},
-		{"unknown names are kept in Raw only", `{"permission":"General,LeadtradeFutures","createdAt":1728443843000}`, KeyInfo{
-			Permissions:  with(func(p *Permissions) { p.Read = Yes }),
+		// A name nobody mapped may move funds: withdrawal is not known to be off.
+		{"unknown names leave transfer and withdraw unknown", `{"permission":"General,LeadtradeFutures","createdAt":1728443843000}`, KeyInfo{
+			Permissions:  with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Unknown }),
 			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "LeadtradeFutures"},
 		}},
 	}
@@ -107,7 +112,8 @@ func TestDecodeKuCoinKeyInfo(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`not json`, `{"permission":"General","createdAt":"yesterday"}`, `{"permission":7}`, `[]`, `null`, `{}`, `{"apiKey":"x","createdAt":0}`} {
+	for _, bad := range []string{`not json`, `{"permission":"General","createdAt":"yesterday"}`, `{"permission":7}`, `[]`, `null`, `{}`, `{"apiKey":"x","createdAt":0}`,
+		`{"permission":""}`, `{"permission":" , "}`} {
 		if _, err := decodeKuCoinKeyInfo([]byte(bad)); err == nil {
 			t.Errorf("decode(%s) = nil error, want one", bad)
 		}
@@ -131,8 +137,16 @@ func FuzzKuCoinKeyInfo(f *testing.F) {
 				t.Fatalf("Transfer listed but Withdraw = %v", ki.Permissions.Withdraw)
 			}
 		}
-		if len(ki.Raw) > 0 && !ki.Permissions.Withdraw.Known() {
-			t.Fatalf("permission listed but Withdraw unknown")
+		allKnown := true
+		for _, name := range ki.Raw {
+			_, known := kucoinPermissions[strings.ToLower(strings.TrimSpace(name))]
+			allKnown = allKnown && known
+		}
+		if allKnown && !ki.Permissions.Withdraw.Known() {
+			t.Fatalf("names %q all known, but Withdraw unknown", ki.Raw)
+		}
+		if !allKnown && ki.Permissions.Withdraw == No {
+			t.Fatalf("names %q include an unknown one, but Withdraw = No", ki.Raw)
 		}
 	})
 }

@@ -122,12 +122,24 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 	return ki, nil
 }
 
+// okxPermissions maps OKX's perm names. "trade" also grants funding
+// transfer (and every instrument type: OKX has no finer trading permission).
+var okxPermissions = permTable{
+	"read_only": func(p *Permissions) { p.Read = Yes },
+	"trade": func(p *Permissions) {
+		p.Trade, p.Margin, p.Futures, p.Options, p.Transfer = Yes, Yes, Yes, Yes, Yes
+	},
+	"withdraw": func(p *Permissions) { p.Withdraw = Yes },
+}
+
 // decodeOKXKeyInfo reads the data array of /api/v5/account/config.
 //
 // Traps: data is an array; perm is a comma list of read_only, trade,
-// withdraw; "trade" also grants funding transfer (and every instrument type:
-// OKX has no finer trading permission); ip "" means NOT bound to any IP. OKX
-// reports no key creation or expiry time.
+// withdraw, and complete; a name this package does not know leaves Transfer
+// and Withdraw Unknown (see permTable); ip "" means NOT bound to any IP. An
+// answer without perm, or with an empty one (every key can read), is an
+// error, not a key of unknown permissions. OKX reports no key creation or
+// expiry time.
 func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
 	// Exact, case-sensitive field names (encoding/json would also match
 	// "Perm" or "IP" to a struct field).
@@ -146,28 +158,18 @@ func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
 			}
 		}
 	}
+	if c.Perm == nil || strings.Trim(*c.Perm, " ,") == "" {
+		return KeyInfo{}, errors.New("no perm in the answer")
+	}
 	var ki KeyInfo
+	ki.Permissions = allNo()
 	// Every OKX key can read, and this call needs only read.
 	ki.Permissions.Read = Yes
-	if c.Perm != nil {
-		var trade, withdraw bool
-		for p := range strings.SplitSeq(*c.Perm, ",") {
-			p = strings.TrimSpace(p)
-			if p == "" {
-				continue
-			}
+	for p := range strings.SplitSeq(*c.Perm, ",") {
+		if p = strings.TrimSpace(p); p != "" {
 			ki.Raw = append(ki.Raw, p)
-			switch p {
-			case "trade":
-				trade = true
-			case "withdraw":
-				withdraw = true
-			}
+			okxPermissions.grant(&ki.Permissions, p)
 		}
-		t := TriOf(trade)
-		ki.Permissions.Trade, ki.Permissions.Margin, ki.Permissions.Futures = t, t, t
-		ki.Permissions.Options, ki.Permissions.Transfer = t, t
-		ki.Permissions.Withdraw = TriOf(withdraw)
 	}
 	if c.IP != nil {
 		ki.Whitelist = []string{}
@@ -199,6 +201,7 @@ func (o *okx) do(ctx context.Context, op string, req *http.Request, creds keysto
 	}
 	jsonErr := json.Unmarshal(r.Body, &env)
 	code, codeOK := okxCode(env.Code)
+	code = RedactCreds(code, creds)
 	ok2xx := r.Status >= 200 && r.Status < 300
 	switch {
 	case jsonErr == nil && codeOK && code != "0":

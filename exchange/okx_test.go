@@ -41,8 +41,9 @@ var okxKeyInfoPayloads = map[string]string{
 	"read-only-unbound": `[{"acctLv":"1","ip":"","label":"watch","mainUid":"1","perm":"read_only","posMode":"net_mode","uid":"1","type":"0"}]`,
 	// Trap: trade includes funding transfer.
 	"trade-unbound":  `[{"acctLv":"2","ip":"","label":"bot","mainUid":"1","perm":"read_only,trade","posMode":"net_mode","uid":"2","type":"1"}]`,
-	"fields-missing": `[{"acctLv":"2","uid":"1"}]`,
-	"nulls":          `[{"perm":null,"ip":null}]`,
+	"ip-missing":      `[{"acctLv":"2","uid":"1","perm":"read_only,trade"}]`,
+	"unknown-perm":    `[{"perm":"read_only,payout","ip":"203.0.113.7"}]`,
+	"unknown-perm-tr": `[{"perm":"read_only,transfer","ip":"203.0.113.7"}]`,
 	"spaces":         `[{"perm":" read_only , trade ","ip":" 203.0.113.7 , 2001:db8::1 "}]`,
 	"case-trap":      `[{"perm":"read_only,withdraw","Perm":"read_only","IP":"203.0.113.7","ip":""}]`,
 }
@@ -68,8 +69,20 @@ func TestDecodeOKXKeyInfo(t *testing.T) {
 			IPRestricted: No, Whitelist: []string{},
 			Raw: []string{"read_only", "trade"},
 		}},
-		{"fields-missing", KeyInfo{Permissions: Permissions{Read: Yes}}},
-		{"nulls", KeyInfo{Permissions: Permissions{Read: Yes}}},
+		// No ip field: the exchange did not say whether the key is bound.
+		{"ip-missing", KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: No},
+			Raw:         []string{"read_only", "trade"},
+		}},
+		// A name nobody mapped may move funds: withdrawal is not known to be off.
+		{"unknown-perm", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"}, Raw: []string{"read_only", "payout"},
+		}},
+		{"unknown-perm-tr", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Unknown},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"}, Raw: []string{"read_only", "transfer"},
+		}},
 		{"spaces", KeyInfo{
 			Permissions:  func() Permissions { p := all; p.Withdraw = No; return p }(),
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "2001:db8::1"},
@@ -97,7 +110,9 @@ func TestDecodeOKXKeyInfo(t *testing.T) {
 func TestDecodeOKXKeyInfoRejects(t *testing.T) {
 	// data is an array: an object, an empty array or null is malformed.
 	for _, body := range []string{`{"perm":"read_only","ip":""}`, `[]`, `null`, `[null]`,
-		`[{"perm":["trade"]}]`, `[{"ip":0}]`} {
+		`[{"perm":["trade"]}]`, `[{"ip":0}]`,
+		// No perm, or an empty one: not key info (every OKX key can read).
+		`[{"acctLv":"2","uid":"1"}]`, `[{"perm":null,"ip":null}]`, `[{"perm":"","ip":""}]`, `[{"perm":" , ","ip":""}]`, `[{}]`} {
 		if ki, err := decodeOKXKeyInfo(json.RawMessage(body)); err == nil {
 			t.Errorf("%s decoded to %+v, want an error", body, ki)
 		}
@@ -118,8 +133,8 @@ func TestOKXCode(t *testing.T) {
 }
 
 // FuzzOKXKeyInfo: never panics; Withdraw/Transfer are No only when perm,
-// split on commas, holds no "withdraw"/"trade"; IPRestricted No only when
-// ip holds no address.
+// split on commas, holds no "withdraw"/"trade" and no unknown name;
+// IPRestricted No only when ip holds no address.
 func FuzzOKXKeyInfo(f *testing.F) {
 	for _, p := range okxKeyInfoPayloads {
 		f.Add([]byte(p))
@@ -138,17 +153,23 @@ func FuzzOKXKeyInfo(f *testing.F) {
 		ipOK := json.Unmarshal(data[0]["ip"], &ip) == nil
 		var perms []string
 		for p := range strings.SplitSeq(perm, ",") {
-			perms = append(perms, strings.TrimSpace(p))
+			perms = append(perms, strings.ToLower(strings.TrimSpace(p)))
 		}
-		if permOK {
-			if got, want := ki.Permissions.Withdraw, TriOf(slices.Contains(perms, "withdraw")); got != want {
-				t.Errorf("Withdraw = %v, want %v for %s", got, want, body)
-			}
-			if got, want := ki.Permissions.Transfer, TriOf(slices.Contains(perms, "trade")); got != want {
-				t.Errorf("Transfer = %v, want %v for %s", got, want, body)
-			}
-		} else if ki.Permissions.Withdraw != Unknown {
-			t.Errorf("Withdraw = %v without a perm string: %s", ki.Permissions.Withdraw, body)
+		if !permOK {
+			t.Fatalf("decoded without a perm string: %s", body)
+		}
+		known := !slices.ContainsFunc(perms, func(p string) bool {
+			_, ok := okxPermissions[p]
+			return p != "" && !ok
+		})
+		if w := ki.Permissions.Withdraw; w == No && (!known || slices.Contains(perms, "withdraw")) {
+			t.Errorf("Withdraw = No for %s", body)
+		}
+		if tr := ki.Permissions.Transfer; tr == No && (!known || slices.Contains(perms, "trade")) {
+			t.Errorf("Transfer = No for %s", body)
+		}
+		if known && ki.Permissions.Withdraw != TriOf(slices.Contains(perms, "withdraw")) {
+			t.Errorf("Withdraw = %v for %s", ki.Permissions.Withdraw, body)
 		}
 		if ipOK && ki.IPRestricted == No && strings.Trim(ip, " ,") != "" {
 			t.Errorf("IPRestricted = No with ip %q", ip)

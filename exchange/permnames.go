@@ -1,0 +1,94 @@
+package exchange
+
+import "strings"
+
+// Exchanges that list a key's permissions by name (KuCoin, Kraken, OKX,
+// Bybit) share one rule for reading the list: a name this package knows
+// grants what its table says; a name it does not know (one the exchange
+// added after this was written) must never make the key look safer than it
+// is. So an unknown name naming withdrawal grants Withdraw, one naming
+// transfer grants Transfer, and any unknown name leaves Transfer and
+// Withdraw Unknown unless something else granted them: "withdrawals off"
+// is only said when every name on the list is understood.
+
+// permTable maps an exchange's permission names, lower-cased, to what each
+// grants. A name that grants none of the seven maps to nil.
+type permTable map[string]func(*Permissions)
+
+// allNo is the starting point for a complete permission list: what the list
+// does not grant, the key cannot do.
+func allNo() Permissions {
+	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+}
+
+// grant applies one name from a complete permission list to p. It reports
+// whether the name was recognised.
+func (t permTable) grant(p *Permissions, name string) bool {
+	lower := strings.ToLower(strings.TrimSpace(name))
+	set, ok := t[lower]
+	if !ok {
+		unrecognisedPermission(p, lower)
+		return false
+	}
+	if set != nil {
+		set(p)
+	}
+	return true
+}
+
+// unrecognisedPermission applies the rule above for a name no table knows.
+func unrecognisedPermission(p *Permissions, name string) {
+	name = strings.ToLower(name)
+	if strings.Contains(name, "withdraw") {
+		p.Withdraw = Yes
+	}
+	if strings.Contains(name, "transfer") {
+		p.Transfer = Yes
+	}
+	if p.Withdraw != Yes {
+		p.Withdraw = Unknown
+	}
+	if p.Transfer != Yes {
+		p.Transfer = Unknown
+	}
+}
+
+// field returns the permission named as in config needs ("read", ...), nil
+// for another name.
+func (p *Permissions) field(name string) *Tri {
+	switch name {
+	case "read":
+		return &p.Read
+	case "trade":
+		return &p.Trade
+	case "margin":
+		return &p.Margin
+	case "futures":
+		return &p.Futures
+	case "options":
+		return &p.Options
+	case "transfer":
+		return &p.Transfer
+	case "withdraw":
+		return &p.Withdraw
+	}
+	return nil
+}
+
+// raise sets t to v when v says more risk: No < Unknown < Yes. Grants only
+// ever raise, so the order in which names are read cannot lower a verdict.
+func (t *Tri) raise(v Tri) {
+	if v.risk() > t.risk() {
+		*t = v
+	}
+}
+
+func (t Tri) risk() int {
+	switch t {
+	case No:
+		return 0
+	case Yes:
+		return 2
+	}
+	return 1
+}
