@@ -63,8 +63,8 @@ var binanceKeyInfoPayloads = map[string]string{
 	"universal-transfer-only": `{"ipRestrict":true,"enableReading":true,"permitsUniversalTransfer":true}`,
 	"withdraw-as-string":      `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":"false"}`,
 	// An ordinary trading key: read and spot trading, nothing else.
-	"trading-key": `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
-	"margin-loans":  `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":true,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
+	"trading-key":  `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
+	"margin-loans": `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":true,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
 	// universal transfer off, internal transfer not reported: not a "No".
 	"transfer-half-reported": `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":false,"permitsUniversalTransfer":false}`,
 }

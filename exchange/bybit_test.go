@@ -58,14 +58,14 @@ var bybitKeyInfoPayloads = map[string]string{
 	"read-only":          `{"id":"1","note":"watch","apiKey":"XXXXXX","readOnly":1,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z"}`,
 	"read-only-withdraw": `{"readOnly":1,"permissions":{"Wallet":["Withdraw"]},"ips":["*"],"expiredAt":"2026-12-01T00:00:00Z","createdAt":"2026-09-02T00:00:00Z"}`,
 	// Unknown names: a Wallet entry nobody mapped, a new group naming withdrawal.
-	"wallet-unknown-entry":  `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Wallet":["AccountTransfer","CryptoPayout"]},"ips":["203.0.113.7"]}`,
+	"wallet-unknown-entry":   `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Wallet":["AccountTransfer","CryptoPayout"]},"ips":["203.0.113.7"]}`,
 	"unknown-group-withdraw": `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[],"Wallet":[],"FiatGateway":["FiatWithdrawOrder"]},"ips":["203.0.113.7"]}`,
 	// A group left out says nothing: no Wallet, no verdict on withdrawal.
 	"wallet-missing":    `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"]}`,
 	"permissions-empty": `{"readOnly":0,"permissions":{},"ips":["*"]}`,
-	"readonly-missing":   `{"permissions":{"Spot":["SpotTrade"],"Wallet":[]},"ips":["203.0.113.7,203.0.113.8"]}`,
-	"ips-empty":          `{"readOnly":0,"permissions":{"Spot":[]},"ips":[]}`,
-	"case-trap":          `{"readOnly":0,"permissions":{"Wallet":["Withdraw"]},"Permissions":{"Wallet":[]},"IPS":["203.0.113.7"],"ips":["*"]}`,
+	"readonly-missing":  `{"permissions":{"Spot":["SpotTrade"],"Wallet":[]},"ips":["203.0.113.7,203.0.113.8"]}`,
+	"ips-empty":         `{"readOnly":0,"permissions":{"Spot":[]},"ips":[]}`,
+	"case-trap":         `{"readOnly":0,"permissions":{"Wallet":["Withdraw"]},"Permissions":{"Wallet":[]},"IPS":["203.0.113.7"],"ips":["*"]}`,
 }
 
 func TestDecodeBybitKeyInfo(t *testing.T) {

@@ -40,12 +40,12 @@ var okxKeyInfoPayloads = map[string]string{
 	"docs-all":          `[{"acctLv":"2","acctStpMode":"cancel_maker","autoLoan":false,"ctIsoMode":"automatic","enableSpotBorrow":false,"greeksType":"PA","ip":"117.37.203.58,117.37.203.57","type":"0","kycLv":"3","label":"v5 test","level":"Lv1","levelTmp":"","liquidationGear":"-1","mainUid":"44705892343619584","mgnIsoMode":"automatic","opAuth":"1","perm":"read_only,withdraw,trade","posMode":"long_short_mode","roleType":"0","spotBorrowAutoRepay":false,"spotOffsetType":"","spotRoleType":"0","spotTraderInsts":[],"traderInsts":[],"uid":"44705892343619584"}]`,
 	"read-only-unbound": `[{"acctLv":"1","ip":"","label":"watch","mainUid":"1","perm":"read_only","posMode":"net_mode","uid":"1","type":"0"}]`,
 	// Trap: trade includes funding transfer.
-	"trade-unbound":  `[{"acctLv":"2","ip":"","label":"bot","mainUid":"1","perm":"read_only,trade","posMode":"net_mode","uid":"2","type":"1"}]`,
+	"trade-unbound":   `[{"acctLv":"2","ip":"","label":"bot","mainUid":"1","perm":"read_only,trade","posMode":"net_mode","uid":"2","type":"1"}]`,
 	"ip-missing":      `[{"acctLv":"2","uid":"1","perm":"read_only,trade"}]`,
 	"unknown-perm":    `[{"perm":"read_only,payout","ip":"203.0.113.7"}]`,
 	"unknown-perm-tr": `[{"perm":"read_only,transfer","ip":"203.0.113.7"}]`,
-	"spaces":         `[{"perm":" read_only , trade ","ip":" 203.0.113.7 , 2001:db8::1 "}]`,
-	"case-trap":      `[{"perm":"read_only,withdraw","Perm":"read_only","IP":"203.0.113.7","ip":""}]`,
+	"spaces":          `[{"perm":" read_only , trade ","ip":" 203.0.113.7 , 2001:db8::1 "}]`,
+	"case-trap":       `[{"perm":"read_only,withdraw","Perm":"read_only","IP":"203.0.113.7","ip":""}]`,
 }
 
 func TestDecodeOKXKeyInfo(t *testing.T) {
