@@ -110,7 +110,7 @@ type Wizard struct {
 	exchange int // index into config.Exchanges
 	host     int // index into hostChoices
 	needs    map[string]bool
-	cursor   int // list cursor (exchange, host, needs)
+	cursor   int                           // list cursor (exchange, host, needs)
 	inputs   [stepDone + 1]textinput.Model // by step; values, so a copied Wizard shares nothing
 	accept   textinput.Model
 	errText  string // why the current step cannot go on
