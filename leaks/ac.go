@@ -211,6 +211,7 @@ func (a *automaton) scanWide(data []byte, state uint32, hit func(id int32, end i
 	}
 	return a.finish(data, start(lanes-1)+q, len(data), st[lanes-1], hit)
 }
+
 // emit reports the outputs of state s for a match ending at end, if end is
 // past from (the part boundary).
 func (a *automaton) emit(s uint32, end, from int, hit func(id int32, end int)) {

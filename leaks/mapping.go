@@ -18,23 +18,26 @@ const (
 	ReachDangling = "unreachable" // in .git's objects but in no commit (e.g. staged, then dropped)
 )
 
-// introduction is where a blob first appeared at one path.
+// introduction is where a blob first appeared at one path. age is the
+// commit's position in `git log --topo-order` output: larger is older, and
+// an ancestor is always older than its descendants (timestamps tie within
+// a second and lie after a rebase; topology does not).
 type introduction struct {
 	commit string
-	time   int64
+	age    int64
 }
 
 // mapBlobs finds, for each blob id in want, the commits that introduced it
 // at each path, walking every ref and every reflog once (`git log --raw`,
 // merges diffed against their first parent so stash entries count). It
-// keeps the earliest commit per (blob, path).
+// keeps the oldest commit per (blob, path).
 func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string]map[string]introduction, error) {
 	out := map[string]map[string]introduction{}
 	if len(want) == 0 {
 		return out, nil
 	}
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotepath=off", "log", "--all", "--reflog",
-		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--format=%x01%H %ct")
+		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -47,18 +50,15 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var commit string
-	var when int64
+	var age int64
 	for sc.Scan() {
 		line := sc.Bytes()
 		if len(line) == 0 {
 			continue
 		}
 		if line[0] == 1 {
-			f := strings.Fields(string(line[1:]))
-			if len(f) == 2 {
-				commit = f[0]
-				when, _ = strconv.ParseInt(f[1], 10, 64)
-			}
+			commit = string(line[1:])
+			age++
 			continue
 		}
 		// :100644 100644 <old> <new> M\tpath
@@ -79,8 +79,8 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string
 			byPath = map[string]introduction{}
 			out[f[3]] = byPath
 		}
-		if have, ok := byPath[path]; !ok || when <= have.time {
-			byPath[path] = introduction{commit, when}
+		if have, ok := byPath[path]; !ok || age > have.age {
+			byPath[path] = introduction{commit, age}
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -219,8 +219,8 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 	}
 	type groupKey struct{ profile, field, enc, path, object string }
 	type group struct {
-		f    Finding
-		time int64
+		f   Finding
+		age int64
 	}
 	groups := map[groupKey]*group{}
 	var order []groupKey
@@ -266,13 +266,13 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 				g.Profile, g.Field, g.Encoding, g.Line = mt.Profile, mt.Field, mt.Encoding, mt.Line
 				have, ok := groups[k]
 				if !ok {
-					groups[k] = &group{g, pl.in.time}
+					groups[k] = &group{g, pl.in.age}
 					order = append(order, k)
 					continue
 				}
 				versions, inHead := have.f.Versions+1, have.f.InHead || g.InHead
-				if better(g, pl.in.time, have.f, have.time) {
-					have.f, have.time = g, pl.in.time
+				if better(g, pl.in.age, have.f, have.age) {
+					have.f, have.age = g, pl.in.age
 				}
 				have.f.Versions, have.f.InHead = versions, inHead
 			}
@@ -328,11 +328,12 @@ func reachRank(r string) int {
 	return 0
 }
 
-// better reports whether finding a (introduced at time ta) should represent
-// its group instead of b: more reachable first, then the earlier commit.
-func better(a Finding, ta int64, b Finding, tb int64) bool {
+// better reports whether finding a (with commit age aa, see introduction)
+// should represent its group instead of b: more reachable first, then the
+// older commit.
+func better(a Finding, aa int64, b Finding, ab int64) bool {
 	if ra, rb := reachRank(a.Reach), reachRank(b.Reach); ra != rb {
 		return ra > rb
 	}
-	return ta < tb
+	return aa > ab
 }
