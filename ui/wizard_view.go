@@ -199,6 +199,10 @@ func (w Wizard) verdictView(width int) string {
 		if r.ID == "key.permissions" {
 			f = permLines
 		}
+		// One profile: the label column names the dashboard pane instead.
+		if id, ok := paneOf(r.ID); ok {
+			r.Profile = fmt.Sprintf("%-11s", id.String()) // as wide as "Permissions"
+		}
 		for _, l := range f(w.st, []checks.Result{r}, w.opts.Now()) {
 			b.WriteString(wrapText(l.text, width) + "\n")
 		}
@@ -267,8 +271,10 @@ func (w Wizard) footer() string {
 			return "enter re-enter key · r check again · esc cancel (nothing is written)"
 		}
 		return "enter store · r check again · e other key · esc cancel (nothing is written)"
-	case stepSaving, stepValidating:
-		return "esc cancel"
+	case stepValidating:
+		return "esc cancel (nothing is written)"
+	case stepSaving:
+		return "storing…"
 	case stepOldKey:
 		return "r check again · enter done"
 	case stepDone:
