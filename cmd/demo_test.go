@@ -1,0 +1,188 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runDemoMain runs `keywarden demo ARGS...` in-process with a fresh HOME and
+// cache directory, and the secrets hook pointed at a file of the test's.
+// It returns the exit code, stdout, stderr and the demo's secrets.
+func runDemoMain(t *testing.T, args ...string) (code int, stdout, stderr string, secrets []string) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	t.Setenv("NO_COLOR", "")
+	hook := filepath.Join(t.TempDir(), "secrets")
+	t.Setenv(demoSecretsEnv, hook)
+	var out, errb bytes.Buffer
+	code = Main(append([]string{"demo"}, args...), strings.NewReader(""), &out, &errb)
+	if b, err := os.ReadFile(hook); err == nil {
+		secrets = strings.Fields(string(b))
+		fi, err := os.Stat(hook)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("secrets hook file mode %v, want 0600", fi.Mode().Perm())
+		}
+	}
+	// The demo leaves nothing behind in the user's home: no scan cache.
+	if ents, _ := os.ReadDir(filepath.Join(home, ".cache")); len(ents) > 0 {
+		t.Errorf("the demo wrote to the user's cache directory: %v", ents)
+	}
+	if got := os.Getenv("XDG_CACHE_HOME"); got != filepath.Join(home, ".cache") {
+		t.Errorf("XDG_CACHE_HOME not restored: %q", got)
+	}
+	return code, out.String(), errb.String(), secrets
+}
+
+// TestDemoCheck runs `demo --check` in every output format: the world is
+// built to fail, so the exit status is 2, the report names the findings the
+// world plants, no generated secret is printed, and the world's directory
+// is gone afterwards.
+func TestDemoCheck(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"text", nil, []string{
+			"withdrawals enabled",
+			"the exchange rejects this host's IP (198.51.100.23)",
+			"local clock 1.2 s behind NTP (2/3 agree); falseticker",
+			"stored secret found in the audit log",
+			"key in git history",
+			".env: world-readable (0644)",
+			"status crit (exit 2)",
+		}},
+		{"json", []string{"--json"}, []string{`"version": 1`, `"status": "crit"`}},
+		{"prometheus", []string{"--prometheus"}, []string{
+			`keywarden_check_status{check="key.permissions",profile="binance-main"} 2`,
+			`keywarden_check_status{check="ip.whitelist",profile="bybit-grid"} 2`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut, secrets := runDemoMain(t, append([]string{"--check"}, tt.args...)...)
+			if code != ExitCrit {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, ExitCrit, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("report lacks %q:\n%s", w, out)
+				}
+			}
+			// 3 keys and 3 secrets, and KuCoin's passphrase.
+			if len(secrets) != 7 {
+				t.Fatalf("secrets hook wrote %d values, want 7", len(secrets))
+			}
+			for _, s := range secrets {
+				for _, enc := range encodings(s) {
+					if strings.Contains(out+errOut, enc) {
+						t.Fatalf("a demo secret (or an encoding of it) is in the output:\n%s%s", out, errOut)
+					}
+				}
+			}
+			if tt.name == "json" {
+				checkDemoJSON(t, out)
+			}
+		})
+	}
+}
+
+// checkDemoJSON parses the JSON report: the spread of states the world is
+// built for, and its project directory removed on exit.
+func checkDemoJSON(t *testing.T, out string) {
+	t.Helper()
+	var rep struct {
+		Status string `json:"status"`
+		Checks []struct {
+			ID      string         `json:"id"`
+			Profile string         `json:"profile"`
+			Status  string         `json:"status"`
+			Details map[string]any `json:"details"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
+	want := map[string]string{
+		"key.permissions binance-main": "crit", // withdrawals on
+		"ip.whitelist bybit-grid":      "crit", // whitelist misses the egress IP
+		"key.permissions kucoin-spot":  "ok",   // the healthy one
+		"clock.ntp ":                   "crit",
+		"ip.public ":                   "ok",
+		"auditlog binance-main":        "crit", // the leaked secret
+		"hygiene.history binance-main": "crit",
+	}
+	project := ""
+	for _, c := range rep.Checks {
+		k := c.ID + " " + c.Profile
+		if w, ok := want[k]; ok {
+			if c.Status != w {
+				t.Errorf("%s: status %s, want %s", k, c.Status, w)
+			}
+			delete(want, k)
+		}
+		if c.ID == "hygiene.history" {
+			project, _ = c.Details["project"].(string)
+		}
+	}
+	for k := range want {
+		t.Errorf("no %s in the report", k)
+	}
+	if project == "" {
+		t.Fatal("hygiene.history names no project")
+	}
+	if _, err := os.Stat(filepath.Dir(project)); !os.IsNotExist(err) {
+		t.Errorf("the world's directory %s is left behind (stat: %v)", filepath.Dir(project), err)
+	}
+}
+
+// TestDemoUsage: flag mistakes are usage errors (64) that say what to run,
+// and the dashboard refuses a stdout that is not a terminal.
+func TestDemoUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--json"}, "go with --check"},
+		{[]string{"--check", "--json", "--prometheus"}, "cannot be combined"},
+		{nil, "needs a terminal"},
+		{[]string{"extra"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut, secrets := runDemoMain(t, tt.args...)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d", code, ExitUsage)
+			}
+			if !strings.Contains(errOut, tt.want) {
+				t.Errorf("stderr %q lacks %q", errOut, tt.want)
+			}
+			if out != "" || secrets != nil {
+				t.Errorf("a usage error started the world: stdout %q, %d secrets", out, len(secrets))
+			}
+		})
+	}
+}
+
+// TestDemoSecretsHookRefusesExisting: the hook never overwrites a file.
+func TestDemoSecretsHookRefusesExisting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "exists")
+	if err := os.WriteFile(path, []byte("keep\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeDemoSecrets(path, nil); err == nil || !strings.Contains(err.Error(), "must not exist") {
+		t.Errorf("err = %v, want a refusal", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "keep\n" {
+		t.Errorf("file overwritten: %q", b)
+	}
+}
