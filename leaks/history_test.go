@@ -74,6 +74,16 @@ func TestScanGitRepos(t *testing.T) {
 				{source: "history", field: "secret", enc: Raw, path: "notes.txt", commit: u, reach: ReachRef, refs: "stash"},
 			}
 		}},
+		{"on a remote-tracking branch only", func(r *repo) []brief {
+			up := newRepo(r.t)
+			up.commit("upstream start")
+			up.git("checkout", "-q", "-b", "leak")
+			up.write("bot/.env.prod", "API_KEY="+testKey+"\n")
+			c := up.commit("prod env")
+			r.git("remote", "add", "origin", up.dir)
+			r.git("fetch", "-q", "origin")
+			return []brief{{source: "history", field: "key", enc: Raw, path: "bot/.env.prod", commit: c, reach: ReachRef, refs: "origin/leak"}}
+		}},
 		{"in a tag only", func(r *repo) []brief {
 			r.commit("clean")
 			r.git("checkout", "-q", "-b", "release-tmp")
