@@ -75,9 +75,9 @@ func binanceQuery(kv ...string) string {
 
 func (b *binance) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, b.base+"/api/v3/time", nil)
+	req, err := newRequest(binanceName, op, http.MethodGet, b.base+"/api/v3/time", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: binanceName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, err := b.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -107,9 +107,9 @@ func (b *binance) KeyInfo(ctx context.Context, creds keystore.Item, offset time.
 	q := binanceQuery("recvWindow", strconv.FormatInt(binanceRecvWindow.Milliseconds(), 10),
 		"timestamp", strconv.FormatInt(ts, 10))
 	q += "&signature=" + binanceSign(creds.APISecret.Reveal(), q)
-	req, err := http.NewRequest(http.MethodGet, b.base+"/sapi/v1/account/apiRestrictions?"+q, nil)
+	req, err := newRequest(binanceName, op, http.MethodGet, b.base+"/sapi/v1/account/apiRestrictions?"+q, nil)
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: binanceName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	req.Header.Set("X-MBX-APIKEY", creds.APIKey.Reveal())
 	r, err := b.do(ctx, op, req, creds)

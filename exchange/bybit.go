@@ -60,9 +60,9 @@ func bybitSign(secret, prehash string) string {
 
 func (b *bybit) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, b.base+"/v5/market/time", nil)
+	req, err := newRequest(bybitName, op, http.MethodGet, b.base+"/v5/market/time", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: bybitName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, result, err := b.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -104,9 +104,9 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 	}
 	ts := strconv.FormatInt(time.Now().Add(offset).UnixMilli(), 10)
 	rw := strconv.FormatInt(bybitRecvWindow.Milliseconds(), 10)
-	req, err := http.NewRequest(http.MethodGet, b.base+"/v5/user/query-api", nil)
+	req, err := newRequest(bybitName, op, http.MethodGet, b.base+"/v5/user/query-api", nil)
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: bybitName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	req.Header.Set("X-BAPI-API-KEY", creds.APIKey.Reveal())
 	req.Header.Set("X-BAPI-TIMESTAMP", ts)
@@ -133,7 +133,7 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 // Names listed with nothing are known to grant none of the seven (history,
 // earn products, fiat services, …); any other name leaves Transfer and
 // Withdraw Unknown (see permTable).
-var bybitGrants = map[string][]string{
+var bybitGrants = permTable{
 	"ContractTrade.Order":                 {"futures"},
 	"ContractTrade.Position":              {"futures"},
 	"Derivatives.DerivativesTrade":        {"futures"},

@@ -177,9 +177,9 @@ func coinbaseURI(method, fullURL string) (string, error) {
 
 func (c *coinbase) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, c.base+"/api/v3/brokerage/time", nil)
+	req, err := newRequest(coinbaseName, op, http.MethodGet, c.base+"/api/v3/brokerage/time", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: coinbaseName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, err := c.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -246,9 +246,9 @@ func (c *coinbase) KeyInfo(ctx context.Context, creds keystore.Item, offset time
 	if err != nil {
 		return KeyInfo{}, &Error{Exchange: coinbaseName, Op: op, Cause: CauseOther, Message: "could not sign the request: " + err.Error()}
 	}
-	req, err := http.NewRequest(http.MethodGet, full, nil)
+	req, err := newRequest(coinbaseName, op, http.MethodGet, full, nil)
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: coinbaseName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	r, err := c.do(ctx, op, req, creds)

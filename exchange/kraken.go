@@ -94,9 +94,9 @@ func krakenSign(secret, path, nonce, postData string) (string, error) {
 
 func (k *kraken) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, k.base+"/0/public/Time", nil)
+	req, err := newRequest(krakenName, op, http.MethodGet, k.base+"/0/public/Time", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: krakenName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, result, err := k.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -129,9 +129,9 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 	if err != nil {
 		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseKey, Message: err.Error()}
 	}
-	req, err := http.NewRequest(http.MethodPost, k.base+path, strings.NewReader(body))
+	req, err := newRequest(krakenName, op, http.MethodPost, k.base+path, strings.NewReader(body))
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	req.Header.Set("API-Key", creds.APIKey.Reveal())
 	req.Header.Set("API-Sign", sign)
@@ -164,17 +164,17 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 // between spot and earn: Transfer. add-funds (deposit addresses) and
 // create-ws-token grant none of the seven and are only listed in Raw.
 var krakenPermissions = permTable{
-	"query-funds":             func(p *Permissions) { p.Read = Yes },
-	"query-open-trades":       func(p *Permissions) { p.Read = Yes },
-	"query-closed-trades":     func(p *Permissions) { p.Read = Yes },
-	"query-ledger":            func(p *Permissions) { p.Read = Yes },
-	"export-data":             func(p *Permissions) { p.Read = Yes },
-	"modify-trades":           func(p *Permissions) { p.Trade = Yes },
-	"close-trades":            func(p *Permissions) { p.Trade = Yes },
-	"earn-funds":              func(p *Permissions) { p.Transfer = Yes },
-	"withdraw-funds":          func(p *Permissions) { p.Withdraw = Yes },
-	"add-withdraw-address":    func(p *Permissions) { p.Withdraw = Yes },
-	"update-withdraw-address": func(p *Permissions) { p.Withdraw = Yes },
+	"query-funds":             {"read"},
+	"query-open-trades":       {"read"},
+	"query-closed-trades":     {"read"},
+	"query-ledger":            {"read"},
+	"export-data":             {"read"},
+	"modify-trades":           {"trade"},
+	"close-trades":            {"trade"},
+	"earn-funds":              {"transfer"},
+	"withdraw-funds":          {"withdraw"},
+	"add-withdraw-address":    {"withdraw"},
+	"update-withdraw-address": {"withdraw"},
 	"add-funds":               nil,
 	"create-ws-token":         nil,
 }

@@ -80,9 +80,9 @@ func kucoinSignHeaders(h http.Header, creds keystore.Item, ts time.Time, method,
 
 func (k *kucoin) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, k.base+"/api/v1/timestamp", nil)
+	req, err := newRequest(kucoinName, op, http.MethodGet, k.base+"/api/v1/timestamp", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: kucoinName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, data, err := k.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -103,9 +103,9 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 		return KeyInfo{}, &Error{Exchange: kucoinName, Op: op, Cause: CauseKey,
 			Message: "kucoin needs the api key, secret and passphrase: store the key again with its passphrase (keywarden import or add)"}
 	}
-	req, err := http.NewRequest(http.MethodGet, k.base+endpoint, nil)
+	req, err := newRequest(kucoinName, op, http.MethodGet, k.base+endpoint, nil)
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: kucoinName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	kucoinSignHeaders(req.Header, creds, k.now().Add(offset), http.MethodGet, endpoint, "")
 	r, data, err := k.do(ctx, op, req, creds)
@@ -127,13 +127,13 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 // assets ... cancel withdrawals"); moving funds between one's own accounts is
 // "InnerTransfer". "Earn" moves funds into earn products, counted as transfer.
 var kucoinPermissions = permTable{
-	"general":       func(p *Permissions) { p.Read = Yes },
-	"spot":          func(p *Permissions) { p.Trade = Yes },
-	"margin":        func(p *Permissions) { p.Margin = Yes },
-	"futures":       func(p *Permissions) { p.Futures = Yes },
-	"innertransfer": func(p *Permissions) { p.Transfer = Yes },
-	"earn":          func(p *Permissions) { p.Transfer = Yes },
-	"transfer":      func(p *Permissions) { p.Withdraw = Yes },
+	"general":       {"read"},
+	"spot":          {"trade"},
+	"margin":        {"margin"},
+	"futures":       {"futures"},
+	"innertransfer": {"transfer"},
+	"earn":          {"transfer"},
+	"transfer":      {"withdraw"},
 }
 
 // decodeKuCoinKeyInfo reads the data object of GET /api/v1/user/api-key.

@@ -64,9 +64,9 @@ func okxTimestamp(t time.Time) string { return t.UTC().Format(okxTimestampLayout
 
 func (o *okx) ServerTime(ctx context.Context) (TimeSample, error) {
 	const op = "server time"
-	req, err := http.NewRequest(http.MethodGet, o.base+"/api/v5/public/time", nil)
+	req, err := newRequest(okxName, op, http.MethodGet, o.base+"/api/v5/public/time", nil)
 	if err != nil {
-		return TimeSample{}, &Error{Exchange: okxName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return TimeSample{}, err
 	}
 	r, data, err := o.do(ctx, op, req, keystore.Item{})
 	if err != nil {
@@ -99,9 +99,9 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 			Message: "api key, secret or passphrase is empty (OKX needs all three): store the key again (keywarden import or add)"}
 	}
 	ts := okxTimestamp(time.Now().Add(offset))
-	req, err := http.NewRequest(http.MethodGet, o.base+okxConfigPath, nil)
+	req, err := newRequest(okxName, op, http.MethodGet, o.base+okxConfigPath, nil)
 	if err != nil {
-		return KeyInfo{}, &Error{Exchange: okxName, Op: op, Cause: CauseOther, Message: "bad request: " + err.Error(), Err: err}
+		return KeyInfo{}, err
 	}
 	req.Header.Set("OK-ACCESS-KEY", creds.APIKey.Reveal())
 	req.Header.Set("OK-ACCESS-TIMESTAMP", ts)
@@ -125,11 +125,9 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 // okxPermissions maps OKX's perm names. "trade" also grants funding
 // transfer (and every instrument type: OKX has no finer trading permission).
 var okxPermissions = permTable{
-	"read_only": func(p *Permissions) { p.Read = Yes },
-	"trade": func(p *Permissions) {
-		p.Trade, p.Margin, p.Futures, p.Options, p.Transfer = Yes, Yes, Yes, Yes, Yes
-	},
-	"withdraw": func(p *Permissions) { p.Withdraw = Yes },
+	"read_only": {"read"},
+	"trade":     {"trade", "margin", "futures", "options", "transfer"},
+	"withdraw":  {"withdraw"},
 }
 
 // decodeOKXKeyInfo reads the data array of /api/v5/account/config.

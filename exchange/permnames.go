@@ -11,9 +11,10 @@ import "strings"
 // Withdraw Unknown unless something else granted them: "withdrawals off"
 // is only said when every name on the list is understood.
 
-// permTable maps an exchange's permission names, lower-cased, to what each
-// grants. A name that grants none of the seven maps to nil.
-type permTable map[string]func(*Permissions)
+// permTable maps an exchange's permission names to the permissions each
+// grants, named as in config needs ("read", "trade", …). A name that grants
+// none of the seven maps to nil. Tables read by grant are keyed lower-case.
+type permTable map[string][]string
 
 // allNo is the starting point for a complete permission list: what the list
 // does not grant, the key cannot do.
@@ -25,13 +26,13 @@ func allNo() Permissions {
 // whether the name was recognised.
 func (t permTable) grant(p *Permissions, name string) bool {
 	lower := strings.ToLower(strings.TrimSpace(name))
-	set, ok := t[lower]
+	grants, ok := t[lower]
 	if !ok {
 		unrecognisedPermission(p, lower)
 		return false
 	}
-	if set != nil {
-		set(p)
+	for _, g := range grants {
+		p.field(g).raise(Yes)
 	}
 	return true
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -52,13 +51,12 @@ type BinanceKey struct {
 type Binance struct {
 	Base
 
-	mu   sync.Mutex
-	keys map[string]BinanceKey
+	keys keyring[BinanceKey]
 }
 
 // NewBinance starts a Binance fake on loopback that knows keys. Close it.
 func NewBinance(keys ...BinanceKey) *Binance {
-	f := &Binance{keys: map[string]BinanceKey{}}
+	f := &Binance{}
 	for _, k := range keys {
 		f.SetKey(k)
 	}
@@ -80,23 +78,12 @@ func (f *Binance) SetKey(k BinanceKey) {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now()
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[k.APIKey] = k
+	f.keys.put(k.APIKey, k)
 }
 
 // RemoveKey forgets a key (a revoked key then gets -2015).
 func (f *Binance) RemoveKey(apiKey string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, apiKey)
-}
-
-func (f *Binance) key(apiKey string) (BinanceKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k, ok := f.keys[apiKey]
-	return k, ok
+	f.keys.remove(apiKey)
 }
 
 func (f *Binance) serverTime(w http.ResponseWriter, _ *http.Request) {
@@ -118,7 +105,7 @@ func (f *Binance) verify(w http.ResponseWriter, r *http.Request) (BinanceKey, bo
 		f.fail(w, http.StatusUnauthorized, -2014, "API-key format invalid.")
 		return BinanceKey{}, false
 	}
-	k, known := f.key(apiKey)
+	k, known := f.keys.key(apiKey)
 	if !known || !Allowed(f.CallerIP(r), k.Whitelist) {
 		f.fail(w, http.StatusUnauthorized, -2015, "Invalid API-key, IP, or permissions for action.")
 		return BinanceKey{}, false

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -46,13 +45,12 @@ var BybitPermissionGroups = []string{"ContractTrade", "Spot", "Wallet", "Options
 type Bybit struct {
 	Base
 
-	mu   sync.Mutex
-	keys map[string]BybitKey
+	keys keyring[BybitKey]
 }
 
 // NewBybit starts a Bybit fake on loopback that knows keys. Close it.
 func NewBybit(keys ...BybitKey) *Bybit {
-	f := &Bybit{keys: map[string]BybitKey{}}
+	f := &Bybit{}
 	for _, k := range keys {
 		f.SetKey(k)
 	}
@@ -71,23 +69,12 @@ func (f *Bybit) SetKey(k BybitKey) {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = time.Now()
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[k.APIKey] = k
+	f.keys.put(k.APIKey, k)
 }
 
 // RemoveKey forgets a key (a revoked key then gets 10003).
 func (f *Bybit) RemoveKey(apiKey string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, apiKey)
-}
-
-func (f *Bybit) key(apiKey string) (BybitKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k, ok := f.keys[apiKey]
-	return k, ok
+	f.keys.remove(apiKey)
 }
 
 func (f *Bybit) serverTime(w http.ResponseWriter, _ *http.Request) {
@@ -110,7 +97,7 @@ func (f *Bybit) queryAPI(w http.ResponseWriter, r *http.Request) {
 func (f *Bybit) verify(w http.ResponseWriter, r *http.Request) (BybitKey, bool) {
 	h := r.Header
 	apiKey := h.Get("X-BAPI-API-KEY")
-	k, known := f.key(apiKey)
+	k, known := f.keys.key(apiKey)
 	if !known {
 		f.reply(w, http.StatusUnauthorized, 10003, "API key is invalid.", struct{}{})
 		return BybitKey{}, false

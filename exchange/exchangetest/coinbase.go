@@ -16,7 +16,6 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -58,8 +57,7 @@ type Coinbase struct {
 
 	numericTime atomic.Bool
 
-	mu   sync.Mutex
-	keys map[string]coinbaseFakeKey
+	keys keyring[coinbaseFakeKey]
 }
 
 type coinbaseFakeKey struct {
@@ -70,7 +68,7 @@ type coinbaseFakeKey struct {
 // NewCoinbase starts a Coinbase fake on loopback that knows keys. It panics
 // if a key's Secret is not a valid CDP private key (a test bug). Close it.
 func NewCoinbase(keys ...CoinbaseKey) *Coinbase {
-	f := &Coinbase{keys: map[string]coinbaseFakeKey{}}
+	f := &Coinbase{}
 	for _, k := range keys {
 		if err := f.SetKey(k); err != nil {
 			panic(err)
@@ -95,29 +93,18 @@ func (f *Coinbase) SetKey(k CoinbaseKey) error {
 	if err != nil {
 		return fmt.Errorf("coinbase fake key %q: %w", k.Name, err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[k.Name] = coinbaseFakeKey{CoinbaseKey: k, pub: pub}
+	f.keys.put(k.Name, coinbaseFakeKey{CoinbaseKey: k, pub: pub})
 	return nil
 }
 
 // RemoveKey forgets a key (a revoked key then gets 401).
 func (f *Coinbase) RemoveKey(name string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, name)
+	f.keys.remove(name)
 }
 
 // SetNumericTime makes /time answer epochSeconds and epochMillis as JSON
 // numbers instead of grpc-gateway's strings.
 func (f *Coinbase) SetNumericTime(on bool) { f.numericTime.Store(on) }
-
-func (f *Coinbase) key(name string) (coinbaseFakeKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k, ok := f.keys[name]
-	return k, ok
-}
 
 func (f *Coinbase) serverTime(w http.ResponseWriter, _ *http.Request) {
 	now := f.Now().UTC()
@@ -163,7 +150,7 @@ func (f *Coinbase) verify(r *http.Request) (coinbaseFakeKey, error) {
 	if err := coinbaseSegment(parts[1], &claims); err != nil {
 		return coinbaseFakeKey{}, fmt.Errorf("claims: %w", err)
 	}
-	k, known := f.key(header.Kid)
+	k, known := f.keys.key(header.Kid)
 	if !known {
 		return coinbaseFakeKey{}, errors.New("unknown kid")
 	}

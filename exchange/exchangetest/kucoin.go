@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -50,13 +49,12 @@ type KuCoinKey struct {
 type KuCoin struct {
 	Base
 
-	mu   sync.Mutex
-	keys map[string]KuCoinKey
+	keys keyring[KuCoinKey]
 }
 
 // NewKuCoin starts a KuCoin fake on loopback that knows keys. Close it.
 func NewKuCoin(keys ...KuCoinKey) *KuCoin {
-	f := &KuCoin{keys: map[string]KuCoinKey{}}
+	f := &KuCoin{}
 	for _, k := range keys {
 		f.SetKey(k)
 	}
@@ -84,23 +82,12 @@ func (f *KuCoin) SetKey(k KuCoinKey) {
 	if k.Info.CreatedAt == 0 {
 		k.Info.CreatedAt = time.Now().UnixMilli()
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[k.Key] = k
+	f.keys.put(k.Key, k)
 }
 
 // RemoveKey forgets a key (a revoked key then gets 400003).
 func (f *KuCoin) RemoveKey(key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, key)
-}
-
-func (f *KuCoin) key(key string) (KuCoinKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k, ok := f.keys[key]
-	return k, ok
+	f.keys.remove(key)
 }
 
 func (f *KuCoin) serverTime(w http.ResponseWriter, _ *http.Request) {
@@ -125,7 +112,7 @@ func (f *KuCoin) verify(w http.ResponseWriter, r *http.Request) (KuCoinKey, bool
 			"Please check the header of your request for KC-API-KEY, KC-API-SIGN, KC-API-TIMESTAMP, KC-API-PASSPHRASE", nil)
 		return KuCoinKey{}, false
 	}
-	k, known := f.key(key)
+	k, known := f.keys.key(key)
 	if !known {
 		f.reply(w, http.StatusUnauthorized, "400003", "KC-API-KEY not exists", nil)
 		return KuCoinKey{}, false

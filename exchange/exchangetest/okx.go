@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -37,8 +36,7 @@ type OKXKey struct {
 type OKX struct {
 	Base
 
-	mu   sync.Mutex
-	keys map[string]OKXKey
+	keys keyring[OKXKey]
 }
 
 // okxTimeLayout is OK-ACCESS-TIMESTAMP's format.
@@ -46,7 +44,7 @@ const okxTimeLayout = "2006-01-02T15:04:05.000Z"
 
 // NewOKX starts an OKX fake on loopback that knows keys. Close it.
 func NewOKX(keys ...OKXKey) *OKX {
-	f := &OKX{keys: map[string]OKXKey{}}
+	f := &OKX{}
 	for _, k := range keys {
 		f.SetKey(k)
 	}
@@ -62,23 +60,12 @@ func NewOKX(keys ...OKXKey) *OKX {
 
 // SetKey adds or replaces a key (by APIKey).
 func (f *OKX) SetKey(k OKXKey) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.keys[k.APIKey] = k
+	f.keys.put(k.APIKey, k)
 }
 
 // RemoveKey forgets a key (a revoked key then gets 50111).
 func (f *OKX) RemoveKey(apiKey string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.keys, apiKey)
-}
-
-func (f *OKX) key(apiKey string) (OKXKey, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	k, ok := f.keys[apiKey]
-	return k, ok
+	f.keys.remove(apiKey)
 }
 
 func (f *OKX) serverTime(w http.ResponseWriter, _ *http.Request) {
@@ -105,7 +92,7 @@ func (f *OKX) verify(w http.ResponseWriter, r *http.Request) (OKXKey, bool) {
 			return OKXKey{}, false
 		}
 	}
-	k, known := f.key(h.Get("OK-ACCESS-KEY"))
+	k, known := f.keys.key(h.Get("OK-ACCESS-KEY"))
 	if !known {
 		f.reply(w, http.StatusUnauthorized, "50111", "Invalid OK-ACCESS-KEY.", []any{})
 		return OKXKey{}, false

@@ -1,0 +1,66 @@
+package exchange
+
+import (
+	"slices"
+	"testing"
+)
+
+// Every permission a table grants is one of the seven (a typo would be a
+// nil pointer at decode time, or a grant silently lost).
+func TestPermTablesNameRealPermissions(t *testing.T) {
+	for name, table := range map[string]permTable{
+		"kucoin": kucoinPermissions, "kraken": krakenPermissions, "okx": okxPermissions, "bybit": bybitGrants,
+	} {
+		for perm, grants := range table {
+			for _, g := range grants {
+				var p Permissions
+				if p.field(g) == nil {
+					t.Errorf("%s %q grants %q, not a permission", name, perm, g)
+				}
+			}
+		}
+	}
+}
+
+func TestUnrecognisedPermission(t *testing.T) {
+	tests := []struct {
+		name           string
+		start          Permissions
+		transfer, with Tri
+	}{
+		{"payout", allNo(), Unknown, Unknown},
+		{"fiat-withdraw-v2", allNo(), Unknown, Yes},
+		{"FlexTransfer", allNo(), Yes, Unknown},
+		{"payout", Permissions{Transfer: Yes, Withdraw: Yes}, Yes, Yes},
+	}
+	for _, tt := range tests {
+		p := tt.start
+		unrecognisedPermission(&p, tt.name)
+		if p.Transfer != tt.transfer || p.Withdraw != tt.with {
+			t.Errorf("%q from %+v: transfer %v withdraw %v, want %v %v", tt.name, tt.start, p.Transfer, p.Withdraw, tt.transfer, tt.with)
+		}
+		if p.Read != tt.start.Read || p.Trade != tt.start.Trade {
+			t.Errorf("%q changed read or trade", tt.name)
+		}
+	}
+}
+
+// Grants only raise: reading the same names in any order gives one answer.
+func TestGrantOrderDoesNotMatter(t *testing.T) {
+	names := []string{"General", "Payout", "Transfer", "InnerTransfer"}
+	var first Permissions
+	for i := range 4 {
+		p := allNo()
+		for _, n := range slices.Concat(names[i:], names[:i]) {
+			kucoinPermissions.grant(&p, n)
+		}
+		if i == 0 {
+			first = p
+		} else if p != first {
+			t.Errorf("order %d: %+v, want %+v", i, p, first)
+		}
+	}
+	if first.Withdraw != Yes || first.Transfer != Yes {
+		t.Errorf("got %+v", first)
+	}
+}
