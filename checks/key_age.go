@@ -39,8 +39,15 @@ func runKeyAge(ctx context.Context, env *Env, p config.Profile, offline bool) Re
 		in.WarnBefore = 14 * day
 	}
 	if !offline {
+		// A hanging exchange must not cost the keystore's date: leave a
+		// fifth of the deadline for the fallbacks.
+		kctx, cancel := context.WithCancel(ctx)
+		if dl, ok := ctx.Deadline(); ok {
+			kctx, cancel = context.WithTimeout(ctx, time.Until(dl)*4/5)
+		}
 		var info exchange.KeyInfo
-		info, in.InfoErr = env.KeyInfo(ctx, p)
+		info, in.InfoErr = env.KeyInfo(kctx, p)
+		cancel()
 		if in.InfoErr == nil {
 			in.ExpiresAt = realTime(info.ExpiresAt)
 			if t := realTime(info.CreatedAt); !t.IsZero() {
