@@ -274,3 +274,141 @@ func storedItem(t *testing.T, b *tmuxBox, name string) keystore.Item {
 	}
 	return it
 }
+
+// seedProfile stores wizOld as profile name through the real import, so the
+// keystore (the vault, for the file backend) exists before the wizard runs.
+func (b *tmuxBox) seedProfile(name string) {
+	b.t.Helper()
+	env := filepath.Join(b.dir, "old.env")
+	if err := os.WriteFile(env, []byte("BYBIT_API_KEY="+wizOld.APIKey+"\nBYBIT_API_SECRET="+wizOld.Secret+"\n"), 0o600); err != nil {
+		b.t.Fatal(err)
+	}
+	b.start("import", name, "--exchange", "bybit", "--base-url", b.fake.URL(), env)
+	if code, out := b.exit(); code != 0 {
+		b.t.Fatalf("import exited %d:\n%s\n%s", code, out, b.tm("capture-pane", "-p", "-t", "kw"))
+	}
+	if err := os.Remove(env); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// snapshot is the config file and the keystore as bytes: the vault file,
+// or the Secret Service's items as secret-tool lists them.
+func (b *tmuxBox) snapshot() []byte {
+	b.t.Helper()
+	cfg, err := os.ReadFile(b.cfgPath)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var ks []byte
+	if b.backend == keystore.BackendFile {
+		if ks, err = os.ReadFile(filepath.Join(b.home, "vault.age")); err != nil {
+			b.t.Fatal(err)
+		}
+	} else {
+		ks, _ = exec.Command("secret-tool", "search", "--all", "--unlock", "service", keystore.Service).CombinedOutput()
+	}
+	return append(append(cfg, 0), ks...)
+}
+
+func TestAddTmuxEscWritesNothing(t *testing.T) {
+	for _, backend := range []string{keystore.BackendFile, keystore.BackendKeyring} {
+		t.Run(backend, func(t *testing.T) {
+			b := newTmuxBox(t, backend)
+			seed := fmt.Sprintf("kwtest-wiz-seed-%d", os.Getpid())
+			b.cleanupKeyring(seed)
+			b.seedProfile(seed)
+			before := b.snapshot()
+			// Esc on the verdict screen, after the live validation.
+			b.addToVerdict("kwtest-wiz-esc", wizNew)
+			b.waitFor("good to store")
+			b.keys("Escape")
+			code, out := b.exit()
+			if code != 1 || out != "" {
+				t.Fatalf("esc: exit %d, stdout %q", code, out)
+			}
+			if !bytes.Equal(before, b.snapshot()) {
+				t.Fatal("esc changed the config or the keystore")
+			}
+			// Esc on the first screen.
+			b.start("add")
+			b.waitFor("Exchange")
+			b.keys("Escape")
+			if code, _ := b.exit(); code != 1 || !bytes.Equal(before, b.snapshot()) {
+				t.Fatalf("esc on the first screen: exit %d, or something was written", code)
+			}
+			b.noSecret()
+		})
+	}
+}
+
+func TestAddTmuxWithdrawalRefusedThenAccepted(t *testing.T) {
+	b := newTmuxBox(t, keystore.BackendFile)
+	b.addToVerdict("bybit-wd", wizWithdraw)
+	b.waitFor("refused: withdrawals enabled")
+	b.waitFor("WITHDRAW")
+	b.keys("Enter")
+	b.waitFor("This key is refused")
+	b.waitFor("Withdrawals are enabled")
+	b.keys("Enter")
+	b.waitFor("type accept to store the key anyway")
+	b.typ("accept")
+	b.keys("Enter")
+	b.waitFor("keywarden exec bybit-wd -- CMD")
+	b.keys("Enter")
+	code, out := b.exit()
+	if code != 0 || !strings.Contains(out, "stored bybit-wd") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	b.noSecret(out)
+}
+
+func TestAddTmuxBadSignature(t *testing.T) {
+	b := newTmuxBox(t, keystore.BackendFile)
+	bad := exchangetest.BybitKey{APIKey: wizNew.APIKey, Secret: wizOld.Secret}
+	b.addToVerdict("bybit-bad", bad)
+	b.waitFor("bad signature: the secret does not belong to this key")
+	b.keys("Enter")
+	b.waitFor("New API key")
+	b.keys("Escape")
+	if code, _ := b.exit(); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if data, _ := os.ReadFile(b.cfgPath); strings.Contains(string(data), "bybit-bad") {
+		t.Fatal("a refused key's profile was written")
+	}
+	b.noSecret()
+}
+
+func TestRotateTmuxOldKeyValidThenRevoked(t *testing.T) {
+	b := newTmuxBox(t, keystore.BackendFile)
+	b.seedProfile("bybit-grid")
+	b.start("rotate", "bybit-grid")
+	b.waitFor("Rotate the key of bybit-grid")
+	b.waitFor("current key  kwTE…d0Ie")
+	b.keys("Enter")
+	b.waitFor("New API key")
+	b.paste(wizNew.APIKey)
+	b.keys("Enter")
+	b.waitFor("API secret")
+	b.paste(wizNew.Secret)
+	b.keys("Enter")
+	b.waitFor("good to store")
+	b.keys("Enter")
+	b.waitFor("THE OLD KEY kwTE…d0Ie STILL WORKS: REVOKE IT NOW")
+	b.waitFor("https://www.bybit.com/app/user/api-management")
+	if it := storedItem(t, b, "bybit-grid"); it.APIKey.Reveal() != wizNew.APIKey {
+		t.Fatal("the new key is not stored")
+	}
+	b.fake.RemoveKey(wizOld.APIKey) // the user revokes it on the exchange
+	b.keys("r")
+	b.waitFor("old key kwTE…d0Ie revoked")
+	b.keys("Enter")
+	b.waitFor("Done")
+	b.keys("Enter")
+	code, out := b.exit()
+	if code != 0 || !strings.Contains(out, "rotated bybit-grid: key kwTE…d0Ie replaced by kwTE…6Tt5") || !strings.Contains(out, "old key kwTE…d0Ie revoked") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	b.noSecret(out)
+}
