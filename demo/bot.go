@@ -119,13 +119,14 @@ func (b *Bot) write(t time.Time) error {
 		return os.ErrClosed
 	}
 	c := b.Calls[b.Rand.IntN(len(b.Calls))]
+	ms := 40 + b.Rand.IntN(160)
 	l := botLine{TS: t.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Level: "INFO", Event: c.Event,
-		Msg: c.Event + " ok", Exchange: b.Exchange, Method: c.Method, Endpoint: c.Endpoint, Status: 200,
-		DurationMS: 40 + b.Rand.IntN(160)}
+		Msg: fmt.Sprintf("%s %s 200 in %d ms", c.Method, c.Endpoint, ms), Exchange: b.Exchange,
+		Method: c.Method, Endpoint: c.Endpoint, Status: 200, DurationMS: ms}
 	roll := b.Rand.IntN(1000)
 	for _, e := range b.Errors {
 		if roll < e.Weight {
-			l.Level, l.Status, l.Code, l.Msg = "ERROR", e.HTTPStatus, e.Code, c.Event+" failed: "+e.Message
+			l.Level, l.Status, l.Code, l.Msg = "ERROR", e.HTTPStatus, e.Code, e.Message
 			break
 		}
 		roll -= e.Weight

@@ -334,10 +334,10 @@ func binanceBot() *Bot {
 		Calls: []BotCall{{"POST", "/api/v3/order", "place_order"}, {"GET", "/api/v3/account", "get_balance"},
 			{"DELETE", "/api/v3/order", "cancel_order"}, {"GET", "/api/v3/openOrders", "open_orders"}},
 		Errors: []BotError{
-			{HTTPStatus: 400, Code: "-1021", Message: "Timestamp for this request is outside of the recvWindow.", Weight: 25},
-			{HTTPStatus: 401, Code: "-2015", Message: "Invalid API-key, IP, or permissions for action.", Weight: 6},
+			{HTTPStatus: 400, Code: "-1021", Message: "Timestamp for this request is outside of the recvWindow.", Weight: 60},
+			{HTTPStatus: 401, Code: "-2015", Message: "Invalid API-key, IP, or permissions for action.", Weight: 15},
 		},
-		Every: 2 * time.Second,
+		Every: 3 * time.Second,
 	}
 }
 
@@ -346,10 +346,10 @@ func bybitBot() *Bot {
 		Calls: []BotCall{{"POST", "/v5/order/create", "place_order"}, {"GET", "/v5/position/list", "positions"},
 			{"POST", "/v5/order/cancel", "cancel_order"}},
 		Errors: []BotError{
-			{HTTPStatus: 200, Code: "10010", Message: "Unmatched IP, please check your API key's bound IP addresses.", Weight: 120},
+			{HTTPStatus: 200, Code: "10010", Message: "Unmatched IP, please check your API key's bound IP addresses.", Weight: 150},
 			{HTTPStatus: 200, Code: "10002", Message: "invalid request, please check your server timestamp or recv_window param.", Weight: 10},
 		},
-		Every: 3 * time.Second,
+		Every: 4 * time.Second,
 	}
 }
 
@@ -357,9 +357,9 @@ func kucoinBot() *Bot {
 	return &Bot{
 		Calls: []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
 		Errors: []BotError{
-			{HTTPStatus: 429, Code: "429000", Message: "Too Many Requests", Weight: 4},
+			{HTTPStatus: 429, Code: "429000", Message: "Too Many Requests", Weight: 15},
 		},
-		Every: 1500 * time.Millisecond,
+		Every: 2500 * time.Millisecond,
 	}
 }
 
