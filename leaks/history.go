@@ -18,6 +18,9 @@ import (
 // ErrNotRepo is returned (wrapped) when a directory is not in a git work tree.
 var ErrNotRepo = errors.New("not a git repository")
 
+// ErrNoGit is returned (wrapped) when the git program is not installed.
+var ErrNoGit = errors.New("git is not installed")
+
 // object is one git object to read: id, type and size.
 type object struct {
 	id   string
@@ -44,6 +47,9 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, fmt.Errorf("%w (install git to scan history)", ErrNoGit)
+	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if strings.Contains(msg, "not a git repository") {

@@ -277,3 +277,15 @@ func TestScanEmptyRepo(t *testing.T) {
 		t.Errorf("empty repo: %+v history %q, want %+v", got, rep.History, want)
 	}
 }
+
+func TestScanWithoutGit(t *testing.T) {
+	dir := t.TempDir()
+	r := &repo{t: t, dir: dir}
+	r.write("k.txt", testKey)
+	t.Setenv("PATH", t.TempDir()) // no git on it
+	rep := r.scan(true)
+	want := []brief{{source: "worktree", field: "key", enc: Raw, path: "k.txt", status: StatusNoGit}}
+	if got := briefs(rep.Findings); fmt.Sprint(got) != fmt.Sprint(want) || rep.History != "git not installed" {
+		t.Errorf("without git: %+v, history %q", got, rep.History)
+	}
+}

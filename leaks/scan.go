@@ -98,6 +98,8 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 		switch {
 		case errors.Is(err, ErrNotRepo):
 			rep.History = "not a git repository"
+		case errors.Is(err, ErrNoGit):
+			rep.History = "git not installed"
 		case err != nil:
 			return nil, err
 		default:

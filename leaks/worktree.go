@@ -158,7 +158,7 @@ func gitStatuses(ctx context.Context, dir string, paths []string) (map[string]st
 		return st, nil
 	}
 	if _, err := git(ctx, dir, "rev-parse", "--is-inside-work-tree"); err != nil {
-		if errors.Is(err, ErrNotRepo) {
+		if errors.Is(err, ErrNotRepo) || errors.Is(err, ErrNoGit) {
 			for _, p := range paths {
 				st[p] = StatusNoGit
 			}
