@@ -216,7 +216,8 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 	if k.Permissions != nil {
 		perms := *k.Permissions
 		for name, groups := range bybitDeciding {
-			present := !slices.ContainsFunc(groups, func(g string) bool { _, ok := perms[g]; return !ok })
+			// A group sent as null says no more than one left out.
+			present := !slices.ContainsFunc(groups, func(g string) bool { return perms[g] == nil })
 			// A read-only key can do nothing but read, whatever groups it lists.
 			if present || (writable == No && name != "withdraw") {
 				*ki.Permissions.field(name) = No

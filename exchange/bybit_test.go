@@ -63,6 +63,7 @@ var bybitKeyInfoPayloads = map[string]string{
 	// A group left out says nothing: no Wallet, no verdict on withdrawal.
 	"wallet-missing":    `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"]}`,
 	"permissions-empty": `{"readOnly":0,"permissions":{},"ips":["*"]}`,
+	"wallet-null":       `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Options":[],"Derivatives":[],"Wallet":null},"ips":["203.0.113.7"]}`,
 	"readonly-missing":  `{"permissions":{"Spot":["SpotTrade"],"Wallet":[]},"ips":["203.0.113.7,203.0.113.8"]}`,
 	"ips-empty":         `{"readOnly":0,"permissions":{"Spot":[]},"ips":[]}`,
 	"case-trap":         `{"readOnly":0,"permissions":{"Wallet":["Withdraw"]},"Permissions":{"Wallet":[]},"IPS":["203.0.113.7"],"ips":["*"]}`,
@@ -112,6 +113,10 @@ func TestDecodeBybitKeyInfo(t *testing.T) {
 			Raw: []string{"FiatGateway.FiatWithdrawOrder"},
 		}},
 		{"wallet-missing", KeyInfo{
+			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+		}},
+		{"wallet-null", KeyInfo{
 			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 		}},
@@ -184,7 +189,7 @@ func FuzzBybitKeyInfo(f *testing.F) {
 		}
 		_ = json.Unmarshal(raw["permissions"], &m.Permissions)
 		_ = json.Unmarshal(raw["ips"], &m.IPs)
-		wallet, walletOK := m.Permissions["Wallet"].([]any)
+		wallet, walletOK := m.Permissions["Wallet"].([]any) // null is not ok
 		namesWithdraw, allKnown := false, true
 		for g, v := range m.Permissions {
 			names, _ := v.([]any)
