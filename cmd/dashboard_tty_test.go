@@ -54,7 +54,8 @@ func (tm *tmuxTerm) waitFor(what ...string) string {
 			return s
 		}
 	}
-	tm.t.Fatalf("screen never showed %q:\n%s", what, s)
+	hist, _ := exec.Command(tm.bin, "-L", tm.sock, "capture-pane", "-p", "-S", "-200", "-t", "kw").CombinedOutput()
+	tm.t.Fatalf("screen never showed %q:\n%s\nwith history:\n%s", what, s, hist)
 	return ""
 }
 
@@ -77,8 +78,9 @@ func TestDashboardInTerminal(t *testing.T) {
 		before, after := filepath.Join(dir, "before"), filepath.Join(dir, "after")
 		done := "EXIT-" + strconv.Itoa(i) + "="
 		cmdline := "clear; stty -a > " + before + "; env -u KEYWARDEN_KEYSTORE -u NO_COLOR sh -c 'echo $$ > " + pidFile +
-			"; exec " + filepath.Join(dir, "keywarden") + " --config " + cfg + "'; echo " + done + "$?; stty -a > " + after
-		tm.run("send-keys", "-t", "kw", cmdline, "Enter")
+			"; exec " + filepath.Join(dir, "keywarden") + " --config " + cfg + "'; echo " + done + "$?; stty -a > " + after + "; echo END-" + strconv.Itoa(i)
+		tm.run("send-keys", "-t", "kw", "-l", cmdline)
+		tm.run("send-keys", "-t", "kw", "Enter")
 		s := tm.waitFor("Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene", "refreshed")
 		if !strings.Contains(s, "keystore: file") || !strings.Contains(s, "2 keys") {
 			t.Errorf("header lacks backend or key count:\n%s", s)
