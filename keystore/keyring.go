@@ -31,7 +31,7 @@ func newKeyring(timeout time.Duration) *keyringStore {
 func (k *keyringStore) Backend() string { return BackendKeyring }
 
 // keyringFix is the advice every keyring error carries.
-const keyringFix = "start a Secret Service (see README: headless setup) or use --keystore file"
+const keyringFix = "unlock or start a Secret Service (see README: headless setup), or use --keystore file"
 
 // call runs f under the timeout. A call that does not return in time is left
 // running in its goroutine (D-Bus calls cannot be cancelled); the caller gets
