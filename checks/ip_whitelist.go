@@ -123,7 +123,7 @@ func whitelisted(a netip.Addr, list []string) bool {
 		w = strings.TrimSpace(w)
 		switch {
 		case strings.Contains(w, "*"):
-			if maskedPattern(w).MatchString(a.String()) {
+			if re := maskedPattern(w); re != nil && re.MatchString(a.String()) {
 				return true
 			}
 		case strings.Contains(w, "/"):
@@ -141,10 +141,16 @@ func whitelisted(a netip.Addr, list []string) bool {
 
 var starRun = regexp.MustCompile(`\\\*(\\\*)*`)
 
+// maskedPattern compiles a masked entry, or returns nil for one that cannot
+// be an address pattern (invalid UTF-8).
 func maskedPattern(w string) *regexp.Regexp {
 	q := regexp.QuoteMeta(w)
 	q = starRun.ReplaceAllString(q, `[0-9a-fA-F.:]*`)
-	return regexp.MustCompile("^" + q + "$")
+	re, err := regexp.Compile("^" + q + "$")
+	if err != nil {
+		return nil
+	}
+	return re
 }
 
 func sameSet(a, b []string) bool {
