@@ -69,8 +69,12 @@ func RemoveProfile(path, name string) error {
 	if old == "" {
 		return fmt.Errorf("profile %q: %w (%s does not exist)", name, ErrNoProfile, path)
 	}
-	if _, err := Parse(path, []byte(old)); err != nil {
+	before, err := Parse(path, []byte(old))
+	if err != nil {
 		return fmt.Errorf("not editing %s, it does not load: %w", path, err)
+	}
+	if _, ok := before.Profile(name); !ok {
+		return fmt.Errorf("profile %q: %w in %s", name, ErrNoProfile, path)
 	}
 	lines := strings.SplitAfter(old, "\n")
 	loc := newLocator(old)
@@ -89,7 +93,7 @@ func RemoveProfile(path, name string) error {
 		break
 	}
 	if start < 0 {
-		return fmt.Errorf("profile %q: %w in %s", name, ErrNoProfile, path)
+		return fmt.Errorf("profile %q in %s is not written as a [[profile]] block keywarden can edit: remove it by hand", name, path)
 	}
 	// Comment lines directly above a header describe that block: the
 	// removed block's own go with it, the next block's stay.
@@ -110,8 +114,12 @@ func RemoveProfile(path, name string) error {
 		start--
 	}
 	text := strings.Join(lines[:start], "") + strings.Join(lines[end:], "")
-	if _, err := Parse(path, []byte(text)); err != nil {
+	after, err := Parse(path, []byte(text))
+	if err != nil {
 		return fmt.Errorf("removing profile %q would make %s invalid: %w", name, path, err)
+	}
+	if _, still := after.Profile(name); still || len(after.Profiles) != len(before.Profiles)-1 {
+		return fmt.Errorf("profile %q in %s is not written in a way keywarden can edit: remove it by hand", name, path)
 	}
 	return writeAtomic(path, []byte(text), mode)
 }

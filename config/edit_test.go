@@ -185,6 +185,17 @@ url = "https://ntfy.sh/my-topic"
 	if err := RemoveProfile(p, "nope"); !errors.Is(err, ErrNoProfile) {
 		t.Errorf("removing a missing profile: %v, want ErrNoProfile", err)
 	}
+	// A profile written as an inline array is not an editable block: an
+	// error, never a silent success.
+	inline := "profile = [{ name = \"a\", exchange = \"okx\" }]\n"
+	p = writeConfig(t, inline)
+	err := RemoveProfile(p, "a")
+	if err == nil || errors.Is(err, ErrNoProfile) || !strings.Contains(err.Error(), "remove it by hand") {
+		t.Errorf("inline profile: %v", err)
+	}
+	if data, _ := os.ReadFile(p); string(data) != inline {
+		t.Error("a refused removal changed the file")
+	}
 }
 
 func TestAppendThenRemoveRestoresFile(t *testing.T) {
