@@ -89,7 +89,7 @@ func (f Func) Network() bool { return f.NeedsNetwork }
 // Run implements Check.
 func (f Func) Run(ctx context.Context, env *Env) Result { return f.Fn(ctx, env) }
 
-// hostCheck and profileCheck are the constructors of this package's checks,
+// hostChecks and profileChecks construct this package's checks,
 // in report order.
 var hostChecks = []func() Check{
 	func() Check { return Func{CheckID: "clock.sync", Fn: runClockSync} },

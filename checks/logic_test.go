@@ -70,7 +70,7 @@ func TestJudgeKeyAge(t *testing.T) {
 		ageDays  any
 		daysLeft any
 	}{
-		{"fresh", with(func(i *keyAgeInput) { i.Created, i.Source = now.Add(-41 * day), "exchange" }), OK, 41, 49},
+		{"fresh", with(func(i *keyAgeInput) { i.Created, i.Source = now.Add(-41*day), "exchange" }), OK, 41, 49},
 		{"within warn_before", with(func(i *keyAgeInput) { i.Created = now.Add(-88 * day) }), Warn, 88, 2},
 		{"exactly warn_before left", with(func(i *keyAgeInput) { i.Created = now.Add(-76 * day) }), Warn, 76, 14},
 		{"past max age by an hour", with(func(i *keyAgeInput) { i.Created = now.Add(-90*day - time.Hour) }), Crit, 90, -1},
@@ -222,7 +222,7 @@ func TestConsensusOutvotesFalseticker(t *testing.T) {
 		{"one ahead by 7s", []NTPAnswer{a("a", 10*time.Millisecond), a("b", 7*time.Second), a("c", 12*time.Millisecond)}, 11 * time.Millisecond, []string{"b"}, true},
 		{"one behind by 7s, one failed", []NTPAnswer{a("a", -7*time.Second), {Server: "b", Err: errors.New("timeout")}, a("c", 3*time.Millisecond), a("d", 4*time.Millisecond)}, 3500 * time.Microsecond, []string{"a"}, true},
 		{"two disagree", []NTPAnswer{a("a", 0), a("b", 7*time.Second)}, 0, []string{"b"}, false},
-		{"single server", []NTPAnswer{a("a", 2 * time.Second)}, 2 * time.Second, nil, true},
+		{"single server", []NTPAnswer{a("a", 2*time.Second)}, 2 * time.Second, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func label(r Result) string {
 // non-terminal.
 func WriteText(w io.Writer, r Report, color bool) error {
 	p := &textPrinter{w: w, color: color}
-	p.line(p.paint(ansiBold, "keywarden check")+"  "+r.Host+"  "+r.StartedAt.UTC().Format(time.RFC3339)+"  "+fmtDuration(r.Duration))
+	p.line(p.paint(ansiBold, "keywarden check") + "  " + r.Host + "  " + r.StartedAt.UTC().Format(time.RFC3339) + "  " + fmtDuration(r.Duration))
 
 	groups := map[string][]Result{}
 	var order []string
@@ -166,17 +166,17 @@ func (p *textPrinter) result(r Result, width int) {
 	pad := width - utf8.RuneCountInString(lbl)
 	indent := 4 + width + 2
 	if pad < 0 { // a long label gets its own line
-		p.line("  "+p.paint(statusColor(r.Status), Symbol(r.Status))+" "+lbl)
+		p.line("  " + p.paint(statusColor(r.Status), Symbol(r.Status)) + " " + lbl)
 		lbl, pad = "", width
 	}
 	head := "  " + p.paint(statusColor(r.Status), Symbol(r.Status)) + " " + lbl + strings.Repeat(" ", pad) + "  "
 	lines := wrap(r.Summary, textWidth-indent)
 	for i, l := range lines {
 		if i == 0 {
-			p.line(head+l)
+			p.line(head + l)
 			continue
 		}
-		p.line(strings.Repeat(" ", indent)+l)
+		p.line(strings.Repeat(" ", indent) + l)
 	}
 	if r.Status != OK && r.Hint != "" {
 		for i, l := range wrap(r.Hint, textWidth-indent-2) {
@@ -184,7 +184,7 @@ func (p *textPrinter) result(r Result, width int) {
 			if i > 0 {
 				prefix = "  "
 			}
-			p.line(strings.Repeat(" ", indent)+p.paint(ansiDim, prefix+l))
+			p.line(strings.Repeat(" ", indent) + p.paint(ansiDim, prefix+l))
 		}
 	}
 }
