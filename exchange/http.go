@@ -204,18 +204,26 @@ func StatusError(exchange, op string, r *Response, code, msg string, cause Cause
 		Cause: cause, RetryAfter: RetryAfter(r.Header)}
 }
 
-// RetryAfter parses a Retry-After header (seconds or HTTP date); 0 if absent.
+// MaxRetryAfter caps RetryAfter: Binance's longest IP ban is 3 days, and a
+// larger number of seconds would overflow a Duration into a negative wait.
+const MaxRetryAfter = 3 * 24 * time.Hour
+
+// RetryAfter parses a Retry-After header (seconds or HTTP date); 0 if absent
+// or unparsable, at most MaxRetryAfter.
 func RetryAfter(h http.Header) time.Duration {
-	v := h.Get("Retry-After")
+	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(MaxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, MaxRetryAfter)
 		}
 	}
 	return 0

@@ -26,6 +26,11 @@ func TestRetryAfter(t *testing.T) {
 		{"soon", 0, 0},
 		{future, 80 * time.Second, 90 * time.Second},
 		{"Wed, 21 Oct 2015 07:28:00 GMT", 0, 0}, // in the past
+		// Overflowing a Duration must not turn into a negative (no) wait.
+		{"99999999999", MaxRetryAfter, MaxRetryAfter},
+		{"9223372036854775807", MaxRetryAfter, MaxRetryAfter},
+		{"Fri, 01 Jan 2100 00:00:00 GMT", MaxRetryAfter, MaxRetryAfter},
+		{" 12 ", 12 * time.Second, 12 * time.Second},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
