@@ -171,7 +171,17 @@ func finding(f any) string {
 	path, _ := m["path"].(string)
 	if c, ok := m["commit"].(string); ok {
 		enc, _ := m["encoding"].(string)
-		s := "key in git history: " + short(c) + " " + path
+		field, _ := m["field"].(string)
+		if field == "" {
+			field = "key"
+		}
+		s := field + " in git history: " + short(c) + " " + path
+		if line, ok := m["line"].(float64); ok && line > 0 {
+			s += ":" + itoa(int(line))
+		}
+		if head, ok := m["in_head"].(bool); ok && !head {
+			s += " (deleted since)"
+		}
 		if enc != "" && enc != "raw" {
 			s += " (" + enc + ")"
 		}

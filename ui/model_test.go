@@ -2,9 +2,11 @@ package ui
 
 import (
 	"context"
+	"github.com/keywarden/keywarden/auditlog"
 	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -244,5 +246,22 @@ func TestAuditBeforeResultsCounts(t *testing.T) {
 	m = step(m, AuditMsg{Profile: "binance-main", Entries: entries(), At: testNow})
 	if s := screen(m); !strings.Contains(s, "errors ▁▁▁▁▁▁▁██▁ 2/h") {
 		t.Errorf("sparkline lost entries that came first:\n%s", s)
+	}
+}
+
+// Logs of several profiles arrive in separate batches; the pane shows one
+// timeline.
+func TestAuditLogsMergeByTime(t *testing.T) {
+	m := loaded(t, 120, 40)
+	later := entries()[5]
+	later.Message = "bybit late line"
+	earlier := entries()[1]
+	earlier.Time = testNow.Add(-150 * time.Second)
+	earlier.Message = "bybit early line"
+	m = step(m, AuditMsg{Profile: "bybit-grid", Entries: []auditlog.Entry{earlier, later}, At: testNow})
+	s := screen(m)
+	i, j, k := strings.Index(s, "bybit early line"), strings.Index(s, "-1021 [clock] Timestamp"), strings.Index(s, "bybit late line")
+	if i < 0 || j < 0 || k < 0 || !(i < j && j < k) {
+		t.Errorf("audit lines not in time order (%d %d %d):\n%s", i, j, k, s)
 	}
 }

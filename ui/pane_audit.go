@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -83,6 +84,9 @@ func (p *auditPane) add(msg AuditMsg) {
 		p.counter("").Add(e)
 		p.counter(msg.Profile).Add(e)
 	}
+	// Several logs arrive in separate batches (each with its backlog); keep
+	// one timeline.
+	slices.SortStableFunc(p.rows, func(a, b auditRow) int { return a.At.Compare(b.At) })
 	if n := len(p.rows) - auditKeep; n > 0 {
 		p.rows = append([]auditRow(nil), p.rows[n:]...)
 	}
