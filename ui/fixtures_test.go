@@ -55,7 +55,7 @@ func world() []checks.Result {
 			Details: map[string]any{"findings": []any{map[string]any{"path": "/home/bot/mybot/.env", "problem": "world-readable (0644)"}}}},
 		{ID: "hygiene.files", Profile: "bybit-grid", Status: checks.OK, Summary: "no findings"},
 		{ID: "hygiene.history", Profile: "binance-main", Status: checks.Crit, Summary: "stored secret found in git history",
-			Hint: "revoke the key: it is in the repository's history",
+			Hint:    "revoke the key: it is in the repository's history",
 			Details: map[string]any{"findings": []any{map[string]any{"commit": "3f2a91c0d1e2", "path": "config.py", "encoding": "raw", "field": "secret", "line": 12, "in_head": false}}}},
 	}
 }
