@@ -25,6 +25,9 @@ func runClockExchange(ctx context.Context, env *Env, p config.Profile) Result {
 	set, err := env.ServerTime(ctx, p)
 	if err != nil {
 		r := unknownFromExchange("no server time from "+p.Exchange, err)
+		for _, k := range []string{"offset_ms", "rtt_ms", "window_ms", "margin_ms"} {
+			r.Details[k] = nil
+		}
 		r.Details["samples"] = 0
 		return r
 	}

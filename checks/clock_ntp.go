@@ -152,7 +152,8 @@ func runClockNTP(ctx context.Context, env *Env) Result {
 	cfg := env.Config().Clock
 	if len(cfg.NTPServers) == 0 {
 		return Result{Status: Unknown, Summary: "no NTP servers configured",
-			Hint: "set [clock] ntp_servers in the config"}
+			Details: map[string]any{"offset_ms": nil, "servers": []any{}, "falsetickers": []string{}},
+			Hint:    "set [clock] ntp_servers in the config"}
 	}
 	return judgeNTP(queryNTP(ctx, cfg.NTPServers), cfg.WarnMS, cfg.CritMS)
 }

@@ -65,7 +65,7 @@ func goldenReport() Report {
 		set(judgePermissions(exchange.KeyInfo{Permissions: exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N},
 			IPRestricted: Y, Raw: []string{"Spot:SpotTrade"}}, []string{"read", "trade"}), "key.permissions", "bybit-grid", 330*ms),
 		set(judgeExchangeClock("okx", okx, sampleWithOffset(-15*ms, 90*ms)), "clock.exchange", "okx-arb", 200*ms),
-		set(unknownFromExchange("cannot read the key's permissions", &exchange.Error{Exchange: "okx", Op: "key info", HTTPStatus: 503, Message: "Service Unavailable", Cause: exchange.CauseServer}), "key.permissions", "okx-arb", 410*ms),
+		set(permissionsUnknown(&exchange.Error{Exchange: "okx", Op: "key info", HTTPStatus: 503, Message: "Service Unavailable", Cause: exchange.CauseServer}, nil), "key.permissions", "okx-arb", 410*ms),
 	}
 	rep := Report{Version: 1, Host: "vps-fra-1", StartedAt: now, Duration: 412 * ms, Checks: rs}
 	rep.Status = rep.Overall(false)

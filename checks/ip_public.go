@@ -249,7 +249,8 @@ func runIPPublic(ctx context.Context, env *Env) Result {
 	eg, err := env.PublicIP(ctx)
 	if err != nil {
 		return Result{Status: Unknown, Summary: "public IP unknown: " + err.Error(),
-			Hint: "set [ip] sources in the config to URLs that answer with your address"}
+			Details: map[string]any{"ipv4": nil, "ipv6": nil, "sources": []any{}, "agree": nil},
+			Hint:    "set [ip] sources in the config to URLs that answer with your address"}
 	}
 	return judgeEgress(eg)
 }

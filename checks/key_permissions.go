@@ -16,9 +16,23 @@ var defaultNeeds = []string{"read", "trade"}
 func runKeyPermissions(ctx context.Context, env *Env, p config.Profile) Result {
 	info, err := env.KeyInfo(ctx, p)
 	if err != nil {
-		return unknownFromExchange("cannot read the key's permissions", err)
+		return permissionsUnknown(err, p.Needs)
 	}
 	return judgePermissions(info, p.Needs)
+}
+
+// permissionsUnknown is key.permissions when the exchange did not answer:
+// the spec's fields, null where unknown.
+func permissionsUnknown(err error, needs []string) Result {
+	r := unknownFromExchange("cannot read the key's permissions", err)
+	if len(needs) == 0 {
+		needs = defaultNeeds
+	}
+	for k, v := range map[string]any{"granted": nil, "ip_restricted": nil, "needs": needs,
+		"excess": []string{}, "missing": []string{}, "raw": []string{}} {
+		r.Details[k] = v
+	}
+	return r
 }
 
 // unknownFromExchange turns a failed exchange call into an unknown result
