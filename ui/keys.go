@@ -9,6 +9,7 @@ type KeyMap struct {
 	Prev    key.Binding
 	Up      key.Binding
 	Down    key.Binding
+	Scroll  key.Binding // help only: how the detail view scrolls
 	Detail  key.Binding
 	Back    key.Binding
 	Filter  key.Binding
@@ -25,6 +26,7 @@ func DefaultKeyMap() KeyMap {
 		Prev:    key.NewBinding(key.WithKeys("shift+tab", "left", "h"), key.WithHelp("shift+tab", "back")),
 		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Scroll:  key.NewBinding(key.WithKeys("up", "down", "pgup", "pgdown"), key.WithHelp("↑/↓ pgup/pgdn", "scroll")),
 		Detail:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),

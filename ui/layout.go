@@ -1,5 +1,7 @@
 package ui
 
+import "slices"
+
 // Size limits and breakpoints.
 const (
 	minWidth      = 60 // below this, or minHeight, only a message is shown
@@ -56,7 +58,7 @@ func computeLayout(w, h int, wants [numPanes]int, focus PaneID) layout {
 		}
 		return l
 	}
-	heights := allocate(l.rows, h, wants, over)
+	heights := allocate(l.rows, h, wants, over, focus)
 	y := 0
 	for i, r := range l.rows {
 		x := 0
@@ -74,10 +76,10 @@ func computeLayout(w, h int, wants [numPanes]int, focus PaneID) layout {
 }
 
 // allocate gives each row a height: every row one line of content, then
-// the audit log a few lines, then the other rows a line at a time in turn
-// until each has what it wants, then the audit log whatever is left. over
-// is the frame's height.
-func allocate(rows [][]PaneID, h int, wants [numPanes]int, over int) []int {
+// the audit log a few lines, then the focused pane's row up to half of what
+// is left, then the other rows a line at a time in turn until each has what
+// it wants, then the audit log whatever is left. over is the frame's height.
+func allocate(rows [][]PaneID, h int, wants [numPanes]int, over int, focus PaneID) []int {
 	hs := make([]int, len(rows))
 	want := make([]int, len(rows))
 	audit := -1
@@ -92,9 +94,17 @@ func allocate(rows [][]PaneID, h int, wants [numPanes]int, over int) []int {
 			}
 		}
 	}
-	add := min(spare, max(0, min(want[audit], over+auditFirst)-hs[audit]))
-	hs[audit] += add
-	spare -= add
+	grow := func(i, to int) {
+		add := min(spare, max(0, to-hs[i]))
+		hs[i] += add
+		spare -= add
+	}
+	grow(audit, min(want[audit], over+auditFirst))
+	for i, r := range rows {
+		if slices.Contains(r, focus) {
+			grow(i, min(want[i], hs[i]+spare/2))
+		}
+	}
 	for grew := true; grew && spare > 0; {
 		grew = false
 		for i := range rows {

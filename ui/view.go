@@ -149,7 +149,7 @@ func (m Model) footer() string {
 	h.SetWidth(m.w - 1)
 	switch {
 	case m.detail != nil:
-		return " " + h.ShortHelpView([]key.Binding{m.keys.Back, m.keys.Up, m.keys.Down, m.keys.Quit})
+		return " " + h.ShortHelpView([]key.Binding{m.keys.Back, m.keys.Scroll})
 	case m.audit.Editing():
 		return " " + h.ShortHelpView(m.audit.Bindings())
 	case m.showHelp:
