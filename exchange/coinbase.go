@@ -311,7 +311,8 @@ func decodeCoinbaseKeyInfo(body []byte) (KeyInfo, error) {
 
 // ---- error classification ----
 
-// do sends req and classifies a non-2xx answer. 401 (body "Unauthorized")
+// do sends req and classifies a non-2xx answer, or a 2xx one that carries
+// an error name. 401 (body "Unauthorized")
 // is Coinbase's one answer to a bad or expired JWT, an unknown key, a skewed
 // clock and an IP outside the key's allowlist alike: ambiguous-auth. Other
 // errors are grpc-gateway JSON {"error","code","message"}, classified by
@@ -322,14 +323,14 @@ func (c *coinbase) do(ctx context.Context, op string, req *http.Request, creds k
 	if err != nil {
 		return nil, err
 	}
-	if r.Status >= 200 && r.Status < 300 {
-		return r, nil
-	}
 	var e struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`
 	}
 	_ = json.Unmarshal(r.Body, &e)
+	if r.Status >= 200 && r.Status < 300 && e.Error == "" {
+		return r, nil
+	}
 	code := RedactCreds(e.Error, creds)
 	cause := ClassifyCode(coinbaseName, code)
 	msg := RedactCreds(e.Message, creds)

@@ -290,8 +290,8 @@ func (k *kraken) do(ctx context.Context, op string, req *http.Request, creds key
 		return nil, nil, StatusError(krakenName, op, r, "", "", CauseNone)
 	case jsonErr != nil:
 		return nil, nil, MalformedError(krakenName, op, r, jsonErr)
-	case len(env.Error) > 0:
-		code := krakenCode(RedactCreds(env.Error[0], creds))
+	case len(krakenErrors(env.Error)) > 0:
+		code := krakenCode(RedactCreds(krakenErrors(env.Error)[0], creds))
 		msg := code
 		if i := strings.IndexByte(code, ':'); i >= 0 {
 			msg = code[i+1:]
@@ -303,6 +303,19 @@ func (k *kraken) do(ctx context.Context, op string, req *http.Request, creds key
 		return nil, nil, MalformedError(krakenName, op, r, errors.New("no result and no error in the answer"))
 	}
 	return r, env.Result, nil
+}
+
+// krakenErrors drops warnings from Kraken's error array: entries are
+// "<severity><category>:<message>", severity E (error) or W (warning), and a
+// warning comes with a valid result.
+func krakenErrors(entries []string) []string {
+	var errs []string
+	for _, e := range entries {
+		if !strings.HasPrefix(strings.TrimSpace(e), "W") {
+			errs = append(errs, e)
+		}
+	}
+	return errs
 }
 
 // krakenCode reduces an error string to the code ClassifyCode knows:

@@ -68,14 +68,17 @@ func TestKeyInfoOddAnswers(t *testing.T) {
 		},
 		"coinbase": {
 			{`{}`, malformed}, {`null`, malformed}, {`[]`, malformed},
-			{`{"error":"PERMISSION_DENIED","message":"no"}`, malformed},
+			{`{"error":"PERMISSION_DENIED","message":"no"}`, exchange.CausePermission},
 			{`{"can_view":"true","can_trade":false,"can_transfer":false}`, malformed},
+			// An error name inside a 200 is an error, whatever else the body says.
+			{`{"error":"PERMISSION_DENIED","message":"no","can_view":true,"can_trade":false,"can_transfer":false}`, exchange.CausePermission},
 		},
 		"kraken": {
 			{`{"error":[],"result":{}}`, malformed},
 			{`{"error":[]}`, malformed},
 			{`{"error":[],"result":{"apiKeyName":"bot","ipAllowlist":[]}}`, malformed},
 			{`{"error":["EAPI:Invalid key"],"result":{"permissions":[]}}`, exchange.CauseKey},
+			{`{"error":["WGeneral:Deprecated","EAPI:Invalid nonce"],"result":{"permissions":[]}}`, exchange.CauseClock},
 		},
 	}
 	for name, bodies := range cases {
@@ -100,6 +103,26 @@ func TestKeyInfoOddAnswers(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A Kraken warning ("W…") comes with a valid result: it is not an error.
+func TestKrakenWarningIsNotAnError(t *testing.T) {
+	hc := trioHTTP(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"error":["WGeneral:Deprecated endpoint"],"result":{"permissions":["query-funds","withdraw-funds"],"ipAllowlist":[]}}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := exchange.New("kraken", srv.URL, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ki, err := c.KeyInfo(context.Background(), oddCreds(t, "kraken"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ki.Permissions.Withdraw != exchange.Yes || ki.Permissions.Read != exchange.Yes {
+		t.Errorf("permissions %+v, want read and withdraw", ki.Permissions)
 	}
 }
 
