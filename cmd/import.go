@@ -138,15 +138,7 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	if err := store.Set(ctx, name, item); err != nil {
 		return fmt.Errorf("storing the key: %w", err)
 	}
-	where := store.Backend()
-	if p := keystore.VaultPath(store); p != "" {
-		where += " " + p
-	}
-	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\n", name, o.exchange, keystore.Fingerprint(item.APIKey), where)
-	if inConfig {
-		// A profile written by hand that had no key yet: keep it as written.
-		fmt.Fprintf(app.Stdout, "profile %s in %s now has its key\n", name, app.ConfigFile())
-	} else {
+	if !inConfig {
 		prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL}
 		if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
 			if derr := store.Delete(ctx, name); derr != nil {
@@ -154,6 +146,16 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 			}
 			return fmt.Errorf("adding the profile (the key was not kept): %w", err)
 		}
+	}
+	where := store.Backend()
+	if p := keystore.VaultPath(store); p != "" {
+		where += " " + p
+	}
+	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\n", name, o.exchange, keystore.Fingerprint(item.APIKey), where)
+	if inConfig {
+		// A profile written by hand that had no key yet: kept as written.
+		fmt.Fprintf(app.Stdout, "profile %s in %s now has its key\n", name, app.ConfigFile())
+	} else {
 		fmt.Fprintf(app.Stdout, "profile added to %s\n", app.ConfigFile())
 	}
 
@@ -199,7 +201,7 @@ func readDotenv(app *App, src string) (label, text string, err error) {
 // was read from the file, overwrites the file with zeros, syncs and removes
 // it.
 func verifyAndShred(ctx context.Context, store keystore.Store, name string, want keystore.Item, path string) error {
-	got, err := store.Get(ctx, name)
+	got, err := keystore.ReadBack(ctx, store, name)
 	if err != nil {
 		return fmt.Errorf("reading the stored key back failed, %s was kept: %w", path, err)
 	}

@@ -331,3 +331,45 @@ func TestFileSIGKILLedWriter(t *testing.T) {
 		}
 	}
 }
+
+// ReadBack must see the file on disk, not the store's cache: it is what
+// import --shred trusts before destroying the dotenv.
+func TestReadBackBypassesCache(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	vault := filepath.Join(dir, "vault.age")
+	pass := writePassFile(t, dir, "pw")
+	s := openFileStore(t, vault, pass)
+	if err := s.Set(ctx, "a", testItem()); err != nil {
+		t.Fatal(err)
+	}
+	// The vault is rewritten in place (same inode, same size, same mtime)
+	// with one holding "b" instead: the cache cannot notice, a real read can.
+	fi, err := os.Stat(vault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPath := filepath.Join(dir, "other.age")
+	if err := openFileStore(t, otherPath, pass).Set(ctx, "b", testItem()); err != nil {
+		t.Fatal(err)
+	}
+	otherBytes, _ := os.ReadFile(otherPath)
+	if int64(len(otherBytes)) != fi.Size() {
+		t.Fatalf("vaults differ in size (%d, %d)", len(otherBytes), fi.Size())
+	}
+	if err := os.WriteFile(vault, otherBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(vault, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "a"); err != nil {
+		t.Fatalf("the cached Get should still see a (the premise of this test): %v", err)
+	}
+	if _, err := ReadBack(ctx, s, "a"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ReadBack after the vault changed on disk: %v, want ErrNotFound", err)
+	}
+	if _, err := ReadBack(ctx, NewMemory(), "a"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ReadBack on memory: %v", err)
+	}
+}

@@ -58,6 +58,18 @@ func (it Item) Equal(o Item) bool {
 		it.Passphrase.Equal(o.Passphrase) && it.CreatedAt.Equal(o.CreatedAt) && it.StoredAt.Equal(o.StoredAt)
 }
 
+// ReadBack reads a profile's item from the store's medium itself, bypassing
+// any cache: for the vault that means decrypting the file on disk again. Use
+// it to verify a write before destroying another copy (import --shred).
+func ReadBack(ctx context.Context, s Store, profile string) (Item, error) {
+	if f, ok := s.(*fileStore); ok {
+		f.mu.Lock()
+		f.cached = nil
+		f.mu.Unlock()
+	}
+	return s.Get(ctx, profile)
+}
+
 // Entry is a stored item with the profile it belongs to.
 type Entry struct {
 	Profile string
