@@ -193,7 +193,6 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 
 	readErr := func() error {
 		r := bufio.NewReaderSize(stdout, 1<<20)
-		buf := make([]byte, chunkSize)
 		s := m.newStream()
 		for range objs {
 			header, err := r.ReadSlice('\n')
@@ -213,11 +212,17 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 			}
 			s.reset()
 			for left := size; left > 0; {
-				n := int(min(left, int64(len(buf))))
-				if _, err := io.ReadFull(r, buf[:n]); err != nil {
-					return fmt.Errorf("reading object %s from git cat-file: %w", f[0], err)
+				// Match in place in the reader's buffer (no copy), as
+				// much as has arrived.
+				if r.Buffered() == 0 {
+					if _, err := r.Peek(1); err != nil {
+						return fmt.Errorf("reading object %s from git cat-file: %w", f[0], err)
+					}
 				}
-				s.write(buf[:n])
+				n := int(min(left, int64(r.Buffered())))
+				chunk, _ := r.Peek(n)
+				s.write(chunk)
+				_, _ = r.Discard(n)
 				left -= int64(n)
 			}
 			if _, err := r.Discard(1); err != nil { // the newline after the content
