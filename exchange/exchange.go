@@ -149,7 +149,9 @@ type KeyInfo struct {
 	ExpiresAt time.Time // zero when the key does not expire or the exchange does not say
 	Raw       []string  // the exchange's own permission names, as reported
 	// TimeCorrected is set when the request was signed with a timestamp
-	// corrected by a server-time offset (the local clock was off).
+	// corrected by a server-time offset and the correction mattered: signed
+	// by the local clock alone it would have fallen outside Window (see
+	// Window.Accepts). Never set for an exchange without a window (Kraken).
 	TimeCorrected bool
 }
 
