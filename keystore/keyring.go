@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	gokeyring "github.com/zalando/go-keyring"
@@ -19,6 +20,10 @@ const DefaultTimeout = 5 * time.Second
 // on Linux) under service "keywarden", account = profile name.
 type keyringStore struct {
 	timeout time.Duration
+	// stuck counts calls that timed out and are still waiting on D-Bus.
+	// While one is, new calls fail at once instead of piling up goroutines
+	// behind a Secret Service that does not answer (watch runs for days).
+	stuck atomic.Int32
 }
 
 func newKeyring(timeout time.Duration) *keyringStore {
@@ -35,27 +40,48 @@ const keyringFix = "unlock or start a Secret Service (see README: headless setup
 
 // call runs f under the timeout. A call that does not return in time is left
 // running in its goroutine (D-Bus calls cannot be cancelled); the caller gets
-// an error at once.
+// an error at once, and so do later callers while it is still stuck.
 func (k *keyringStore) call(ctx context.Context, f func() error) error {
 	if err := checkSessionBus(); err != nil {
 		return fmt.Errorf("keyring: %w: %s", err, keyringFix)
 	}
+	if k.stuck.Load() > 0 {
+		return fmt.Errorf("%w (an earlier call is still waiting for it): %s", ErrKeyringTimeout, keyringFix)
+	}
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- f() }()
+	// settled goes to whichever comes first: the call returning or the
+	// timeout. A call that lost to the timeout un-counts itself when it
+	// finally returns.
+	var settled atomic.Bool
+	go func() {
+		err := f()
+		if !settled.CompareAndSwap(false, true) {
+			k.stuck.Add(-1)
+		}
+		done <- err
+	}()
 	select {
 	case err := <-done:
-		if err == nil || errors.Is(err, ErrNotFound) {
-			return err
-		}
-		return fmt.Errorf("keyring: %w: %s", err, keyringFix)
+		return keyringErr(err)
 	case <-ctx.Done():
+		if !settled.CompareAndSwap(false, true) {
+			return keyringErr(<-done) // it returned just in time
+		}
+		k.stuck.Add(1)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fmt.Errorf("%w after %s: %s", ErrKeyringTimeout, k.timeout, keyringFix)
 		}
 		return ctx.Err()
 	}
+}
+
+func keyringErr(err error) error {
+	if err == nil || errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("keyring: %w: %s", err, keyringFix)
 }
 
 // ErrKeyringTimeout is returned (wrapped) when the Secret Service does not

@@ -148,6 +148,9 @@ func TestKeyringTimeout(t *testing.T) {
 			if !strings.Contains(msg, "--keystore file") {
 				t.Errorf("error %q does not give the fix", msg)
 			}
+			if backend == BackendKeyring && !strings.Contains(msg, "keyring not answering (an earlier call is still waiting for it)") {
+				t.Errorf("a call behind a stuck one did not fail at once: %q", msg)
+			}
 		})
 	}
 	// The service was stopped the whole time: it never answered.
