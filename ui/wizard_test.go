@@ -514,3 +514,38 @@ func riskStrings(rs []Risk) []string {
 	}
 	return out
 }
+
+func TestAddOKXAsksPassphrase(t *testing.T) {
+	const pass = "kwWIZpassphrase-Xq7"
+	f := exchangetest.NewOKX(exchangetest.OKXKey{APIKey: wizKey, Secret: wizSecret, Passphrase: pass,
+		Perm: []string{"read_only", "trade"}, IPs: []string{wizEgress}})
+	t.Cleanup(f.Close)
+	f.SetCallerIP(netip.MustParseAddr(wizEgress))
+	ww := newWizWorld(t)
+	d := drive(t, NewAddWizard(ww.opts()))
+	d.keys("down", "down", "enter", "up", "enter") // okx, custom URL
+	d.paste(f.URL())
+	d.keys("enter", "okx-arb", "enter")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter")
+	d.want("API passphrase")
+	d.keys("enter")
+	d.want("cannot be empty")
+	d.paste(pass)
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("good to store")
+	d.keys("enter")
+	d.want("Done")
+	it, err := ww.store.Get(context.Background(), "okx-arb")
+	if err != nil || it.Passphrase.Reveal() != pass {
+		t.Fatalf("passphrase not stored: %v", err)
+	}
+	for i, s := range d.screens {
+		if strings.Contains(s, pass) {
+			t.Fatalf("screen %d shows the passphrase", i)
+		}
+	}
+	d.noSecret()
+}
