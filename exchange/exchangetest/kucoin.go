@@ -44,7 +44,8 @@ type KuCoinKey struct {
 // KuCoin is a fake KuCoin spot REST API: GET /api/v1/timestamp and the signed
 // GET /api/v1/user/api-key, verified as KuCoin does: KC-API-SIGN =
 // base64(HMAC-SHA256(secret, timestamp+METHOD+path+body)), the passphrase
-// HMAC'd with the secret for key versions 2 and 3 (plain for 1), timestamp
+// HMAC'd with the secret for keys of version 2 and 3 (Info.APIVersion, sent
+// as KC-API-KEY-VERSION), plain for version 1, timestamp
 // within 5 s of the server clock, caller IP on the whitelist.
 type KuCoin struct {
 	Base
@@ -131,11 +132,15 @@ func (f *KuCoin) verify(w http.ResponseWriter, r *http.Request) (KuCoinKey, bool
 		f.reply(w, http.StatusUnauthorized, "400005", "Invalid KC-API-SIGN", nil)
 		return KuCoinKey{}, false
 	}
-	wantPass := k.Passphrase
-	if v := h.Get("KC-API-KEY-VERSION"); v == "2" || v == "3" {
-		wantPass = kucoinHMAC(k.Secret, k.Passphrase)
+	// The key's own version decides how its passphrase is sent: a v2 or v3
+	// key needs the HMAC'd passphrase and a version header saying 2 or 3; a
+	// v1 key the plain passphrase (and no version, or 1).
+	wantPass, v := k.Passphrase, h.Get("KC-API-KEY-VERSION")
+	versionOK := v == "" || v == "1"
+	if k.Info.APIVersion >= 2 {
+		wantPass, versionOK = kucoinHMAC(k.Secret, k.Passphrase), v == "2" || v == "3"
 	}
-	if !hmac.Equal([]byte(pass), []byte(wantPass)) {
+	if !versionOK || !hmac.Equal([]byte(pass), []byte(wantPass)) {
 		f.reply(w, http.StatusUnauthorized, "400004", "Invalid KC-API-PASSPHRASE", nil)
 		return KuCoinKey{}, false
 	}

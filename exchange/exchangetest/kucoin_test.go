@@ -65,16 +65,23 @@ func kucoinDo(t *testing.T, req *http.Request) (int, map[string]any) {
 	return resp.StatusCode, body
 }
 
-// What the client never sends: key version 1 (plain passphrase), missing
-// headers, a timestamp near the edge of the window.
+// What the client never sends: key version 1 (plain passphrase), a version
+// header that does not match the key, missing headers, a timestamp near the
+// edge of the window.
 func TestKuCoinFakeVerification(t *testing.T) {
 	const key, secret, pass = "k1", "s1", "p1"
-	f := NewKuCoin(KuCoinKey{Key: key, Secret: secret, Passphrase: pass, Info: KuCoinKeyInfo{Permission: "General"}})
+	const v1key = "k-v1"
+	f := NewKuCoin(KuCoinKey{Key: key, Secret: secret, Passphrase: pass, Info: KuCoinKeyInfo{Permission: "General"}},
+		KuCoinKey{Key: v1key, Secret: secret, Passphrase: pass, Info: KuCoinKeyInfo{Permission: "General", APIVersion: 1}})
 	defer f.Close()
+	hmacd := kucoinHMAC(secret, pass)
 	// Requests are signed just before they are sent, with margins far from
 	// the 5 s edge, so a slow machine cannot change the verdict.
-	sign := func(pass, version string, off time.Duration) func() *http.Request {
+	signKey := func(key, pass, version string, off time.Duration) func() *http.Request {
 		return func() *http.Request { return kucoinRequest(t, f, key, secret, pass, version, time.Now().Add(off)) }
+	}
+	sign := func(pass, version string, off time.Duration) func() *http.Request {
+		return signKey(key, pass, version, off)
 	}
 	cases := []struct {
 		name   string
@@ -82,15 +89,19 @@ func TestKuCoinFakeVerification(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"v1 plain passphrase", sign(pass, "1", 0), 200, "200000"},
-		{"no version header is v1", sign(pass, "", 0), 200, "200000"},
-		{"v2 HMAC passphrase", sign(kucoinHMAC(secret, pass), "2", 0), 200, "200000"},
-		{"v3 with a plain passphrase", sign(pass, "3", 0), 401, "400004"},
-		{"3 s behind is inside the window", sign(pass, "1", -3*time.Second), 200, "200000"},
-		{"8 s ahead is outside", sign(pass, "1", 8*time.Second), 400, "400002"},
-		{"8 s behind is outside", sign(pass, "1", -8*time.Second), 400, "400002"},
+		{"v3 key, v3 HMAC passphrase", sign(hmacd, "3", 0), 200, "200000"},
+		{"v3 key, v2 header", sign(hmacd, "2", 0), 200, "200000"},
+		{"v3 key, plain passphrase", sign(pass, "3", 0), 401, "400004"},
+		{"v3 key, v1 plain passphrase", sign(pass, "1", 0), 401, "400004"},
+		{"v3 key, no version header", sign(hmacd, "", 0), 401, "400004"},
+		{"v1 key, plain passphrase", signKey(v1key, pass, "1", 0), 200, "200000"},
+		{"v1 key, no version header is v1", signKey(v1key, pass, "", 0), 200, "200000"},
+		{"v1 key, HMAC passphrase", signKey(v1key, hmacd, "3", 0), 401, "400004"},
+		{"3 s behind is inside the window", sign(hmacd, "3", -3*time.Second), 200, "200000"},
+		{"8 s ahead is outside", sign(hmacd, "3", 8*time.Second), 400, "400002"},
+		{"8 s behind is outside", sign(hmacd, "3", -8*time.Second), 400, "400002"},
 		{"missing header", func() *http.Request {
-			r := sign(pass, "1", 0)()
+			r := sign(hmacd, "3", 0)()
 			r.Header.Del("KC-API-SIGN")
 			return r
 		}, 401, "400001"},
