@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return usageError("no dotenv given: name a FILE, or pipe one into stdin (keywarden import %s --exchange %s - < .env)", name, o.exchange)
 	}
 	cfg, err := app.LoadConfig()
+	if _, serr := os.Stat(app.ConfigFile()); err != nil && errors.Is(serr, fs.ErrNotExist) {
+		cfg, err = config.Default(), nil // an explicit --config that import will create
+	}
 	if err != nil {
 		return err
 	}
