@@ -132,7 +132,10 @@ func headTree(ctx context.Context, dir string) (map[string]string, error) {
 	return tree, nil
 }
 
-// refsContaining returns up to three refs that contain commit, sorted.
+// maxRefs bounds the ref names kept per finding (a commit may be in every tag).
+const maxRefs = 20
+
+// refsContaining returns the refs that contain commit, sorted, at most maxRefs.
 func refsContaining(ctx context.Context, dir, commit string) ([]string, error) {
 	out, err := git(ctx, dir, "for-each-ref", "--contains", commit, "--format=%(refname:short)")
 	if err != nil {
@@ -140,8 +143,8 @@ func refsContaining(ctx context.Context, dir, commit string) ([]string, error) {
 	}
 	refs := strings.Fields(string(out))
 	sort.Strings(refs)
-	if len(refs) > 3 {
-		refs = append(refs[:3], fmt.Sprintf("+%d more", len(refs)-3))
+	if len(refs) > maxRefs {
+		refs = refs[:maxRefs]
 	}
 	return refs, nil
 }

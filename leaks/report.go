@@ -80,7 +80,9 @@ func (f Finding) Note() string {
 	}
 	switch f.Reach {
 	case ReachRef:
-		if len(f.Refs) > 0 {
+		if len(f.Refs) > 3 {
+			notes = append(notes, fmt.Sprintf("on %s and more", strings.Join(f.Refs[:3], ", ")))
+		} else if len(f.Refs) > 0 {
 			notes = append(notes, "on "+strings.Join(f.Refs, ", "))
 		}
 	case ReachReflog:
