@@ -110,7 +110,10 @@ func (b *tmuxBox) tm(args ...string) string {
 }
 
 // keys sends tmux key names (Enter, Escape, Down, …).
-func (b *tmuxBox) keys(ks ...string) { b.t.Helper(); b.tm(append([]string{"send-keys", "-t", "kw"}, ks...)...) }
+func (b *tmuxBox) keys(ks ...string) {
+	b.t.Helper()
+	b.tm(append([]string{"send-keys", "-t", "kw"}, ks...)...)
+}
 
 // typ types text literally.
 func (b *tmuxBox) typ(s string) { b.t.Helper(); b.tm("send-keys", "-t", "kw", "-l", s) }
