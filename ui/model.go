@@ -159,9 +159,13 @@ func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 	case auditClosedMsg:
 		delete(m.feeds, msg.Profile)
 	case AuditMsg:
+		// Only the audit pane changed: no need to route every result again.
 		m.audit.Update(msg)
 		m.now = later(m.now, msg.At)
-		return m.route(), m.rearmAudit(msg.Profile)
+		if m.detail != nil && m.detail.pane == PaneAudit {
+			m.detail.SetContent(m.audit.Detail())
+		}
+		return m.relayout(), m.rearmAudit(msg.Profile)
 	}
 	return m, nil
 }

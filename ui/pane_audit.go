@@ -86,8 +86,13 @@ func (p *auditPane) add(msg AuditMsg) {
 	}
 	// Several logs arrive in separate batches (each with its backlog); keep
 	// one timeline.
-	slices.SortStableFunc(p.rows, func(a, b auditRow) int { return a.At.Compare(b.At) })
-	if n := len(p.rows) - auditKeep; n > 0 {
+	byTime := func(a, b auditRow) int { return a.At.Compare(b.At) }
+	if !slices.IsSortedFunc(p.rows, byTime) {
+		slices.SortStableFunc(p.rows, byTime)
+	}
+	// Trim in steps, not on every batch, so a busy log does not copy the
+	// whole buffer each time.
+	if n := len(p.rows) - auditKeep; n > auditKeep/5 {
 		p.rows = append([]auditRow(nil), p.rows[n:]...)
 	}
 }
@@ -144,20 +149,25 @@ func (p *auditPane) Title() string {
 // visible is the followed rows of the selected profile that match the filter.
 func (p *auditPane) visible() []auditRow {
 	var out []auditRow
-	f := strings.ToLower(p.filter)
-	for _, r := range p.rows {
-		if p.data.Profile != "" && r.Profile != p.data.Profile {
-			continue
+	for i := range p.rows {
+		if p.shown(&p.rows[i]) {
+			out = append(out, p.rows[i])
 		}
-		if f != "" && !strings.Contains(strings.ToLower(p.plain(r)), f) {
-			continue
-		}
-		out = append(out, r)
 	}
 	return out
 }
 
-func (p *auditPane) lines() []string {
+// shown reports whether a row passes the profile and the filter.
+func (p *auditPane) shown(r *auditRow) bool {
+	if p.data.Profile != "" && r.Profile != p.data.Profile {
+		return false
+	}
+	return p.filter == "" || strings.Contains(strings.ToLower(p.plain(*r)), strings.ToLower(p.filter))
+}
+
+// lines renders the stats line and at most the newest limit entries
+// (limit < 0: all of them); only what can be shown is formatted.
+func (p *auditPane) lines(limit int) []string {
 	rs := forProfile(p.data.Results, p.data.Profile)
 	if len(p.rows) == 0 {
 		if len(rs) == 0 {
@@ -165,8 +175,16 @@ func (p *auditPane) lines() []string {
 		}
 		return texts(summaryLines(p.st, rs, p.data.Now))
 	}
+	// Walk back from the newest row: only what is shown is copied.
+	var rows []auditRow
+	for i := len(p.rows) - 1; i >= 0 && (limit < 0 || len(rows) < limit); i-- {
+		if p.shown(&p.rows[i]) {
+			rows = append(rows, p.rows[i])
+		}
+	}
+	slices.Reverse(rows)
 	out := []string{p.stats()}
-	for _, r := range p.visible() {
+	for _, r := range rows {
 		out = append(out, p.line(r))
 	}
 	if p.filter != "" && len(out) == 1 {
@@ -175,27 +193,36 @@ func (p *auditPane) lines() []string {
 	return out
 }
 
-func (p *auditPane) Want() int { return max(len(p.lines()), 4) }
+// Want is the stats line and every kept entry: the audit log takes what
+// room the other panes leave.
+func (p *auditPane) Want() int {
+	if len(p.rows) == 0 {
+		return max(len(p.lines(0)), 4)
+	}
+	n := 0
+	for i := range p.rows {
+		if p.shown(&p.rows[i]) {
+			n++
+		}
+	}
+	return max(1+n, 4)
+}
 
 func (p *auditPane) View() string {
-	ls := p.lines()
 	h := p.h
 	var input string
 	if p.editing {
 		input = p.st.Brand.Render("/") + p.filter + "▏" + p.st.Muted.Render("  enter apply · esc clear")
 		h--
 	}
-	if len(ls) > h && h > 0 {
-		// Keep the stats line, then the newest entries.
-		ls = append([]string{ls[0]}, ls[len(ls)-h+1:]...)
-	}
+	// The stats line, then the newest entries that fit.
+	ls := p.lines(max(h-1, 0))
 	if input != "" {
 		// The prompt sits on the pane's last line, under the entries.
-		body := fit(strings.Join(ls, "\n"), p.w, max(h, 0))
 		if h <= 0 {
 			return fit(input, p.w, p.h)
 		}
-		return body + "\n" + fit(input, p.w, 1)
+		return fit(strings.Join(ls, "\n"), p.w, h) + "\n" + fit(input, p.w, 1)
 	}
 	return fit(strings.Join(ls, "\n"), p.w, p.h)
 }

@@ -63,6 +63,7 @@ type checkPane struct {
 	st     Styles
 	format formatter
 	data   paneData
+	cache  []line // lines for data, made when data or styles change
 	w, h   int
 }
 
@@ -75,6 +76,7 @@ func (p *checkPane) Init() tea.Cmd { return nil }
 func (p *checkPane) Update(msg tea.Msg) tea.Cmd {
 	if d, ok := msg.(paneData); ok {
 		p.data = d
+		p.cache = p.render()
 	}
 	return nil
 }
@@ -102,6 +104,13 @@ func (p *checkPane) visible() []checks.Result {
 }
 
 func (p *checkPane) lines() []line {
+	if p.cache == nil {
+		p.cache = p.render()
+	}
+	return p.cache
+}
+
+func (p *checkPane) render() []line {
 	rs := p.visible()
 	if len(rs) == 0 {
 		msg := "no checks apply"
@@ -140,4 +149,4 @@ func forProfile(rs []checks.Result, profile string) []checks.Result {
 	return out
 }
 
-func (p *checkPane) setStyles(st Styles) { p.st = st }
+func (p *checkPane) setStyles(st Styles) { p.st, p.cache = st, nil }
