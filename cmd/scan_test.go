@@ -171,3 +171,22 @@ func TestScanCommandCleanAndUsage(t *testing.T) {
 		t.Errorf("missing dir: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestScanCommandNothingStored(t *testing.T) {
+	base := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(base, "cache"))
+	pass := filepath.Join(base, "pass")
+	if err := os.WriteFile(pass, []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(base, "config.toml")
+	toml := "keystore = \"file\"\nvault = \"" + filepath.Join(base, "vault.age") + "\"\npassphrase_file = \"" + pass + "\"\n"
+	if err := os.WriteFile(cfg, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runMain(t, "--config", cfg, "scan", base)
+	if code != ExitUnknown || errOut == "" {
+		t.Errorf("empty keystore: exit %d, stderr %q; want %d and a reason", code, errOut, ExitUnknown)
+	}
+	t.Logf("stderr: %s", errOut)
+}
