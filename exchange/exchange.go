@@ -87,23 +87,11 @@ type Permissions struct {
 	Withdraw Tri `json:"withdraw"`
 }
 
-// Get returns a permission by its config name ("read", "trade", ...).
+// Get returns a permission by its config name ("read", "trade", ...);
+// Unknown for another name.
 func (p Permissions) Get(name string) Tri {
-	switch name {
-	case "read":
-		return p.Read
-	case "trade":
-		return p.Trade
-	case "margin":
-		return p.Margin
-	case "futures":
-		return p.Futures
-	case "options":
-		return p.Options
-	case "transfer":
-		return p.Transfer
-	case "withdraw":
-		return p.Withdraw
+	if t := p.field(name); t != nil {
+		return *t
 	}
 	return Unknown
 }
