@@ -64,3 +64,14 @@ func TestGrantOrderDoesNotMatter(t *testing.T) {
 		t.Errorf("got %+v", first)
 	}
 }
+
+func TestPermissionsGet(t *testing.T) {
+	p := Permissions{Read: Yes, Trade: No, Margin: Unknown, Futures: Yes, Options: No, Transfer: Yes, Withdraw: No}
+	want := map[string]Tri{"read": Yes, "trade": No, "margin": Unknown, "futures": Yes, "options": No,
+		"transfer": Yes, "withdraw": No, "deposit": Unknown, "": Unknown}
+	for name, w := range want {
+		if got := p.Get(name); got != w {
+			t.Errorf("Get(%q) = %v, want %v", name, got, w)
+		}
+	}
+}
