@@ -34,6 +34,8 @@ type tmuxBox struct {
 	backend string // file | keyring
 	fake    *exchangetest.Bybit
 	screens []string
+	runs    int    // sessions started
+	session string // the current run's tmux session
 }
 
 func newTmuxBox(t *testing.T, backend string) *tmuxBox {
@@ -89,15 +91,23 @@ func (b *tmuxBox) start(args ...string) {
 		q[i] = strconv.Quote(a)
 	}
 	script := fmt.Sprintf(`export HOME=%q XDG_CONFIG_HOME=%q XDG_DATA_HOME=%q KEYWARDEN_CONFIG=%q KEYWARDEN_KEYSTORE= DBUS_SESSION_BUS_ADDRESS=%q CREDENTIALS_DIRECTORY= NO_COLOR=
-rm -f %[7]q/out.txt %[7]q/rc.txt
 %q %s >%[7]q/out.txt
 echo $? >%[7]q/rc.tmp && mv %[7]q/rc.tmp %[7]q/rc.txt
 `, b.home, filepath.Join(b.home, ".config"), filepath.Join(b.home, ".local", "share"), b.cfgPath, bus, "", b.dir, b.bin, strings.Join(q, " "))
+	for _, f := range []string{"out.txt", "rc.txt"} {
+		if err := os.Remove(filepath.Join(b.dir, f)); err != nil && !os.IsNotExist(err) {
+			b.t.Fatal(err)
+		}
+	}
 	run := filepath.Join(b.dir, "run.sh")
 	if err := os.WriteFile(run, []byte(script), 0o700); err != nil {
 		b.t.Fatal(err)
 	}
-	b.tm("new-session", "-d", "-s", "kw", "-x", "80", "-y", "24", "sh "+run)
+	// A fresh session name per run: the previous run's session may still be
+	// closing after its exit code was written.
+	b.runs++
+	b.session = fmt.Sprintf("kw%d", b.runs)
+	b.tm("new-session", "-d", "-s", b.session, "-x", "80", "-y", "24", "sh "+run)
 }
 
 func (b *tmuxBox) tm(args ...string) string {
@@ -112,11 +122,11 @@ func (b *tmuxBox) tm(args ...string) string {
 // keys sends tmux key names (Enter, Escape, Down, …).
 func (b *tmuxBox) keys(ks ...string) {
 	b.t.Helper()
-	b.tm(append([]string{"send-keys", "-t", "kw"}, ks...)...)
+	b.tm(append([]string{"send-keys", "-t", b.session}, ks...)...)
 }
 
 // typ types text literally.
-func (b *tmuxBox) typ(s string) { b.t.Helper(); b.tm("send-keys", "-t", "kw", "-l", s) }
+func (b *tmuxBox) typ(s string) { b.t.Helper(); b.tm("send-keys", "-t", b.session, "-l", s) }
 
 // paste pastes s as a terminal paste (bracketed), via a tmux buffer loaded
 // from stdin so the value is in no process's argv.
@@ -127,7 +137,7 @@ func (b *tmuxBox) paste(s string) {
 	if out, err := c.CombinedOutput(); err != nil {
 		b.t.Fatalf("tmux load-buffer: %v\n%s", err, out)
 	}
-	b.tm("paste-buffer", "-p", "-d", "-b", "kw", "-t", "kw")
+	b.tm("paste-buffer", "-p", "-d", "-b", "kw", "-t", b.session)
 }
 
 // waitFor polls the screen until it shows want. The deadline only bounds a
@@ -136,7 +146,7 @@ func (b *tmuxBox) waitFor(want string) string {
 	b.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		out, err := exec.Command(b.tmux, "-L", b.sock, "capture-pane", "-p", "-t", "kw").CombinedOutput()
+		out, err := exec.Command(b.tmux, "-L", b.sock, "capture-pane", "-p", "-t", b.session).CombinedOutput()
 		screen := string(out)
 		if err == nil {
 			b.screens = append(b.screens, screen)
@@ -288,7 +298,7 @@ func (b *tmuxBox) seedProfile(name string) {
 	}
 	b.start("import", name, "--exchange", "bybit", "--base-url", b.fake.URL(), env)
 	if code, out := b.exit(); code != 0 {
-		b.t.Fatalf("import exited %d:\n%s\n%s", code, out, b.tm("capture-pane", "-p", "-t", "kw"))
+		b.t.Fatalf("import exited %d:\n%s\n%s", code, out, b.tm("capture-pane", "-p", "-t", b.session))
 	}
 	if err := os.Remove(env); err != nil {
 		b.t.Fatal(err)
