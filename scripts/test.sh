@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 for p in gnome-keyring:gnome-keyring-daemon dbus:dbus-run-session libsecret-tools:secret-tool \
-         chrony:chronyd faketime:faketime tmux:tmux git:git; do
+         chrony:chronyd faketime:faketime tmux:tmux git:git prometheus:promtool systemd:systemd-analyze; do
   pkg=${p%%:*} bin=${p#*:}
   command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
@@ -15,7 +15,7 @@ if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing: ${need_pkgs[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
   else
     echo "warning: missing ${need_pkgs[*]}; tests that need them will skip (fail under KEYWARDEN_REQUIRE_REAL)" >&2
   fi
