@@ -63,7 +63,7 @@ func run(ctx context.Context, env *checks.Env, p config.Profile, cacheDir string
 			Summary: "no stored key for " + p.Name + ", so nothing to look for",
 			Hint:    "store it with 'keywarden import " + p.Name + "' or 'keywarden add'"}
 	}
-	res, err := shared(ctx, p.Project, targets, cacheDir)
+	res, cached, err := shared(ctx, p.Project, targets, cacheDir)
 	switch {
 	case errors.Is(err, leaks.ErrNotRepo):
 		return checks.Result{Status: checks.OK, Details: none, Summary: p.Project + " is not a git repository: no history to leak into"}
@@ -75,7 +75,10 @@ func run(ctx context.Context, env *checks.Env, p config.Profile, cacheDir string
 		return checks.Result{Status: checks.Unknown, Details: none,
 			Summary: "cannot read " + p.Project + "'s git history: " + err.Error(), Hint: "check the profile's project path and that git works there"}
 	}
-	return judge(p, res.Findings)
+	r := judge(p, res.Findings)
+	r.Details["cached"] = cached
+	r.Details["objects_scanned"] = res.BlobsScanned
+	return r
 }
 
 // judge turns the profile's findings into the result.
@@ -112,9 +115,10 @@ var errStillRunning = errors.New("history scan still running")
 
 // flight is one in-progress history scan of one repository.
 type flight struct {
-	done chan struct{}
-	res  leaks.HistoryResult
-	err  error
+	done   chan struct{}
+	res    leaks.HistoryResult
+	cached bool
+	err    error
 }
 
 var (
@@ -125,10 +129,10 @@ var (
 // shared runs (or joins) the history scan of dir. The scan runs detached
 // from ctx, bounded by scanLimit, so that it completes and fills the cache
 // even when this check's deadline is shorter.
-func shared(ctx context.Context, dir string, targets []leaks.Target, cacheDir string) (leaks.HistoryResult, error) {
+func shared(ctx context.Context, dir string, targets []leaks.Target, cacheDir string) (leaks.HistoryResult, bool, error) {
 	key, err := filepath.Abs(dir)
 	if err != nil {
-		return leaks.HistoryResult{}, err
+		return leaks.HistoryResult{}, false, err
 	}
 	mu.Lock()
 	f, ok := flights[key]
@@ -138,7 +142,7 @@ func shared(ctx context.Context, dir string, targets []leaks.Target, cacheDir st
 		go func() {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), scanLimit)
 			defer cancel()
-			f.res, _, f.err = leaks.HistoryCached(sctx, key, targets, cacheDir, 0)
+			f.res, f.cached, f.err = leaks.HistoryCached(sctx, key, targets, cacheDir, 0)
 			mu.Lock()
 			delete(flights, key)
 			mu.Unlock()
@@ -148,9 +152,9 @@ func shared(ctx context.Context, dir string, targets []leaks.Target, cacheDir st
 	mu.Unlock()
 	select {
 	case <-f.done:
-		return f.res, f.err
+		return f.res, f.cached, f.err
 	case <-ctx.Done():
-		return leaks.HistoryResult{}, errStillRunning
+		return leaks.HistoryResult{}, false, errStillRunning
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/internal/testutil"
 	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks"
 )
 
 const (
@@ -63,7 +64,8 @@ func TestHistoryCheck(t *testing.T) {
 		{Name: "noproject", Exchange: "binance"},
 	}}
 	env := checks.NewEnv(checks.Deps{Config: cfg, Store: st})
-	mk := History(t.TempDir())
+	cache := t.TempDir()
+	mk := History(cache)
 	if mk(cfg.Profiles[3]) != nil {
 		t.Error("a profile without a project got a hygiene.history check")
 	}
@@ -95,6 +97,41 @@ func TestHistoryCheck(t *testing.T) {
 			if r.Status == checks.Crit && (r.Hint == "" || !strings.Contains(r.Summary, "settings.py")) {
 				t.Errorf("crit without location or hint: %+v", r)
 			}
+			if tc.status != checks.Unknown && tc.profile.Project == repo && r.Details["cached"] != (run > 0 || tc.profile.Name != "leaky") {
+				t.Errorf("%s run %d: cached = %v", tc.profile.Name, run, r.Details["cached"])
+			}
 		}
+	}
+}
+
+// TestHistoryCheckSharesScanCache: after `keywarden scan` (leaks.Scan with
+// every stored value and the same cache dir) the check reads no object.
+func TestHistoryCheckSharesScanCache(t *testing.T) {
+	testutil.LookPath(t, "git")
+	repo := t.TempDir()
+	git(t, repo, "init", "-q", "-b", "main")
+	git(t, repo, "commit", "-q", "--allow-empty", "-m", "start")
+	ctx := context.Background()
+	st := keystore.NewMemory()
+	if err := st.Set(ctx, "p", keystore.Item{APIKey: keystore.NewSecret(cleanKey), APISecret: keystore.NewSecret(leakedSecret)}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := keystore.Secrets(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []leaks.Target
+	for _, e := range entries {
+		targets = append(targets, leaks.TargetsFromItem(e.Profile, e.Item)...)
+	}
+	cache := t.TempDir()
+	if _, err := leaks.Scan(ctx, targets, leaks.Options{Dir: repo, History: true, CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	p := config.Profile{Name: "p", Exchange: "binance", Project: repo}
+	env := checks.NewEnv(checks.Deps{Config: &config.Config{Profiles: []config.Profile{p}}, Store: st})
+	r := checks.RunOne(ctx, env, History(cache)(p))
+	if r.Status != checks.OK || r.Details["cached"] != true {
+		t.Errorf("check after scan: %s %s cached=%v, want ok from the cache", r.Status, r.Summary, r.Details["cached"])
 	}
 }
