@@ -62,6 +62,7 @@ func dashboardOptions(app *App, cfg *config.Config, store keystore.Store, storeE
 	env := checks.NewEnv(deps)
 	opts := ui.Options{
 		Run:     ui.ChecksRunner(env, checks.Build(deps, checks.Options{})),
+		Forget:  env.Invalidate,
 		Audit:   map[string]ui.AuditFeed{},
 		Host:    env.Host(),
 		Backend: "unavailable",

@@ -25,6 +25,7 @@ import (
 // `keywarden demo` and tests start the same UI against different worlds.
 type Options struct {
 	Run      Runner               // runs checks by id; required
+	Forget   func()               // drops work the runner caches, so `r` asks the world again (optional)
 	Audit    map[string]AuditFeed // audit-log feed per profile name (optional)
 	Profiles []string             // profile names, in config order, for `p`
 	Host     string               // shown in the header
@@ -205,6 +206,10 @@ func (m Model) refreshAll() (Model, tea.Cmd) {
 		var c tea.Cmd
 		m, c = m.refetch(g)
 		cmds = append(cmds, c)
+	}
+	if forget := m.opts.Forget; forget != nil {
+		// Forget first, once, then refresh every group.
+		return m, tea.Sequence(func() tea.Msg { forget(); return nil }, tea.Batch(cmds...))
 	}
 	return m, tea.Batch(cmds...)
 }

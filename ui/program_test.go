@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,7 +35,10 @@ func TestProgramRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	sec := []keystore.Secret{keystore.NewSecret(secret)}
-	opts := testOptions(&runner{rs: world()})
+	r := &runner{rs: world()}
+	opts := testOptions(r)
+	var forgot atomic.Int32
+	opts.Forget = func() { forgot.Add(1) }
 	opts.Secrets = sec
 	opts.Audit = map[string]AuditFeed{"binance-main": FollowLog(logPath, "binance", sec)}
 
@@ -65,6 +69,23 @@ func TestProgramRun(t *testing.T) {
 	f.WriteString(`{"ts":"2026-11-25T16:04:10Z","level":"error","event":"cancel_order","code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}` + "\n")
 	f.Close()
 	waitFor("[ambiguous-auth]")
+
+	// r forgets cached work once, then runs every group again.
+	tm.Type("r")
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		r.mu.Lock()
+		n := len(r.calls)
+		r.mu.Unlock()
+		if n >= 2*int(numGroups) {
+			break
+		}
+	}
+	r.mu.Lock()
+	calls := len(r.calls)
+	r.mu.Unlock()
+	if forgot.Load() != 1 || calls != 2*int(numGroups) {
+		t.Errorf("after r: forgot %d times, %d group runs; want 1 and %d", forgot.Load(), calls, 2*numGroups)
+	}
 
 	tm.Type("/")
 	tm.Type("2015")
