@@ -15,6 +15,7 @@ import (
 // prints it.
 type PanicError struct{ Msg string }
 
+// Error is the redacted panic report.
 func (e PanicError) Error() string { return "keywarden internal error: " + e.Msg }
 
 // guard, deferred, turns a panic into a PanicError that holds no secret.

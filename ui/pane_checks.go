@@ -25,6 +25,7 @@ const (
 	numPanes
 )
 
+// String is the pane's title.
 func (p PaneID) String() string {
 	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene"}[p]
 }

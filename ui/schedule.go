@@ -49,6 +49,7 @@ var groups = [numGroups]groupSpec{
 	GroupAudit:   {[]string{"auditlog"}, time.Minute},
 }
 
+// String names the group ("clock", "network", …).
 func (g Group) String() string {
 	return [...]string{"clock", "network", "keys", "hygiene", "audit"}[g]
 }
