@@ -91,9 +91,9 @@ func (b *tmuxBox) start(args ...string) {
 		q[i] = strconv.Quote(a)
 	}
 	script := fmt.Sprintf(`export HOME=%q XDG_CONFIG_HOME=%q XDG_DATA_HOME=%q KEYWARDEN_CONFIG=%q KEYWARDEN_KEYSTORE= DBUS_SESSION_BUS_ADDRESS=%q CREDENTIALS_DIRECTORY= NO_COLOR=
-%q %s >%[7]q/out.txt
-echo $? >%[7]q/rc.tmp && mv %[7]q/rc.tmp %[7]q/rc.txt
-`, b.home, filepath.Join(b.home, ".config"), filepath.Join(b.home, ".local", "share"), b.cfgPath, bus, "", b.dir, b.bin, strings.Join(q, " "))
+%[7]q %[8]s >%[6]q/out.txt
+echo $? >%[6]q/rc.tmp && mv %[6]q/rc.tmp %[6]q/rc.txt
+`, b.home, filepath.Join(b.home, ".config"), filepath.Join(b.home, ".local", "share"), b.cfgPath, bus, b.dir, b.bin, strings.Join(q, " "))
 	for _, f := range []string{"out.txt", "rc.txt"} {
 		if err := os.Remove(filepath.Join(b.dir, f)); err != nil && !os.IsNotExist(err) {
 			b.t.Fatal(err)
