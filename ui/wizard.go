@@ -154,7 +154,7 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 	w := Wizard{mode: mode, opts: opts, ctx: context.Background(), st: NewStyles(true), w: 80, h: 24,
 		needs: map[string]bool{"read": true, "trade": true}}
 	mk := func(s wizStep, placeholder string, secret bool) {
-		ti := textinput.New()
+		ti := newWizInput()
 		ti.Prompt = "> "
 		ti.Placeholder = placeholder
 		ti.CharLimit = 4096
@@ -172,11 +172,21 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 	mk(stepPassphrase, "the passphrase set when the key was created", true)
 	mk(stepWhitelist, "detecting this server's public IP…", false)
 	mk(stepMaxAge, config.FormatDuration(w.rotationDefault()), false)
-	w.accept = textinput.New()
+	w.accept = newWizInput()
 	w.accept.Prompt = "> "
 	w.accept.Placeholder = "type accept"
 	w.accept.SetWidth(20)
 	return w
+}
+
+// newWizInput is a text input with a steady cursor: no blink ticks to keep
+// an idle SSH session busy.
+func newWizInput() textinput.Model {
+	ti := textinput.New()
+	st := ti.Styles()
+	st.Cursor.Blink = false
+	ti.SetStyles(st)
+	return ti
 }
 
 // WithContext sets the context the wizard's network calls and Save run
