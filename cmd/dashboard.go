@@ -69,6 +69,9 @@ func dashboardOptions(app *App, cfg *config.Config, store keystore.Store, storeE
 		Secrets: secrets,
 		Output:  app.Stdout,
 		NoColor: app.NoColor,
+		// Off by default: mouse capture stops the terminal's own text
+		// selection, which people use to copy an IP or a path over SSH.
+		Mouse: os.Getenv("KEYWARDEN_MOUSE") == "1",
 	}
 	if store != nil {
 		opts.Backend = store.Backend()

@@ -9,13 +9,21 @@ import (
 	"testing"
 )
 
-// writeConfig writes a config with two profiles, one with an audit log, and
-// a file keystore whose vault does not exist.
+// writeConfig writes a config with two profiles, one with an audit log, a
+// file keystore whose vault does not exist, and every network source on a
+// closed loopback port.
 func writeConfig(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := `keystore = "file"
 vault = "` + filepath.Join(dir, "vault.age") + `"
+
+# Nothing leaves the machine: closed loopback ports answer at once.
+[clock]
+ntp_servers = ["127.0.0.1:9"]
+
+[ip]
+sources = ["http://127.0.0.1:9"]
 
 [[profile]]
 name = "binance-main"
