@@ -52,7 +52,8 @@ refused (nothing changed), 3 an error or the old key could not be tested,
 			}
 			return nil
 		},
-		RunE: func(c *cobra.Command, args []string) error { return runRotate(c.Context(), app, o, args[0]) },
+		RunE:              func(c *cobra.Command, args []string) error { return runRotate(c.Context(), app, o, args[0]) },
+		ValidArgsFunction: completeProfiles(app),
 	}
 	f := c.Flags()
 	f.StringVar(&o.from, "from", "", "read the new key from a dotenv FILE, or stdin with -")
@@ -180,10 +181,8 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 	if len(v.Risks) > 0 {
 		warnAccepted(app, v.Risks)
 	}
-	oldFP := keystore.Fingerprint(cur.APIKey)
-	res := ui.CheckOldKey(ctx, p, cur, nil)
-	cur = keystore.Item{} // the old secret is not needed past its test
-	return reportOldKey(app, p, oldFP, res)
+	// The old secret is used for this one test and not kept past it.
+	return reportOldKey(app, p, keystore.Fingerprint(cur.APIKey), ui.CheckOldKey(ctx, p, cur, nil))
 }
 
 // reportOldKey prints what the exchange said about the replaced key and
