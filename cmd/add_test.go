@@ -425,3 +425,24 @@ func TestRotateTmuxOldKeyValidThenRevoked(t *testing.T) {
 	}
 	b.noSecret(out)
 }
+
+func TestRotateTmuxEscWritesNothing(t *testing.T) {
+	b := newTmuxBox(t, keystore.BackendFile)
+	b.seedProfile("bybit-grid")
+	before := b.snapshot()
+	b.start("rotate", "bybit-grid")
+	b.waitFor("Rotate the key of bybit-grid")
+	b.keys("Enter")
+	b.paste(wizNew.APIKey)
+	b.keys("Enter")
+	b.waitFor("API secret")
+	b.paste(wizNew.Secret)
+	b.keys("Enter")
+	b.waitFor("good to store")
+	b.keys("Escape")
+	code, out := b.exit()
+	if code != 1 || out != "" || !bytes.Equal(before, b.snapshot()) {
+		t.Fatalf("esc in rotate: exit %d, stdout %q, or something was written", code, out)
+	}
+	b.noSecret()
+}

@@ -549,3 +549,21 @@ func TestAddOKXAsksPassphrase(t *testing.T) {
 	}
 	d.noSecret()
 }
+
+// BenchmarkValidate is the live validation the wizard waits for, against
+// the Bybit fake on loopback (server time, key info, egress lookup).
+func BenchmarkValidate(b *testing.B) {
+	f := exchangetest.NewBybit(bybitKey(tradeOnly, wizEgress))
+	defer f.Close()
+	f.SetCallerIP(netip.MustParseAddr(wizEgress))
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(wizEgress)) }))
+	defer echo.Close()
+	cfg := &config.Config{IP: config.IP{Sources: []string{echo.URL}}}
+	p := config.Profile{Name: "bench", Exchange: "bybit", BaseURL: f.URL(), Whitelist: []string{wizEgress}}
+	it := keystore.Item{APIKey: keystore.NewSecret(wizKey), APISecret: keystore.NewSecret(wizSecret)}
+	for b.Loop() {
+		if v := Validate(context.Background(), cfg, p, it, nil); !v.Acceptable() {
+			b.Fatalf("verdict %+v", v)
+		}
+	}
+}
