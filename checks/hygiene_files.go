@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,11 +13,9 @@ import (
 	"strings"
 
 	"github.com/keywarden/keywarden/config"
-	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks"
 )
 
-// maxScanFile caps how much of one file is searched for a stored secret.
-const maxScanFile = 16 << 20
 
 // skipDirs are never walked looking for dotenv files.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, ".venv": true, "venv": true,
@@ -32,40 +29,20 @@ type FileFinding struct {
 }
 
 func runHygieneFiles(ctx context.Context, env *Env, p config.Profile) Result {
-	var secrets []namedSecret
+	var targets []leaks.Target
 	var itemErr error
 	if it, err := env.Item(ctx, p.Name); err == nil {
-		secrets = itemSecrets(it)
+		targets = leaks.TargetsFromItem(p.Name, it)
 	} else {
 		itemErr = err
 	}
-	found, err := scanProject(ctx, p.Project, secrets)
+	found, err := scanProject(ctx, p.Project, targets)
 	if err != nil {
 		return Result{Status: Unknown, Summary: "cannot inspect " + p.Project + ": " + err.Error(),
 			Details: map[string]any{"findings": []any{}},
 			Hint:    "check the profile's project path"}
 	}
 	return judgeFiles(p.Project, found, itemErr)
-}
-
-type namedSecret struct {
-	field string // key, secret, passphrase
-	value []byte
-}
-
-func itemSecrets(it keystore.Item) []namedSecret {
-	var out []namedSecret
-	for _, s := range []struct {
-		f string
-		v keystore.Secret
-	}{{"key", it.APIKey}, {"secret", it.APISecret}, {"passphrase", it.Passphrase}} {
-		// Very short values (a 4-character passphrase) would match by
-		// chance; the scanner in `keywarden scan` reports those.
-		if len(s.v.Reveal()) >= 8 {
-			out = append(out, namedSecret{s.f, []byte(s.v.Reveal())})
-		}
-	}
-	return out
 }
 
 // isDotenv matches .env, .env.local, prod.env and the like.
@@ -76,7 +53,7 @@ func isDotenv(name string) bool {
 // scanProject finds dotenv files that are readable by others, not
 // git-ignored, or tracked; and the stored secrets in tracked files (every
 // file when the project is not a git repository).
-func scanProject(ctx context.Context, dir string, secrets []namedSecret) ([]FileFinding, error) {
+func scanProject(ctx context.Context, dir string, targets []leaks.Target) ([]FileFinding, error) {
 	if fi, err := os.Stat(dir); err != nil {
 		return nil, err
 	} else if !fi.IsDir() {
@@ -154,51 +131,45 @@ func scanProject(ctx context.Context, dir string, secrets []namedSecret) ([]File
 			out = append(out, FileFinding{Path: rel, Problem: "not git-ignored"})
 		}
 	}
-	if len(secrets) > 0 {
-		search := all
-		if git {
-			search = search[:0:0]
-			for f := range tracked {
-				search = append(search, f)
-			}
-			slices.Sort(search)
+	if len(targets) > 0 {
+		leaked, err := storedValuesIn(ctx, dir, git, targets)
+		if err != nil {
+			return nil, err
 		}
-		for _, rel := range search {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			fields, err := fileHolds(filepath.Join(dir, filepath.FromSlash(rel)), secrets)
-			if err != nil {
-				continue // deleted from the working tree, or unreadable
-			}
-			for _, f := range fields {
-				where := "tracked file"
-				if !git {
-					where = "file"
-				}
-				out = append(out, FileFinding{Path: rel, Problem: fmt.Sprintf("stored %s in a %s", f, where), Crit: true})
-			}
-		}
+		out = append(out, leaked...)
 	}
 	slices.SortStableFunc(out, func(a, b FileFinding) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
 
-func fileHolds(path string, secrets []namedSecret) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxScanFile))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, s := range secrets {
-		if bytes.Contains(b, s.value) {
-			out = append(out, s.field)
+// storedValuesIn finds the stored values, in every encoding the leak scanner
+// knows, in the project's tracked files (every file when it is not a git
+// repository). For git repositories the result is cached by the scanner,
+// keyed by the index and HEAD, so repeated checks are instant.
+func storedValuesIn(ctx context.Context, dir string, git bool, targets []leaks.Target) ([]FileFinding, error) {
+	var found []leaks.Finding
+	where := "tracked file"
+	if git {
+		f, _, err := leaks.TrackedCached(ctx, dir, targets, "")
+		if err != nil {
+			return nil, err
 		}
+		found = f
+	} else {
+		rep, err := leaks.Scan(ctx, targets, leaks.Options{Dir: dir})
+		if err != nil {
+			return nil, err
+		}
+		found, where = rep.Findings, "file"
+	}
+	var out []FileFinding
+	for _, f := range found {
+		what := string(f.Field)
+		if f.Encoding != leaks.Raw {
+			what += " (" + string(f.Encoding) + ")"
+		}
+		out = append(out, FileFinding{Path: f.Path, Crit: true,
+			Problem: fmt.Sprintf("stored %s in a %s, line %d", what, where, f.Line)})
 	}
 	return out, nil
 }

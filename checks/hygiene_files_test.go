@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +66,19 @@ func TestHygieneFilesRealGit(t *testing.T) {
 	testutil.LookPath(t, "git")
 	const key, sec = "hygieneKEY0123456789abcdef", "hygieneSECRET0123456789abcdefXYZ"
 	st := storeWith(t, key, sec)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the scanner's tracked-file cache
+
+	t.Run("base64 of the secret in a tracked file", func(t *testing.T) {
+		dir := t.TempDir()
+		git(t, dir, "init", "-q")
+		writeFile(t, dir, "deploy.yaml", "creds: "+base64.StdEncoding.EncodeToString([]byte(sec))+"\n", 0o644)
+		git(t, dir, "add", "deploy.yaml")
+		r := hygiene(t, dir, st)
+		want := []string{"deploy.yaml: stored secret (base64) in a tracked file, line 1"}
+		if r.Status != Crit || !slices.Equal(findings(r), want) {
+			t.Errorf("%v %q, want crit %q", r.Status, findings(r), want)
+		}
+	})
 
 	t.Run("clean repo", func(t *testing.T) {
 		dir := t.TempDir()
@@ -101,7 +115,7 @@ func TestHygieneFilesRealGit(t *testing.T) {
 		git(t, dir, "add", "config.py", ".env.local")
 		git(t, dir, "commit", "-q", "-m", "oops")
 		r := hygiene(t, dir, st)
-		want := []string{".env.local: tracked by git", "config.py: stored secret in a tracked file"}
+		want := []string{".env.local: tracked by git", "config.py: stored secret in a tracked file, line 1"}
 		if r.Status != Crit || !slices.Equal(findings(r), want) {
 			t.Errorf("%v %q, want crit %q", r.Status, findings(r), want)
 		}
@@ -115,7 +129,7 @@ func TestHygieneFilesRealGit(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, dir, "settings.json", `{"key": "`+key+`"}`, 0o600)
 		r := hygiene(t, dir, st)
-		if r.Status != Crit || !slices.Equal(findings(r), []string{"settings.json: stored key in a file"}) {
+		if r.Status != Crit || !slices.Equal(findings(r), []string{"settings.json: stored key in a file, line 1"}) {
 			t.Errorf("%v %q", r.Status, findings(r))
 		}
 	})
