@@ -567,3 +567,77 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckOldKey(t *testing.T) {
+	bin := exchangetest.NewBinance(exchangetest.BinanceKey{APIKey: wizOldKey, Secret: wizOldSecret, Reading: true})
+	defer bin.Close()
+	byb := exchangetest.NewBybit(exchangetest.BybitKey{APIKey: wizOldKey, Secret: wizOldSecret, Permissions: tradeOnly})
+	defer byb.Close()
+	old := keystore.Item{APIKey: keystore.NewSecret(wizOldKey), APISecret: keystore.NewSecret(wizOldSecret)}
+	binP := config.Profile{Name: "b", Exchange: "binance", BaseURL: bin.URL()}
+	bybP := config.Profile{Name: "y", Exchange: "bybit", BaseURL: byb.URL()}
+	ctx := context.Background()
+
+	if r := CheckOldKey(ctx, binP, old, nil); r.State != OldKeyValid {
+		t.Errorf("binance, key known: %v %v", r.State, r.Err)
+	}
+	if r := CheckOldKey(ctx, bybP, old, nil); r.State != OldKeyValid {
+		t.Errorf("bybit, key known: %v %v", r.State, r.Err)
+	}
+	bin.RemoveKey(wizOldKey)
+	byb.RemoveKey(wizOldKey)
+	if r := CheckOldKey(ctx, binP, old, nil); r.State != OldKeyRejected {
+		t.Errorf("binance -2015 after revocation: %v %v", r.State, r.Err)
+	}
+	if r := CheckOldKey(ctx, bybP, old, nil); r.State != OldKeyRevoked {
+		t.Errorf("bybit 10003 after revocation: %v %v", r.State, r.Err)
+	}
+	bybP.BaseURL = "http://127.0.0.1:1" // nothing listens there
+	r := CheckOldKey(ctx, bybP, old, nil)
+	if r.State != OldKeyUnknown || r.Err == nil {
+		t.Errorf("unreachable exchange: %v %v", r.State, r.Err)
+	}
+	if strings.Contains(r.Err.Error(), wizOldSecret) || strings.Contains(r.Err.Error(), wizOldKey) {
+		t.Error("the error names a credential")
+	}
+}
+
+func TestParseWhitelist(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+		bad  bool
+	}{
+		{"", "", false},
+		{"203.0.113.7", "203.0.113.7", false},
+		{"203.0.113.7, 2001:db8::/64 198.51.100.0/24", "203.0.113.7,2001:db8::/64,198.51.100.0/24", false},
+		{"203.0.113.7,,", "203.0.113.7", false},
+		{"203.0.113", "", true},
+		{"example.com", "", true},
+	} {
+		got, err := parseWhitelist(c.in)
+		if (err != nil) != c.bad || strings.Join(got, ",") != c.want {
+			t.Errorf("parseWhitelist(%q) = %v, %v", c.in, got, err)
+		}
+	}
+}
+
+func TestVerdictRecheckAndOtherKey(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"Withdraw"}}, wizEgress))
+	d := drive(t, NewAddWizard(ww.opts()))
+	toKey(d, ww.bybit.URL(), "bybit-fix")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter", "enter", "enter")
+	d.want("refused: withdrawals enabled")
+	ww.bybit.SetKey(bybitKey(tradeOnly, wizEgress)) // the user turns withdrawals off
+	d.keys("r")
+	d.want("good to store")
+	d.keys("e")
+	d.want("New API key")
+	if d.w.inputs[stepKey].Value() != "" {
+		t.Fatal("e keeps the old key in the field")
+	}
+	d.noSecret()
+}
