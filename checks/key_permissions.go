@@ -133,6 +133,12 @@ func judgePermissions(info exchange.KeyInfo, needs []string) Result {
 	if len(unsure) > 0 {
 		warn = append(warn, "exchange does not report "+strings.Join(unsure, ", "))
 	}
+	// Silence is not safety: a key whose withdrawal right the exchange
+	// does not report must be confirmed by hand.
+	if info.Permissions.Withdraw == exchange.Unknown && !slices.Contains(needs, "withdraw") {
+		warn = append(warn, "exchange does not say whether withdrawals are off")
+		hints = append(hints, "confirm on the exchange's API management page that withdrawals are disabled for this key")
+	}
 	summary := grantedSummary(info.Permissions)
 	switch {
 	case len(crit) > 0:

@@ -24,13 +24,14 @@ func TestJudgePermissions(t *testing.T) {
 	}{
 		{"least privilege", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade (needs: read, trade)"},
 		{"withdraw on", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, Y, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled"},
-		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction"},
-		{"read only without ip restriction is fine", exchange.Permissions{Read: Y, Trade: N}, N, []string{"read"}, OK, nil, nil, "read (needs: read)"},
-		{"missing need", exchange.Permissions{Read: Y, Trade: N}, Y, []string{"read", "trade"}, Crit, nil, []string{"trade"}, "missing trade"},
-		{"transfer beyond needs", exchange.Permissions{Read: Y, Trade: Y, Transfer: Y}, Y, []string{"read", "trade"}, Warn, []string{"transfer"}, nil, "transfer enabled"},
-		{"futures beyond needs", exchange.Permissions{Read: Y, Trade: Y, Futures: Y}, Y, []string{"read", "trade"}, Warn, []string{"futures"}, nil, "more than needed: futures"},
-		{"default needs read+trade", exchange.Permissions{Read: Y, Trade: Y}, Y, nil, OK, nil, nil, "read · trade (needs: read, trade)"},
-		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y}, U, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether the key is IP-restricted"},
+		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction"},
+		{"withdraw not reported", exchange.Permissions{Read: Y, Trade: Y, Withdraw: U}, Y, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether withdrawals are off"},
+		{"read only without ip restriction is fine", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, N, []string{"read"}, OK, nil, nil, "read (needs: read)"},
+		{"missing need", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, Y, []string{"read", "trade"}, Crit, nil, []string{"trade"}, "missing trade"},
+		{"transfer beyond needs", exchange.Permissions{Read: Y, Trade: Y, Transfer: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"transfer"}, nil, "transfer enabled"},
+		{"futures beyond needs", exchange.Permissions{Read: Y, Trade: Y, Futures: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"futures"}, nil, "more than needed: futures"},
+		{"default needs read+trade", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, Y, nil, OK, nil, nil, "read · trade (needs: read, trade)"},
+		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, U, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether the key is IP-restricted"},
 		{"withdraw and no restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, N, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled; no IP restriction"},
 	}
 	for _, tt := range tests {
