@@ -114,7 +114,7 @@ func (m Model) WithContext(ctx context.Context) Model { m.ctx = ctx; return m }
 // Init asks for the background colour, starts every check group and every
 // audit feed, and arms the minute redraw.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, everyMinute()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, everyMinute(m.ctx)}
 	for g := range numGroups {
 		cmds = append(cmds, fetch(m.ctx, m.opts.Run, g, m.gen[g], m.opts.Now, m.opts.Secrets))
 	}
@@ -153,7 +153,7 @@ func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		return m.refetch(msg.Group)
 	case minuteMsg:
 		m.now = msg.At
-		return m.route(), everyMinute()
+		return m.route(), everyMinute(m.ctx)
 	case auditStartedMsg:
 		m.feeds[msg.Profile] = msg.Ch
 		return m, waitAudit(msg.Profile, msg.Ch, m.opts.Now)
@@ -190,7 +190,7 @@ func (m Model) onResults(msg ResultsMsg) (Model, tea.Cmd) {
 	m.done[msg.Group] = true
 	m.refreshed = msg.At
 	m.now = later(m.now, msg.At)
-	return m.route(), tick(msg.Group, msg.Gen)
+	return m.route(), tick(m.ctx, msg.Group, msg.Gen)
 }
 
 // refetch starts a new generation of group g.

@@ -74,14 +74,32 @@ func fetch(ctx context.Context, run Runner, g Group, gen int, now func() time.Ti
 	}
 }
 
-// tick arms the next periodic refresh of g.
-func tick(g Group, gen int) tea.Cmd {
-	return tea.Tick(groups[g].every, func(time.Time) tea.Msg { return tickMsg{Group: g, Gen: gen} })
+// tick arms the next periodic refresh of g. Unlike tea.Tick it ends when
+// ctx does, so no timer goroutine outlives the dashboard.
+func tick(ctx context.Context, g Group, gen int) tea.Cmd {
+	return after(ctx, groups[g].every, func(time.Time) tea.Msg { return tickMsg{Group: g, Gen: gen} })
 }
 
 // everyMinute arms the next minute redraw, aligned to the wall-clock minute.
-func everyMinute() tea.Cmd {
-	return tea.Every(time.Minute, func(t time.Time) tea.Msg { return minuteMsg{At: t} })
+func everyMinute(ctx context.Context) tea.Cmd {
+	return func() tea.Msg {
+		now := time.Now()
+		return after(ctx, now.Truncate(time.Minute).Add(time.Minute).Sub(now), func(t time.Time) tea.Msg { return minuteMsg{At: t} })()
+	}
+}
+
+// after waits d, then returns fn's message; nil when ctx ends first.
+func after(ctx context.Context, d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case now := <-t.C:
+			return fn(now)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // normalize turns a result's details into plain JSON values (string,
