@@ -82,6 +82,9 @@ func runAdd(ctx context.Context, app *App) error {
 		return err
 	}
 	res := w.Result()
+	if res.Err != nil {
+		return res.Err
+	}
 	if !res.Saved {
 		fmt.Fprintln(app.Stderr, "cancelled: nothing was written")
 		return &ExitError{Code: ExitWarn}

@@ -446,3 +446,29 @@ func TestRotateTmuxEscWritesNothing(t *testing.T) {
 	}
 	b.noSecret()
 }
+
+func TestStoreNewProfileRollsBack(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(bad, []byte("keystore = [oops\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store := keystore.NewMemory()
+	it := keystore.Item{APIKey: keystore.NewSecret(wizNew.APIKey), APISecret: keystore.NewSecret(wizNew.Secret)}
+	p := config.Profile{Name: "bybit-grid", Exchange: "bybit"}
+	err := storeNewProfile(ctx, store, bad, p, it)
+	if err == nil || !strings.Contains(err.Error(), "the key was not kept") {
+		t.Fatalf("err = %v", err)
+	}
+	if names, _ := store.List(ctx); len(names) != 0 {
+		t.Fatalf("the key stayed stored: %v", names)
+	}
+	good := filepath.Join(dir, "good.toml")
+	if err := storeNewProfile(ctx, store, good, p, it); err != nil {
+		t.Fatal(err)
+	}
+	if err := storeNewProfile(ctx, store, good, p, it); err == nil || !strings.Contains(err.Error(), "already holds a key named bybit-grid") {
+		t.Fatalf("second store: %v", err)
+	}
+}

@@ -112,6 +112,9 @@ func runRotate(ctx context.Context, app *App, o rotateOptions, name string) erro
 		return err
 	}
 	res := w.Result()
+	if res.Err != nil {
+		return res.Err
+	}
 	if !res.Saved {
 		fmt.Fprintln(app.Stderr, "cancelled: the old key stays stored, nothing was written")
 		return &ExitError{Code: ExitWarn}

@@ -48,6 +48,7 @@ type WizardResult struct {
 	Key      string         // the new key's fingerprint
 	Accepted []Risk         // risks the user accepted on the second screen
 	OldKey   OldKeyResult   // rotate: what the exchange said about the old key
+	Err      error          // Save failed (shown to the user, who then left)
 }
 
 type wizardMode int
@@ -373,7 +374,7 @@ func (w Wizard) onSaved(m savedMsg) (tea.Model, tea.Cmd) {
 		return w, nil
 	}
 	if m.err != nil {
-		w.saveErr = m.err
+		w.saveErr, w.result.Err = m.err, m.err
 		return w.goTo(stepDone), nil
 	}
 	w.result.Saved = true

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -640,4 +641,23 @@ func TestVerdictRecheckAndOtherKey(t *testing.T) {
 		t.Fatal("e keeps the old key in the field")
 	}
 	d.noSecret()
+}
+
+func TestSaveFailureShown(t *testing.T) {
+	ww := newWizWorld(t, bybitKey(tradeOnly, wizEgress))
+	o := ww.opts()
+	o.Save = func(context.Context, config.Profile, keystore.Item) error {
+		return errors.New("keyring not answering after 5s: start a Secret Service or use --keystore file")
+	}
+	d := drive(t, NewAddWizard(o))
+	toKey(d, ww.bybit.URL(), "bybit-x")
+	d.paste(wizKey)
+	d.keys("enter")
+	d.paste(wizSecret)
+	d.keys("enter", "enter", "enter", "enter", "enter")
+	d.want("Not stored")
+	d.want("keyring not answering")
+	if res := d.w.Result(); res.Saved || res.Err == nil || d.w.Cancelled() {
+		t.Fatalf("result %+v cancelled %v", res, d.w.Cancelled())
+	}
 }
