@@ -114,7 +114,7 @@ func (m Model) WithContext(ctx context.Context) Model { m.ctx = ctx; return m }
 // Init asks for the background colour, starts every check group and every
 // audit feed, and arms the minute redraw.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, everyMinute(m.ctx)}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, everyMinute(m.ctx, m.opts.Now)}
 	for g := range numGroups {
 		cmds = append(cmds, fetch(m.ctx, m.opts.Run, g, m.gen[g], m.opts.Now, m.opts.Secrets))
 	}
@@ -128,7 +128,7 @@ func (m Model) Init() tea.Cmd {
 
 // Update dispatches: keys to the focused pane or the root, results and
 // ticks to their group, audit entries to the audit pane.
-func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	defer guard(m.opts.Secrets)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -153,7 +153,7 @@ func (m Model) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		return m.refetch(msg.Group)
 	case minuteMsg:
 		m.now = msg.At
-		return m.route(), everyMinute(m.ctx)
+		return m.route(), everyMinute(m.ctx, m.opts.Now)
 	case auditStartedMsg:
 		m.feeds[msg.Profile] = msg.Ch
 		return m, waitAudit(msg.Profile, msg.Ch, m.opts.Now)

@@ -81,10 +81,11 @@ func tick(ctx context.Context, g Group, gen int) tea.Cmd {
 }
 
 // everyMinute arms the next minute redraw, aligned to the wall-clock minute.
-func everyMinute(ctx context.Context) tea.Cmd {
+// now is the dashboard's clock (injected in tests and the demo).
+func everyMinute(ctx context.Context, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		now := time.Now()
-		return after(ctx, now.Truncate(time.Minute).Add(time.Minute).Sub(now), func(t time.Time) tea.Msg { return minuteMsg{At: t} })()
+		t := now()
+		return after(ctx, t.Truncate(time.Minute).Add(time.Minute).Sub(t), func(time.Time) tea.Msg { return minuteMsg{At: now()} })()
 	}
 }
 
