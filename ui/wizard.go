@@ -110,7 +110,7 @@ type Wizard struct {
 	step     wizStep
 	exchange int // index into config.Exchanges
 	host     int // index into hostChoices
-	needs    map[string]bool
+	needs    uint64 // bit i: config.Permissions[i] is needed
 	cursor   int                           // list cursor (exchange, host, needs)
 	inputs   [stepDone + 1]textinput.Model // by step; values, so a copied Wizard shares nothing
 	accept   textinput.Model
@@ -153,7 +153,7 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 		opts.Config = &config.Config{}
 	}
 	w := Wizard{mode: mode, opts: opts, ctx: context.Background(), st: NewStyles(true), w: 80, h: 24,
-		needs: map[string]bool{"read": true, "trade": true}}
+		needs: permBit("read") | permBit("trade")}
 	mk := func(s wizStep, placeholder string, secret bool) {
 		ti := newWizInput()
 		ti.Prompt = "> "
@@ -294,6 +294,9 @@ func (w Wizard) cancel() (tea.Model, tea.Cmd) {
 	return w, tea.Quit
 }
 
+// permBit is a permission's bit in Wizard.needs.
+func permBit(name string) uint64 { return 1 << uint(slices.Index(config.Permissions, name)) }
+
 // dropOld forgets the replaced key.
 func (w *Wizard) dropOld() { w.old = keystore.Item{} }
 
@@ -306,8 +309,7 @@ func (w Wizard) onList(k tea.KeyPressMsg) Wizard {
 		w.cursor = (w.cursor + 1) % n
 	case "space", " ", "x":
 		if w.step == stepNeeds {
-			p := config.Permissions[w.cursor]
-			w.needs[p] = !w.needs[p]
+			w.needs ^= permBit(config.Permissions[w.cursor])
 			w.errText = ""
 		}
 	}

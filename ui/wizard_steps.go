@@ -195,7 +195,7 @@ func (w Wizard) baseURL() string {
 func (w Wizard) needList() []string {
 	var out []string
 	for _, p := range config.Permissions {
-		if w.needs[p] {
+		if w.needs&permBit(p) != 0 {
 			out = append(out, p)
 		}
 	}

@@ -131,7 +131,7 @@ func (w Wizard) body(width int) string {
 			}
 			if w.step == stepNeeds {
 				box := "[ ]"
-				if w.needs[it] {
+				if w.needs&permBit(it) != 0 {
 					box = "[x]"
 				}
 				it = box + " " + it
