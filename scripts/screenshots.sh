@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Regenerates screenshots/*.png from real runs of `keywarden demo`: builds the
+# binary, runs it in a tmux server of its own, captures the screen with its
+# colours (tmux capture-pane -e -p) and renders PNGs with freeze.
+#
+#   scripts/screenshots.sh            # all shots into screenshots/
+#   FREEZE=/path/to/freeze SETTLE=30 scripts/screenshots.sh
+#
+# freeze is taken from $FREEZE, then PATH, else installed from the Go module
+# proxy (github.com/charmbracelet/freeze@v0.2.2) into a temporary GOBIN.
+# SETTLE is how long the demo runs before the first shot (default 20 s), so
+# the audit log shows the bots' live lines interleaved, not only the backlog.
+# Needs: go, tmux. Nothing outside the work tree is changed.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=$root/screenshots
+settle=${SETTLE:-20}
+work=$(mktemp -d)
+sock=kwshots-$$
+tmux_() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() {
+	tmux_ kill-server 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+(cd "$root" && go build -o "$work/keywarden" .)
+
+freeze=${FREEZE:-$(command -v freeze || true)}
+if [ -z "$freeze" ]; then
+	echo "installing freeze v0.2.2 into a temporary GOBIN" >&2
+	(cd "$work" && GOBIN="$work/bin" go install github.com/charmbracelet/freeze@v0.2.2)
+	freeze=$work/bin/freeze
+fi
+
+# screen waits (up to 60 s) until the pane shows every given string and none
+# of the panes is still loading.
+wait_for() {
+	for _ in $(seq 600); do
+		s=$(tmux_ capture-pane -p -t kw)
+		ok=1
+		for w in "$@"; do
+			case $s in *"$w"*) ;; *) ok=0 ;; esac
+		done
+		case $s in *"… checking"* | *"waiting for the audit log"*) ok=0 ;; esac
+		if [ $ok = 1 ]; then return 0; fi
+		sleep 0.1
+	done
+	echo "screenshots: the screen never showed: $*" >&2
+	tmux_ capture-pane -p -t kw >&2
+	return 1
+}
+
+# shot NAME captures the pane (colours kept) and renders NAME.png. freeze
+# drops a last line that has no newline, hence the echo.
+shot() {
+	{ tmux_ capture-pane -e -p -t kw "${@:2}"; echo; } >"$work/$1.ansi"
+	"$freeze" "$work/$1.ansi" -o "$out/$1.png" --window --font.size 7 >/dev/null
+	echo "wrote screenshots/$1.png" >&2
+}
+
+mkdir -p "$out"
+demo_env="env -i PATH=$PATH HOME=$work TERM=xterm-256color COLORTERM=truecolor"
+
+# The dashboard, wide: every pane filled, then the bots' live lines.
+tmux_ new-session -d -s kw -x 120 -y 40 "$demo_env $work/keywarden demo"
+wait_for Clock Network Keys Permissions "Audit log" Hygiene "secret(s) redacted" refreshed
+sleep "$settle"
+shot dashboard-wide
+
+# The detail view of the Permissions pane (three tabs from Clock).
+tmux_ send-keys -t kw Tab Tab Tab
+sleep 0.3
+tmux_ send-keys -t kw Enter
+wait_for "Permissions ✗ · details" enableWithdrawals
+shot detail
+tmux_ send-keys -t kw Escape
+sleep 0.5
+
+# The audit log filtered on a cause tag.
+tmux_ send-keys -t kw /
+tmux_ send-keys -t kw -l "[clock]"
+tmux_ send-keys -t kw Enter
+wait_for "/[clock]" "-1021 [clock]"
+shot audit-filter
+tmux_ send-keys -t kw Escape
+sleep 0.5
+
+# The dashboard, narrow (80×24, the classic terminal).
+tmux_ send-keys -t kw BTab BTab BTab BTab # focus back on Clock
+tmux_ resize-window -t kw -x 80 -y 24
+wait_for "── Network" "q quit"
+sleep 1
+shot dashboard-narrow
+tmux_ send-keys -t kw q
+sleep 0.5
+tmux_ kill-server 2>/dev/null || true
+
+# The check report of the same world, in colour (a terminal, so colours on).
+printf '%s\n' "$work/keywarden demo --check" 'rc=$?' 'echo' 'echo "exit status $rc"' 'exec sleep 600' >"$work/check.sh"
+tmux_ new-session -d -s kw -x 100 -y 90 "$demo_env sh $work/check.sh"
+wait_for "exit status 2"
+last=$(tmux_ capture-pane -p -t kw | grep -n 'exit status 2' | cut -d: -f1)
+shot check -S 0 -E $((last - 3))
