@@ -57,6 +57,7 @@ wait_for() {
 shot() {
 	{ tmux_ capture-pane -e -p -t kw "${@:2}"; echo; } >"$work/$1.ansi"
 	"$freeze" "$work/$1.ansi" -o "$out/$1.png" --window --font.size 7 >/dev/null
+	chmod 644 "$out/$1.png" # freeze writes 0600
 	echo "wrote screenshots/$1.png" >&2
 }
 
