@@ -16,7 +16,6 @@ import (
 	"github.com/keywarden/keywarden/leaks"
 )
 
-
 // skipDirs are never walked looking for dotenv files.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, ".venv": true, "venv": true,
 	"__pycache__": true, ".tox": true, ".mypy_cache": true, "target": true}

@@ -18,7 +18,7 @@ func runKeyPermissions(ctx context.Context, env *Env, p config.Profile) Result {
 	if err != nil {
 		return permissionsUnknown(err, p.Needs)
 	}
-	return judgePermissions(info, p.Needs)
+	return judgePermissions(info, p.Needs, p.Exchange)
 }
 
 // permissionsUnknown is key.permissions when the exchange did not answer:
@@ -64,8 +64,9 @@ func unknownFromExchange(what string, err error) Result {
 // judgePermissions applies the spec's rules: withdraw → crit; no IP
 // restriction on a key that can trade or withdraw → crit; a needed
 // permission missing → crit; transfer beyond needs → warn; anything else
-// beyond needs → warn.
-func judgePermissions(info exchange.KeyInfo, needs []string) Result {
+// beyond needs → warn. A permission the exchange bundles with trade (see
+// exchange.BundledWithTrade) is not excess when trade is needed.
+func judgePermissions(info exchange.KeyInfo, needs []string, ex string) Result {
 	if len(needs) == 0 {
 		needs = defaultNeeds
 	}
@@ -75,8 +76,9 @@ func judgePermissions(info exchange.KeyInfo, needs []string) Result {
 		t := info.Permissions.Get(name)
 		granted[name] = triValue(t)
 		need := slices.Contains(needs, name)
+		bundled := exchange.BundledWithTrade(ex, name) && slices.Contains(needs, "trade")
 		switch {
-		case t == exchange.Yes && !need:
+		case t == exchange.Yes && !need && !bundled:
 			excess = append(excess, name)
 		case t == exchange.No && need:
 			missing = append(missing, name)

@@ -13,30 +13,34 @@ import (
 func TestJudgePermissions(t *testing.T) {
 	Y, N, U := exchange.Yes, exchange.No, exchange.Unknown
 	tests := []struct {
-		name    string
-		perm    exchange.Permissions
-		ipRestr exchange.Tri
-		needs   []string
-		want    Status
-		excess  []string
-		missing []string
-		summary string
+		name     string
+		perm     exchange.Permissions
+		ipRestr  exchange.Tri
+		needs    []string
+		want     Status
+		excess   []string
+		missing  []string
+		summary  string
+		exchange string
 	}{
-		{"least privilege", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade (needs: read, trade)"},
-		{"withdraw on", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, Y, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled"},
-		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction"},
-		{"withdraw not reported", exchange.Permissions{Read: Y, Trade: Y, Withdraw: U}, Y, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether withdrawals are off"},
-		{"read only without ip restriction is fine", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, N, []string{"read"}, OK, nil, nil, "read (needs: read)"},
-		{"missing need", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, Y, []string{"read", "trade"}, Crit, nil, []string{"trade"}, "missing trade"},
-		{"transfer beyond needs", exchange.Permissions{Read: Y, Trade: Y, Transfer: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"transfer"}, nil, "transfer enabled"},
-		{"futures beyond needs", exchange.Permissions{Read: Y, Trade: Y, Futures: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"futures"}, nil, "more than needed: futures"},
-		{"default needs read+trade", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, Y, nil, OK, nil, nil, "read · trade (needs: read, trade)"},
-		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, U, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether the key is IP-restricted"},
-		{"withdraw and no restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, N, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled; no IP restriction"},
+		{"least privilege", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade (needs: read, trade)", ""},
+		{"withdraw on", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, Y, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled", ""},
+		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction", ""},
+		{"withdraw not reported", exchange.Permissions{Read: Y, Trade: Y, Withdraw: U}, Y, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether withdrawals are off", ""},
+		{"read only without ip restriction is fine", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, N, []string{"read"}, OK, nil, nil, "read (needs: read)", ""},
+		{"missing need", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, Y, []string{"read", "trade"}, Crit, nil, []string{"trade"}, "missing trade", ""},
+		{"transfer beyond needs", exchange.Permissions{Read: Y, Trade: Y, Transfer: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"transfer"}, nil, "transfer enabled", ""},
+		{"futures beyond needs", exchange.Permissions{Read: Y, Trade: Y, Futures: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"futures"}, nil, "more than needed: futures", ""},
+		{"default needs read+trade", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, Y, nil, OK, nil, nil, "read · trade (needs: read, trade)", ""},
+		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, U, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether the key is IP-restricted", ""},
+		{"okx trade bundles instruments", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Futures: Y, Options: Y, Transfer: N, Withdraw: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade · margin · futures · options (needs: read, trade)", "okx"},
+		{"same grants elsewhere are excess", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Futures: Y, Options: Y, Transfer: N, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"margin", "futures", "options"}, nil, "more than needed: margin, futures, options", "binance"},
+		{"bybit spot margin without trade need", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Withdraw: N}, Y, []string{"read"}, Warn, []string{"trade", "margin"}, nil, "more than needed: trade, margin", "bybit"},
+		{"withdraw and no restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, N, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled; no IP restriction", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := judgePermissions(exchange.KeyInfo{Permissions: tt.perm, IPRestricted: tt.ipRestr, Raw: []string{"x"}}, tt.needs)
+			r := judgePermissions(exchange.KeyInfo{Permissions: tt.perm, IPRestricted: tt.ipRestr, Raw: []string{"x"}}, tt.needs, tt.exchange)
 			if r.Status != tt.want {
 				t.Fatalf("status %v, want %v (%s)", r.Status, tt.want, r.Summary)
 			}
