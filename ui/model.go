@@ -217,14 +217,15 @@ func (m Model) refreshAll() (Model, tea.Cmd) {
 // onKey handles a key press: the filter being typed takes every key, the
 // detail view takes what it scrolls with, the root the rest.
 func (m Model) onKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
+	if k.String() == "ctrl+c" {
+		return m, tea.Quit // always, whatever has the keyboard
+	}
 	if m.audit.Editing() {
 		m.audit.Update(k)
 		return m.route(), nil
 	}
 	if m.detail != nil {
 		switch {
-		case key.Matches(k, m.keys.Quit) && k.String() == "ctrl+c":
-			return m, tea.Quit
 		case key.Matches(k, m.keys.Back, m.keys.Detail, m.keys.Quit):
 			m.detail = nil
 			return m, nil

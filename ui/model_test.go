@@ -265,3 +265,21 @@ func TestAuditLogsMergeByTime(t *testing.T) {
 		t.Errorf("audit lines not in time order (%d %d %d):\n%s", i, j, k, s)
 	}
 }
+
+// ctrl+c quits from anywhere: the dashboard, the detail view, the filter
+// prompt.
+func TestCtrlCAlwaysQuits(t *testing.T) {
+	for _, before := range [][]string{nil, {"enter"}, {"/", "x"}} {
+		m := loaded(t, 120, 40)
+		for _, k := range before {
+			m = step(m, press(k))
+		}
+		_, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+		if cmd == nil {
+			t.Fatalf("after %v: ctrl+c did nothing", before)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("after %v: ctrl+c did not quit", before)
+		}
+	}
+}
