@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/keywarden/keywarden/config"
@@ -95,7 +96,7 @@ func judgeWhitelist(egress []netip.Addr, cfgList []string, info exchange.KeyInfo
 	}
 	d["allowed"] = len(bad4)+len(bad6) == 0
 	notes := ""
-	if infoErr == nil && info.Whitelist != nil && len(cfgList) > 0 && !sameSet(cfgList, info.Whitelist) {
+	if infoErr == nil && info.Whitelist != nil && len(cfgList) > 0 && !sameWhitelist(cfgList, info.Whitelist) {
 		notes = "; config whitelist differs from the exchange's"
 	}
 	switch {
@@ -153,20 +154,36 @@ func maskedPattern(w string) *regexp.Regexp {
 	return re
 }
 
-func sameSet(a, b []string) bool {
-	m := map[string]bool{}
-	for _, x := range a {
-		m[strings.TrimSpace(x)] = true
+// sameWhitelist reports whether the profile's whitelist and the one the
+// exchange reports name the same entries. A masked exchange entry
+// ("203.**.154") stands for any config address it matches, so a KuCoin key
+// set up exactly as the config says is not reported as different.
+func sameWhitelist(cfg, ex []string) bool {
+	covers := func(w, c string) bool {
+		w, c = strings.TrimSpace(w), strings.TrimSpace(c)
+		if w == c {
+			return true
+		}
+		if strings.Contains(w, "*") {
+			re := maskedPattern(w)
+			return re != nil && re.MatchString(c)
+		}
+		a, errA := netip.ParseAddr(w)
+		b, errB := netip.ParseAddr(c)
+		if errA == nil && errB == nil {
+			return a.Unmap() == b.Unmap()
+		}
+		p, errP := netip.ParsePrefix(w)
+		q, errQ := netip.ParsePrefix(c)
+		return errP == nil && errQ == nil && p.Masked() == q.Masked()
 	}
-	n := map[string]bool{}
-	for _, x := range b {
-		n[strings.TrimSpace(x)] = true
+	for _, w := range ex {
+		if !slices.ContainsFunc(cfg, func(c string) bool { return covers(w, c) }) {
+			return false
+		}
 	}
-	if len(m) != len(n) {
-		return false
-	}
-	for k := range m {
-		if !n[k] {
+	for _, c := range cfg {
+		if !slices.ContainsFunc(ex, func(w string) bool { return covers(w, c) }) {
 			return false
 		}
 	}

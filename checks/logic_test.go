@@ -335,3 +335,22 @@ func TestReadKernelClock(t *testing.T) {
 		t.Errorf("negative errors: %+v", k)
 	}
 }
+
+func TestSameWhitelist(t *testing.T) {
+	tests := []struct {
+		cfg, ex []string
+		want    bool
+	}{
+		{[]string{"198.51.100.23"}, []string{"198.**.23"}, true}, // KuCoin masks what the config names
+		{[]string{"198.51.100.23", "2001:db8::/64"}, []string{"2001:db8::/64", "198.51.100.23"}, true},
+		{[]string{"2001:db8::1:0/64"}, []string{"2001:db8::/64"}, true}, // same prefix written two ways
+		{[]string{"198.51.100.23"}, []string{"203.**.154"}, false},
+		{[]string{"198.51.100.23"}, []string{"198.**.23", "103.**.34"}, false}, // the exchange allows more
+		{[]string{"198.51.100.23", "198.51.100.24"}, []string{"198.**.23"}, false},
+	}
+	for _, tt := range tests {
+		if got := sameWhitelist(tt.cfg, tt.ex); got != tt.want {
+			t.Errorf("sameWhitelist(%q, %q) = %v, want %v", tt.cfg, tt.ex, got, tt.want)
+		}
+	}
+}
