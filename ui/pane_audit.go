@@ -187,8 +187,12 @@ func (p *auditPane) lines(limit int) []string {
 	for _, r := range rows {
 		out = append(out, p.line(r))
 	}
-	if p.filter != "" && len(out) == 1 {
+	switch {
+	case len(out) > 1:
+	case p.filter != "":
 		out = append(out, p.st.Muted.Render("no entries match /"+p.filter))
+	case p.data.Profile != "":
+		out = append(out, p.st.Muted.Render("no entries from "+p.data.Profile+"'s log yet"))
 	}
 	return out
 }
