@@ -66,14 +66,37 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		}
 	}()
 
+	binance, bybit, kucoin := newKey("binance"), newKey("bybit"), newKey("kucoin")
+	kucoin.passphrase = "demo-" + randomHex(6)
+
+	// The git project costs a handful of git processes, the slowest part of
+	// the start: build it while the servers come up. Every return below
+	// waits for it first (defers run last-in first-out), so Close never
+	// removes the directory under a running git.
+	type built struct {
+		dir string
+		err error
+	}
+	projectDone := make(chan built, 1)
+	go func() {
+		d, err := w.makeProject(binance)
+		projectDone <- built{d, err}
+	}()
+	var project built
+	joined := false
+	joinProject := func() built {
+		if !joined {
+			project, joined = <-projectDone, true
+		}
+		return project
+	}
+	defer joinProject()
+
 	ntpServers, err := w.startNTP()
 	if err != nil {
 		return nil, err
 	}
 	ipSources := w.startIPEchoes()
-
-	binance, bybit, kucoin := newKey("binance"), newKey("bybit"), newKey("kucoin")
-	kucoin.passphrase = "demo-" + randomHex(6)
 
 	fb := exchangetest.NewBinance(exchangetest.BinanceKey{
 		APIKey: binance.key, Secret: binance.secret,
@@ -100,9 +123,8 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		w.closers = append(w.closers, f.Close)
 	}
 
-	project, err := w.makeProject(binance)
-	if err != nil {
-		return nil, err
+	if pr := joinProject(); pr.err != nil {
+		return nil, pr.err
 	}
 
 	profiles := []struct {
@@ -112,7 +134,7 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		bot     *Bot
 	}{
 		{config.Profile{Name: "binance-main", Exchange: "binance", BaseURL: fb.URL(),
-			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, Project: project},
+			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, Project: project.dir},
 			binance, o.Now.Add(-41 * 24 * time.Hour), binanceBot()},
 		{config.Profile{Name: "bybit-grid", Exchange: "bybit", BaseURL: fy.URL(),
 			Whitelist: []string{"203.0.113.0/24"}, Needs: []string{"read", "trade"}},
