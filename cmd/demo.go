@@ -49,7 +49,8 @@ history. Nothing leaves the machine and everything is removed on exit.
 
 --check prints the check report of that world instead of the dashboard, in
 the same formats and with the same exit status as ` + "`keywarden check`" + ` (the
-world is built to fail: expect 2).`,
+world is built to fail: expect 2). When stdout is not a terminal, the demo
+prints that report too.`,
 		Example: `  keywarden demo
   keywarden demo --check
   keywarden demo --check --json | jq '.checks[] | select(.status == "crit")'`,
@@ -75,9 +76,8 @@ world is built to fail: expect 2).`,
 // runDemo builds the world, runs the dashboard or the report against it, and
 // tears the world down however it ends: a key, ctrl+c, SIGTERM or SIGHUP.
 func runDemo(ctx context.Context, app *App, o demoOptions) error {
-	if !o.check && !isTerminal(app.Stdout) {
-		return usageError("the demo dashboard needs a terminal: run it in one, or print the report with 'keywarden demo --check'")
-	}
+	// Like the bare `keywarden`: a pipe gets the report, never escape codes.
+	o.check = o.check || !isTerminal(app.Stdout)
 	// Main turns SIGINT and SIGTERM into a cancelled context; a dropped SSH
 	// link (SIGHUP) must clean up too.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
