@@ -12,7 +12,6 @@ import (
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
-	"github.com/keywarden/keywarden/leaks/leakcheck"
 	"github.com/keywarden/keywarden/ui"
 )
 
@@ -53,12 +52,7 @@ func runDashboard(app *App, c *cobra.Command, _ []string) error {
 // engine with the same checks as `check`, and an audit-log feed for every
 // profile that has one. `keywarden demo` calls it with its simulated world.
 func dashboardOptions(app *App, cfg *config.Config, store keystore.Store, storeErr error, secrets []keystore.Secret) ui.Options {
-	deps := checks.Deps{
-		Config:   cfg,
-		Store:    store,
-		StoreErr: storeErr,
-		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History("")},
-	}
+	deps := checkDeps(cfg, store, storeErr)
 	env := checks.NewEnv(deps)
 	opts := ui.Options{
 		Run:     ui.ChecksRunner(env, checks.Build(deps, checks.Options{})),

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -19,11 +18,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keywarden/keywarden/alert"
-	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
-	"github.com/keywarden/keywarden/leaks/leakcheck"
 )
 
 func init() { register(newWatchCmd) }
@@ -203,12 +200,7 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 	}
 
 	cfg = withoutTokenProfiles(cfg, log)
-	deps := checks.Deps{
-		Config:   cfg,
-		Store:    store,
-		StoreErr: storeErr,
-		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History(scanCacheDir())},
-	}
+	deps := checkDeps(cfg, store, storeErr)
 	env := checks.NewEnv(deps)
 	cs := checks.Build(deps, checks.Options{Profiles: o.profiles, Offline: o.offline})
 	sched := alert.NewSchedule(alert.DefaultCadence, o.interval)
@@ -329,16 +321,6 @@ func withoutTokenProfiles(cfg *config.Config, log *slog.Logger) *config.Config {
 		out.Profiles = append(out.Profiles, p)
 	}
 	return &out
-}
-
-// scanCacheDir is where hygiene.history caches its scans: under systemd's
-// CacheDirectory= when the unit sets one (the home directory is read-only
-// there), else the user cache directory.
-func scanCacheDir() string {
-	if d := os.Getenv("CACHE_DIRECTORY"); d != "" {
-		return filepath.Join(strings.Split(d, ":")[0], "scan")
-	}
-	return ""
 }
 
 // watchedProfiles are the profiles whose audit logs are followed.

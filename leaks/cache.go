@@ -18,6 +18,11 @@ import (
 // (os.UserCacheDir) under keywarden/scan. The cache holds findings (where,
 // never what), ref state and digests only.
 func DefaultCacheDir() (string, error) {
+	// Under systemd's CacheDirectory= (the watch unit), the unit's own
+	// cache directory; ProtectHome may hide the user's.
+	if d := os.Getenv("CACHE_DIRECTORY"); d != "" {
+		return filepath.Join(strings.Split(d, ":")[0], "scan"), nil
+	}
 	d, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no cache directory: %w (set XDG_CACHE_HOME or HOME)", err)

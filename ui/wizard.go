@@ -108,9 +108,9 @@ type Wizard struct {
 	w, h int
 
 	step     wizStep
-	exchange int // index into config.Exchanges
-	host     int // index into hostChoices
-	needs    uint64 // bit i: config.Permissions[i] is needed
+	exchange int                           // index into config.Exchanges
+	host     int                           // index into hostChoices
+	needs    uint64                        // bit i: config.Permissions[i] is needed
 	cursor   int                           // list cursor (exchange, host, needs)
 	inputs   [stepDone + 1]textinput.Model // by step; values, so a copied Wizard shares nothing
 	accept   textinput.Model

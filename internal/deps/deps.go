@@ -10,6 +10,7 @@ import (
 	_ "filippo.io/age"
 	_ "github.com/BurntSushi/toml"
 	_ "github.com/beevik/ntp"
+	_ "github.com/charmbracelet/x/exp/teatest/v2"
 	_ "github.com/fsnotify/fsnotify"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/common/expfmt"
@@ -19,5 +20,4 @@ import (
 	_ "go.uber.org/goleak"
 	_ "golang.org/x/sys/unix"
 	_ "golang.org/x/term"
-	_ "github.com/charmbracelet/x/exp/teatest/v2"
 )
