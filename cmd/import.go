@@ -23,6 +23,7 @@ type importOptions struct {
 	baseURL  string
 	vars     varChoice
 	shred    bool
+	token    bool // store a notifier token, not an exchange key
 }
 
 // maxDotenv bounds what import reads: a dotenv file is small.
@@ -38,10 +39,15 @@ secret and passphrase in the keystore as profile NAME, and add the profile to
 the config file. Without --key-var/--secret-var, the one *_KEY and the one
 *SECRET* variable are used (the exchange's name breaks ties); keywarden says
 which it used. --shred overwrites and deletes FILE, but only after the stored
-copy has been read back and matches.`,
+copy has been read back and matches.
+
+With --token, NAME is a notifier token for ` + "`watch`" + ` (an [[alert]] block's
+token = "NAME"): the dotenv's only variable (or --secret-var) is stored and no
+profile is added.`,
 		Example: `  keywarden import binance-main --exchange binance ~/mybot/.env
   keywarden import okx-arb --exchange okx --shred ./okx.env
-  pass show okx | keywarden import okx-arb --exchange okx -`,
+  pass show okx | keywarden import okx-arb --exchange okx -
+  keywarden import alert-hook --token --shred ./hook.env`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 {
 				return usageError("usage: keywarden import NAME --exchange EX [FILE|-]")
@@ -53,6 +59,9 @@ copy has been read back and matches.`,
 			if len(args) == 2 {
 				src = args[1]
 			}
+			if o.token {
+				return runImportToken(c.Context(), app, o, args[0], src)
+			}
 			return runImport(c.Context(), app, o, args[0], src)
 		},
 	}
@@ -63,6 +72,7 @@ copy has been read back and matches.`,
 	f.StringVar(&o.vars.secret, "secret-var", "", "dotenv variable holding the API secret")
 	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "dotenv variable holding the API passphrase (OKX, KuCoin)")
 	f.BoolVar(&o.shred, "shred", false, "overwrite and delete FILE once the stored copy is verified")
+	f.BoolVar(&o.token, "token", false, "store a notifier token for `watch` (the dotenv's only variable, or --secret-var) instead of an exchange key; no profile is added")
 	_ = c.RegisterFlagCompletionFunc("exchange", cobra.FixedCompletions(config.Exchanges, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }

@@ -38,6 +38,7 @@ var scriptSecrets = []string{
 	"kwTESTpassphrase-Qm3Xv9",                 // API passphrase
 	"kwTESTsecondKeyPp0Oo9Ii8Uu7Yy6Tt5",       // second profile's key
 	"kwTESTsecondSecretZz1Xx2Cc3Vv4Bb5Nn6",    // second profile's secret
+	"kwTESTtoken-hook-Rr8Ee7Ww6Qq5",           // a notifier token
 }
 
 // encodings of a secret that count as leaks too.

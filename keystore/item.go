@@ -40,8 +40,11 @@ func UnmarshalItem(data []byte) (Item, error) {
 		// json errors can quote input bytes; never pass them on.
 		return Item{}, errors.New("stored item is not valid JSON: remove it and import the key again")
 	}
-	if j.APIKey == "" || j.APISecret == "" {
-		return Item{}, errors.New("stored item lacks api_key or api_secret: remove it and import the key again")
+	// api_key may be empty: a notifier token (import --token) is only an
+	// api_secret. An exchange profile without a key fails at its first
+	// signed request, saying so.
+	if j.APISecret == "" {
+		return Item{}, errors.New("stored item lacks api_secret: remove it and import the key again")
 	}
 	return Item{
 		APIKey:     NewSecret(j.APIKey),
