@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -207,6 +208,10 @@ func helperCmd(mode string, env ...string) *exec.Cmd {
 	return c
 }
 
+// writerDeadline is far beyond a healthy writer's time (milliseconds, or
+// seconds on a busy disk) and short of go test's own timeout.
+const writerDeadline = 3 * time.Minute
+
 // Two processes adding different profiles at the same moment must both
 // survive: the lock serialises read-modify-write.
 func TestFileConcurrentWriters(t *testing.T) {
@@ -231,7 +236,12 @@ func TestFileConcurrentWriters(t *testing.T) {
 			cmds, outs = append(cmds, c), append(outs, &out)
 		}
 		for i, c := range cmds {
-			if err := c.Wait(); err != nil {
+			// A writer that never finishes is a bug (a lock never released,
+			// an unbounded wait): SIGQUIT makes it print where it is stuck.
+			watchdog := time.AfterFunc(writerDeadline, func() { _ = c.Process.Signal(syscall.SIGQUIT) })
+			err := c.Wait()
+			watchdog.Stop()
+			if err != nil {
 				t.Fatalf("run %d: writer %d: %v: %s", run, i, err, outs[i])
 			}
 		}
