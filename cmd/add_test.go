@@ -238,7 +238,7 @@ func TestAddTmuxHappyPath(t *testing.T) {
 			b.cleanupKeyring(name)
 			b.addToVerdict(name, wizNew)
 			b.waitFor("good to store in keystore " + backend)
-			b.waitFor("more than needed: margin") // the dashboard's permission line
+			b.waitFor("read · trade · margin (needs: read, trade)") // the dashboard's permission line
 			b.keys("Enter")
 			b.waitFor("keywarden exec " + name + " -- CMD")
 			b.keys("Enter")

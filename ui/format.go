@@ -118,7 +118,8 @@ func permLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	out := make([]line, 0, len(rs))
 	for _, r := range rs {
 		text := r.Summary
-		if g := granted(r.Details); g != "" {
+		// An ok summary already lists what the key can do.
+		if g := granted(r.Details); g != "" && r.Status != checks.OK {
 			text += st.Muted.Render(" · " + g)
 		}
 		out = append(out, row(st, r.Status, label(r), lw, text))
