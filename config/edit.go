@@ -216,7 +216,7 @@ func TOMLString(s string) string {
 
 // readForEdit returns the file's text ("" when missing) and the mode to keep.
 func readForEdit(path string) (string, fs.FileMode, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", 0o600, nil
 	}

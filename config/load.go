@@ -83,7 +83,7 @@ func Load(path string) (*Config, error) {
 	if !explicit {
 		path = DefaultPath()
 	}
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !explicit {
 			return Default(), nil
@@ -129,6 +129,9 @@ func shellQuote(s string) string {
 // Parse decodes config text; path is used for error messages and ~ in paths.
 func Parse(path string, data []byte) (*Config, error) {
 	src := string(data)
+	if err := checkShape(path, src); err != nil {
+		return nil, err
+	}
 	var raw rawConfig
 	md, err := toml.Decode(src, &raw)
 	if err != nil {
@@ -144,7 +147,7 @@ func Parse(path string, data []byte) (*Config, error) {
 				// closing bracket that is the line it should close.
 				line = 1 + strings.Count(src[:st], "\n")
 			}
-			return nil, fmt.Errorf("%s:%d:%s %s", path, line, field, pe.Message)
+			return nil, fmt.Errorf("%s:%d:%s %s", path, line, field, hideValues(pe.Message))
 		}
 		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
 			return nil, fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
