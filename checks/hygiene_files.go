@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/internal/childenv"
 	"github.com/keywarden/keywarden/leaks"
 )
 
@@ -174,12 +175,15 @@ func storedValuesIn(ctx context.Context, dir string, git bool, targets []leaks.T
 }
 
 func isGitRepo(ctx context.Context, dir string) bool {
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree").Output()
+	cmd := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree")
+	cmd.Env = childenv.Environ()
+	out, err := cmd.Output()
 	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 func gitLines(ctx context.Context, dir string, args ...string) ([]string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
+	cmd.Env = childenv.Environ()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -198,6 +202,7 @@ func gitLines(ctx context.Context, dir string, args ...string) ([]string, error)
 // gitCheckIgnore returns which of paths git ignores.
 func gitCheckIgnore(ctx context.Context, dir string, paths []string) (map[string]bool, error) {
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "check-ignore", "-z", "--no-index", "--stdin")
+	cmd.Env = childenv.Environ()
 	cmd.Stdin = strings.NewReader(strings.Join(paths, "\x00") + "\x00")
 	out, err := cmd.Output()
 	var ee *exec.ExitError

@@ -161,3 +161,30 @@ func assertNoSecret(t *testing.T, r Result, secrets ...string) {
 		}
 	}
 }
+
+// The git processes of the hygiene check get no credential variables from
+// keywarden's own environment.
+func TestHygieneGitGetsNoCredentialEnv(t *testing.T) {
+	real := testutil.LookPath(t, "git")
+	const key, sec = "hygieneKEY0123456789abcdef", "hygieneSECRET0123456789abcdefXYZ"
+	st := storeWith(t, key, sec)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	git(t, dir, "init", "-q")
+	writeFile(t, dir, ".env", "X=1\n", 0o644)
+
+	spy := t.TempDir()
+	dump := filepath.Join(spy, "env.txt")
+	script := "#!/bin/sh\nenv >> '" + dump + "'\nexec '" + real + "' \"$@\"\n"
+	writeFile(t, spy, "git", script, 0o755)
+	t.Setenv("PATH", spy+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("EXCHANGE_API_SECRET", sec)
+	hygiene(t, dir, st)
+	b, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatalf("the spy git never ran: %v", err)
+	}
+	if strings.Contains(string(b), sec) || !strings.Contains(string(b), "PATH=") {
+		t.Fatal("a git subprocess got the secret in its environment (or the spy saw no environment)")
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/keywarden/keywarden/internal/childenv"
 )
 
 // ErrNotRepo is returned (wrapped) when a directory is not in a git work tree.
@@ -44,6 +46,7 @@ type historyScan struct {
 // git runs git in dir and returns its stdout; stderr goes into the error.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
+	cmd.Env = childenv.Environ()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -160,6 +163,7 @@ const chunkSize = 256 << 10
 func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (historyScan, error) {
 	var res historyScan
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
+	cmd.Env = childenv.Environ()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return res, err

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/keywarden/keywarden/internal/childenv"
 )
 
 // Reachability says how a history finding can still be reached.
@@ -38,6 +40,7 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string
 	}
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotepath=off", "log", "--all", "--reflog",
 		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H")
+	cmd.Env = childenv.Environ()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/keywarden/keywarden/internal/childenv"
 )
 
 // DefaultMaxFileSize is the largest working-tree file searched; bigger files
@@ -205,6 +207,7 @@ func gitStatuses(ctx context.Context, dir string, paths []string) (map[string]st
 // match" for check-ignore and friends) is not an error.
 func gitInput(ctx context.Context, dir, input string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
+	cmd.Env = childenv.Environ()
 	cmd.Stdin = strings.NewReader(input)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
