@@ -187,9 +187,16 @@ func TestDemoDashboard(t *testing.T) {
 				tm.keys("/")
 				tm.literal(text)
 				tm.keys("Enter")
+				// The filter is applied (its text in the title, the prompt
+				// gone) before the rows count: unfiltered rows may match too.
+				tm.waitUntil("the filter /"+text+" applied", func(s string) bool {
+					return strings.Contains(s, "Audit log ✗  /"+text+" ") && !strings.Contains(s, "enter apply")
+				})
 				tm.waitMatch(res...)
 				tm.keys("Escape")
-				tm.waitUntil("the filter cleared", func(s string) bool { return !strings.Contains(s, "/"+text) })
+				// Positive evidence, not an absence a half-drawn frame could
+				// fake: the title runs straight into its border again.
+				tm.waitMatch(`Audit log [✗!✓?] [─━]`)
 			}
 			filter("[clock]", `ERROR binance-main \S+ -1021 \[clock\] Timestamp`)
 			filter("[ip]", `ERROR bybit-grid \S+ 10010 \[ip\] Unmatched`)
