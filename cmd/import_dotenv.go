@@ -41,18 +41,23 @@ func parseDotenv(src, text string) (*dotenv, error) {
 		switch {
 		case strings.HasPrefix(rest, `"`) || strings.HasPrefix(rest, `'`):
 			q := rest[0]
-			body := rest[1:]
+			// Each line is searched once and appended once: an unclosed
+			// quote in a 1 MiB file is an error at once, not a quadratic hang.
+			seg := rest[1:]
+			var body strings.Builder
 			for {
-				end := closingQuote(body, q)
-				if end >= 0 {
-					val = body[:end]
+				if end := closingQuote(seg, q); end >= 0 {
+					body.WriteString(seg[:end])
+					val = body.String()
 					break
 				}
+				body.WriteString(seg)
 				i++
 				if i >= len(lines) {
 					return nil, fmt.Errorf("%s:%d: %s has no closing %c quote", src, lineNo, name, q)
 				}
-				body += "\n" + lines[i]
+				body.WriteByte('\n')
+				seg = lines[i]
 			}
 			if q == '"' {
 				val = unescapeDouble(val)

@@ -129,3 +129,22 @@ func FuzzParseDotenv(f *testing.F) {
 		}
 	})
 }
+
+// An unclosed quote at the top of a 1 MiB dotenv is an error naming its
+// line, found in one pass (it used to rescan and recopy the growing value
+// for every line: minutes for this file). Multi-line values still parse.
+func TestParseDotenvUnclosedQuoteLargeFile(t *testing.T) {
+	const secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e5UZjFQ9b3oA6Cr"
+	text := "EXCHANGE_API_SECRET=\"" + secret + "\n" + strings.Repeat("x\n", 500_000)
+	_, err := parseDotenv("big.env", text)
+	if err == nil || err.Error() != `big.env:1: EXCHANGE_API_SECRET has no closing " quote` {
+		t.Fatalf("got %v", err)
+	}
+	d, err := parseDotenv("ok.env", "A=\"one\\\\\ntwo \\\" \\\nthree\"\nB='x\ny'\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.vals["A"] != "one\\\ntwo \" \nthree" || d.vals["B"] != "x\ny" {
+		t.Fatalf("A=%q B=%q", d.vals["A"], d.vals["B"])
+	}
+}
