@@ -88,8 +88,10 @@ func runDemo(ctx context.Context, app *App, o demoOptions) error {
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("starting the demo world: %w", err)}
 	}
 	defer w.Close()
-	// The git-history check caches its scan under the user's cache
-	// directory; the demo's keys die with the world, so its cache does too.
+	// The git-history check caches its scan under $CACHE_DIRECTORY or the
+	// user's cache directory; the demo's keys die with the world, so its
+	// cache does too.
+	defer setenvFor("CACHE_DIRECTORY", filepath.Join(w.Dir, "cache"))()
 	defer setenvFor("XDG_CACHE_HOME", filepath.Join(w.Dir, "cache"))()
 	if err := writeDemoSecrets(os.Getenv(demoSecretsEnv), w.Secrets); err != nil {
 		return &ExitError{Code: ExitUnknown, Err: err}

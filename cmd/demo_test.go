@@ -17,6 +17,7 @@ func runDemoMain(t *testing.T, args ...string) (code int, stdout, stderr string,
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	t.Setenv("CACHE_DIRECTORY", filepath.Join(home, "unit-cache"))
 	t.Setenv("NO_COLOR", "")
 	hook := filepath.Join(t.TempDir(), "secrets")
 	t.Setenv(demoSecretsEnv, hook)
@@ -33,11 +34,16 @@ func runDemoMain(t *testing.T, args ...string) (code int, stdout, stderr string,
 		}
 	}
 	// The demo leaves nothing behind in the user's home: no scan cache.
-	if ents, _ := os.ReadDir(filepath.Join(home, ".cache")); len(ents) > 0 {
-		t.Errorf("the demo wrote to the user's cache directory: %v", ents)
-	}
-	if got := os.Getenv("XDG_CACHE_HOME"); got != filepath.Join(home, ".cache") {
-		t.Errorf("XDG_CACHE_HOME not restored: %q", got)
+	for _, v := range []struct{ env, dir string }{
+		{"XDG_CACHE_HOME", filepath.Join(home, ".cache")},
+		{"CACHE_DIRECTORY", filepath.Join(home, "unit-cache")},
+	} {
+		if ents, _ := os.ReadDir(v.dir); len(ents) > 0 {
+			t.Errorf("the demo wrote to %s: %v", v.env, ents)
+		}
+		if got := os.Getenv(v.env); got != v.dir {
+			t.Errorf("%s not restored: %q", v.env, got)
+		}
 	}
 	return code, out.String(), errb.String(), secrets
 }
