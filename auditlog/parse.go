@@ -2,6 +2,8 @@ package auditlog
 
 import (
 	"bytes"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Parser turns raw log lines into classified entries. The zero value parses
@@ -48,17 +50,57 @@ func (p *Parser) Parse(line []byte) Entry {
 	extractFromText(&e, &f)
 	classify(&e, &f)
 	e.Raw = sanitize(line)
-	if p.Redactor != nil && len(e.Raw) != len(line) {
+	if p.Redactor != nil && (len(e.Raw) != len(line) || bytes.IndexByte(line, '\\') >= 0) {
 		// Escaping control bytes adds text ("\x00") that could join its
-		// neighbours into a secret's form: redact what is shown again.
-		for _, s := range []*string{&e.Raw, &e.Message, &e.Op, &e.Endpoint, &e.Code} {
+		// neighbours into a secret's form, and decoding escapes (JSON's
+		// \u0041 and \/) can rebuild a secret the line only held escaped:
+		// redact what is shown again.
+		decoded := false
+		for _, s := range []*string{&e.Message, &e.Op, &e.Endpoint, &e.Code} {
 			if out, found := p.Redactor.Redact([]byte(*s)); found {
 				*s = string(out)
-				e.Redacted = true
+				e.Redacted, decoded = true, true
 			}
+		}
+		if out, found := p.Redactor.Redact([]byte(e.Raw)); found {
+			e.Raw, e.Redacted = string(out), true
+		} else if out, found := p.Redactor.Redact(unescapeJSON(line)); found {
+			// The line holds a secret written with escapes no needle
+			// matches: show it unescaped, with the secret redacted.
+			e.Raw, e.Redacted = sanitize(out), true
+		} else if decoded {
+			e.Raw = RedactedMark + " (the line holds a stored secret written with escapes)"
 		}
 	}
 	return e
+}
+
+// unescapeJSON decodes the escapes that can hide a secret's characters in a
+// JSON string (\uXXXX and \/) anywhere in b; other bytes are kept.
+func unescapeJSON(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		switch b[i+1] {
+		case '/':
+			out = append(out, '/')
+			i++
+			continue
+		case 'u':
+			if i+6 <= len(b) {
+				if n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil {
+					out = utf8.AppendRune(out, rune(n))
+					i += 5
+					continue
+				}
+			}
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 // parsePython reads the Python logging layout that trading-bot tutorials and
