@@ -76,9 +76,9 @@ func lookupEgress(ctx context.Context, base *http.Client, sources []string) (Egr
 		}
 	}
 	// A host without working IPv6 (or IPv4) may blackhole the connection
-	// attempts instead of refusing them: once one family has all its answers,
-	// the other gets familyGrace more, so the lookup never waits for dial
-	// timeouts.
+	// attempts instead of refusing them: once one family has all its answers
+	// and at least one address, the other gets familyGrace more, so the
+	// lookup never waits for dial timeouts.
 	ctxs := map[string]context.Context{}
 	cancels := map[string]context.CancelCauseFunc{}
 	for _, fam := range []string{"ipv4", "ipv6"} {
@@ -108,21 +108,34 @@ func lookupEgress(ctx context.Context, base *http.Client, sources []string) (Egr
 		go func() { wg.Wait(); close(done[fam]) }()
 	}
 	go func() {
-		var other string
-		select {
-		case <-done["ipv4"]:
-			other = "ipv6"
-		case <-done["ipv6"]:
-			other = "ipv4"
-		case <-ctx.Done():
+		// Only a family that got an address starts the other's grace: one
+		// that failed at once (no IPv6 route: "network unreachable") says
+		// nothing about how long the other may take.
+		pending := map[string]chan struct{}{"ipv4": done["ipv4"], "ipv6": done["ipv6"]}
+		for len(pending) > 0 {
+			var finished string
+			select {
+			case <-pending["ipv4"]:
+				finished = "ipv4"
+			case <-pending["ipv6"]:
+				finished = "ipv6"
+			case <-ctx.Done():
+				return
+			}
+			delete(pending, finished)
+			if !answered(answers, finished) {
+				continue
+			}
+			for other, ch := range pending {
+				t := time.NewTimer(familyGrace)
+				select {
+				case <-t.C:
+					cancels[other](errFamilyGrace)
+				case <-ch:
+				}
+				t.Stop()
+			}
 			return
-		}
-		t := time.NewTimer(familyGrace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancels[other](errFamilyGrace)
-		case <-done[other]:
 		}
 	}()
 	all.Wait()
@@ -296,4 +309,17 @@ func addrText(a netip.Addr) string {
 		return "none"
 	}
 	return a.String()
+}
+
+// answered reports whether any source gave an address over fam. It is read
+// only after fam's goroutines are done.
+func answered(answers []SourceAnswer, fam string) bool {
+	for i := range answers {
+		// Index, not range copy: the other family's entries may still be
+		// written.
+		if answers[i].Family == fam && answers[i].Err == nil && answers[i].IP.IsValid() {
+			return true
+		}
+	}
+	return false
 }

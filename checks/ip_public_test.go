@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keywarden/keywarden/config"
 )
@@ -109,5 +110,20 @@ func TestIPPublicStragglingFamilyCutOff(t *testing.T) {
 	}
 	if e, _ := sourceAnswer(t, r, hang.URL, "ipv6")["error"].(string); !strings.Contains(e, "other address family") {
 		t.Errorf("hanging IPv6 source: error %q", e)
+	}
+}
+
+// A family that fails at once (an IPv4-only source asked over IPv6) must not
+// start the grace that cuts the other family off: a slow IPv4 answer, well
+// past familyGrace, still counts.
+func TestIPPublicFailedFamilyGivesNoGrace(t *testing.T) {
+	slow := serveOn(t, "tcp4", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(familyGrace + 500*time.Millisecond)
+		_, _ = w.Write([]byte("203.0.113.9"))
+	}))
+	defer slow.Close()
+	r := ipCheck(t, slow.URL)
+	if r.Details["ipv4"] != "203.0.113.9" {
+		t.Errorf("ipv4 = %v, want the slow source's answer (%s)", r.Details["ipv4"], r.Summary)
 	}
 }
