@@ -152,6 +152,13 @@ func Do(ctx context.Context, hc *http.Client, exchange, op string, req *http.Req
 }
 
 func transportError(ctx context.Context, exchange, op string, err error) *Error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// Keep the *url.Error (callers test its Timeout) but not its URL:
+		// Binance signs the query string, and a wrapped error may be
+		// printed by anyone who unwraps it.
+		err = &url.Error{Op: ue.Op, URL: pathOnly(ue.URL), Err: ue.Err}
+	}
 	e := &Error{Exchange: exchange, Op: op, Err: err, Cause: CauseNetwork}
 	var ne net.Error
 	switch {
@@ -167,13 +174,21 @@ func transportError(ctx context.Context, exchange, op string, err error) *Error 
 		// A *url.Error names the full URL; Binance puts its signature in the
 		// query string, so report only the path and the underlying failure.
 		msg := err.Error()
-		var ue *url.Error
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
 		e.Message = "connection failed: " + msg
 	}
 	return e
+}
+
+// pathOnly is raw without userinfo, query and fragment ("" if unparsable).
+func pathOnly(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // MalformedError is the error for a response that arrived but could not be
