@@ -28,7 +28,13 @@ func (p *Parser) Parse(line []byte) Entry {
 	line = bytes.TrimRight(line, "\r\n")
 	var e Entry
 	if p.Redactor != nil {
+		cut := len(line) >= MaxLineBytes
 		line, e.Redacted = p.Redactor.Redact(line)
+		if cut {
+			var found bool
+			line, found = p.Redactor.redactCutEdges(line)
+			e.Redacted = e.Redacted || found
+		}
 	}
 	var f fields
 	trimmed := bytes.TrimLeft(line, " \t")

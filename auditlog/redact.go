@@ -149,3 +149,36 @@ func (r *Redactor) Count(line []byte) int {
 	}
 	return bytes.Count(red, []byte(RedactedMark)) - bytes.Count(line, []byte(RedactedMark))
 }
+
+// minCutPiece is the shortest piece of a secret redactCutEdges removes.
+const minCutPiece = 4
+
+// redactCutEdges removes what a cut left of a secret at either end of a
+// line longer than MaxLineBytes (the reader keeps its first or its last
+// MaxLineBytes): a needle's prefix at the end (before TruncatedMark) and a
+// needle's suffix at the start. Redact cannot see these pieces.
+func (r *Redactor) redactCutEdges(line []byte) ([]byte, bool) {
+	body := bytes.TrimSuffix(line, []byte(TruncatedMark))
+	mark := line[len(body):]
+	found := false
+	for _, n := range r.needles {
+		for k := len(n) - 1; k >= minCutPiece; k-- {
+			if bytes.HasSuffix(body, n[:k]) {
+				body = append(body[:len(body)-k:len(body)-k], RedactedMark...)
+				found = true
+				break
+			}
+		}
+		for k := len(n) - 1; k >= minCutPiece; k-- {
+			if bytes.HasPrefix(body, n[len(n)-k:]) {
+				body = append([]byte(RedactedMark), body[k:]...)
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		return line, false
+	}
+	return append(body, mark...), true
+}
