@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
@@ -44,16 +46,19 @@ func detailOf(st Styles, rs []checks.Result) string {
 }
 
 // detailView is the scrollable full view of one pane, opened with enter.
+// It wraps its text itself (on word boundaries, with a hanging indent)
+// instead of the viewport's soft wrap, which cuts words in half.
 type detailView struct {
-	pane PaneID
-	vp   viewport.Model
+	pane    PaneID
+	vp      viewport.Model
+	content string // unwrapped, re-wrapped on resize
 }
 
 func newDetailView(pane PaneID, content string, w, h int) *detailView {
 	vp := viewport.New(viewport.WithWidth(w), viewport.WithHeight(h))
-	vp.SoftWrap = true
-	vp.SetContent(content)
-	return &detailView{pane: pane, vp: vp}
+	d := &detailView{pane: pane, vp: vp, content: content}
+	d.vp.SetContent(wrapDetail(content, w))
+	return d
 }
 
 func (d *detailView) Update(msg tea.Msg) tea.Cmd {
@@ -62,16 +67,46 @@ func (d *detailView) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// SetSize resizes the view and wraps the text for the new width.
 func (d *detailView) SetSize(w, h int) {
 	d.vp.SetWidth(w)
 	d.vp.SetHeight(h)
+	d.SetContent(d.content)
 }
 
 // SetContent replaces the text, keeping the scroll position.
 func (d *detailView) SetContent(s string) {
+	d.content = s
 	off := d.vp.YOffset()
-	d.vp.SetContent(s)
+	d.vp.SetContent(wrapDetail(s, d.vp.Width()))
 	d.vp.SetYOffset(off)
 }
 
 func (d *detailView) View() string { return d.vp.View() }
+
+// wrapDetail wraps each line of s that is wider than w on word boundaries;
+// a word longer than a whole line (a URL, a hash) is cut only then. The
+// continuation lines keep the line's indent, so a wrapped summary stays
+// under its result.
+func wrapDetail(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if ansi.StringWidth(l) <= w {
+			out = append(out, l)
+			continue
+		}
+		ind := len(l) - len(strings.TrimLeft(l, " "))
+		if w-ind < 20 {
+			ind = 0
+		}
+		pad := strings.Repeat(" ", ind)
+		for _, part := range strings.Split(ansi.Wrap(l[ind:], w-ind, ""), "\n") {
+			out = append(out, pad+strings.TrimRight(part, " "))
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -107,6 +107,7 @@ func TestScreenGolden(t *testing.T) {
 		{"minimum", 60, 16, nil},
 		{"too-small", 59, 16, nil},
 		{"detail", 100, 30, []string{"tab", "tab", "tab", "enter"}},
+		{"detail-audit-narrow", 60, 20, []string{"tab", "tab", "tab", "tab", "enter"}}, // wraps on words
 		{"filter", 120, 40, []string{"/", "p", "l", "a", "c", "e"}},
 		{"profile", 120, 40, []string{"p", "p"}},
 		{"help", 80, 24, []string{"?"}},
