@@ -24,8 +24,12 @@ import (
 var EgressIP = netip.MustParseAddr("198.51.100.23")
 
 // ClockSkew is how far the simulated host's clock is behind the world: the
-// NTP responders and the fake exchanges all run this far ahead.
+// NTP responders and the fake Binance and Bybit all run this far ahead.
 const ClockSkew = 1200 * time.Millisecond
+
+// HealthySkew is how far the fake KuCoin, the healthy profile's exchange,
+// runs ahead of the host: well inside its 5 s signature window.
+const HealthySkew = 150 * time.Millisecond
 
 // World is the simulated environment of `keywarden demo`. Everything listens
 // on loopback; keys are generated at start and held only in memory.
@@ -122,6 +126,7 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		f.SetCallerIP(EgressIP)
 		w.closers = append(w.closers, f.Close)
 	}
+	fk.SetSkew(HealthySkew)
 
 	if pr := joinProject(); pr.err != nil {
 		return nil, pr.err
@@ -377,10 +382,8 @@ func bybitBot() *Bot {
 
 func kucoinBot() *Bot {
 	return &Bot{
+		// The healthy one: its calls all succeed.
 		Calls: []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
-		Errors: []BotError{
-			{HTTPStatus: 429, Code: "429000", Message: "Too Many Requests", Weight: 15},
-		},
 		Every: 2500 * time.Millisecond,
 	}
 }

@@ -29,6 +29,19 @@ func TestWorldReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + buf.String())
+	// kucoin-spot is the healthy profile: every result of its own is ok.
+	n := 0
+	for _, r := range rep.Checks {
+		if r.Profile == "kucoin-spot" {
+			n++
+			if r.Status != checks.OK {
+				t.Errorf("%s kucoin-spot: %s %q, want ok", r.ID, r.Status, r.Summary)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no result for kucoin-spot")
+	}
 	w.Close()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("world dir %s left behind", dir)
