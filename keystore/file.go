@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -172,7 +173,7 @@ func decryptVault(path string, ciphertext []byte, pass Secret) (vaultDoc, error)
 		if errors.As(err, &noMatch) {
 			return vaultDoc{}, fmt.Errorf("%w for vault %s: nothing was read or changed; check passphrase_file or $CREDENTIALS_DIRECTORY/keywarden-passphrase", ErrWrongPassphrase, path)
 		}
-		return vaultDoc{}, fmt.Errorf("vault %s cannot be decrypted (%v): restore it from a backup or move it away and import the keys again", path, err)
+		return vaultDoc{}, fmt.Errorf("vault %s cannot be decrypted (%s): restore it from a backup or move it away and import the keys again", path, unquoted(err))
 	}
 	plain, err := io.ReadAll(r)
 	if err != nil {
@@ -186,6 +187,15 @@ func decryptVault(path string, ciphertext []byte, pass Secret) (vaultDoc, error)
 		doc.Items = map[string]json.RawMessage{}
 	}
 	return doc, nil
+}
+
+// quotedText matches the "..." in which age's header errors quote the file.
+var quotedText = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// unquoted is err's text without the file content age quotes in it: a
+// damaged or plaintext vault must not be printed, even in part.
+func unquoted(err error) string {
+	return quotedText.ReplaceAllString(err.Error(), `"…"`)
 }
 
 // ErrWrongPassphrase is returned (wrapped) when the vault passphrase does
