@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -192,7 +193,7 @@ func familyClient(base *http.Client, network string) *http.Client {
 func askSource(ctx context.Context, hc *http.Client, src, fam string) (netip.Addr, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("bad source URL: %w", err)
+		return netip.Addr{}, errors.New("bad source URL: check [ip] sources in the config")
 	}
 	req.Header.Set("Accept", "text/plain, application/json")
 	resp, err := hc.Do(req)
@@ -240,6 +241,21 @@ func parseIPAnswer(b []byte) (netip.Addr, error) {
 	return ip.Unmap().WithZone(""), nil
 }
 
+// sourceLabel is an IP source URL as shown in reports: without a password
+// and with "…" for a query, which for services like ipinfo.io holds an
+// access token.
+func sourceLabel(src string) string {
+	u, err := url.Parse(src)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	return u.Redacted()
+}
+
 // shortNetErr drops Go's "Get \"url\": " prefix: the source is named next to it.
 func shortNetErr(err error) error {
 	var ue interface{ Unwrap() error }
@@ -275,7 +291,7 @@ func judgeEgress(eg Egress) Result {
 		if a.Err == nil {
 			ip = a.IP.String()
 		}
-		srcs = append(srcs, map[string]any{"source": a.Source, "family": a.Family, "ip": ip, "error": errText(a.Err)})
+		srcs = append(srcs, map[string]any{"source": sourceLabel(a.Source), "family": a.Family, "ip": ip, "error": errText(a.Err)})
 	}
 	d := map[string]any{"ipv4": addrValue(eg.IPv4), "ipv6": addrValue(eg.IPv6), "sources": srcs, "agree": eg.Agree}
 	desc := "IPv4 " + addrText(eg.IPv4) + ", IPv6 " + addrText(eg.IPv6)
@@ -287,7 +303,7 @@ func judgeEgress(eg Egress) Result {
 		var liars []string
 		for _, a := range eg.Sources {
 			if a.Err == nil && a.IP != eg.IPv4 && a.IP != eg.IPv6 {
-				liars = append(liars, a.Source+" said "+a.IP.String())
+				liars = append(liars, sourceLabel(a.Source)+" said "+a.IP.String())
 			}
 		}
 		slices.Sort(liars)

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,4 +127,26 @@ func TestIPPublicFailedFamilyGivesNoGrace(t *testing.T) {
 	if r.Details["ipv4"] != "203.0.113.9" {
 		t.Errorf("ipv4 = %v, want the slow source's answer (%s)", r.Details["ipv4"], r.Summary)
 	}
+}
+
+// An IP source URL may carry an access token (ipinfo.io/ip?token=...) or a
+// password; neither reaches the report, whose details and summary name the
+// source.
+func TestIPPublicReportHidesSourceCredentials(t *testing.T) {
+	const token = "9b1e5c7a3d2f4e6a"
+	a := echoServer(t, "tcp4", "203.0.113.7", "")
+	liar := echoServer(t, "tcp4", "198.51.100.66", "")
+	defer a.Close()
+	defer liar.Close()
+	withToken := liar.URL + "/ip?token=" + token
+	withPass := strings.Replace(a.URL, "http://", "http://me:"+token+"@", 1)
+	r := ipCheck(t, withPass, withToken, "http://bad host/?token="+token)
+	all := r.Summary + fmt.Sprint(r.Details)
+	if strings.Contains(all, token) {
+		t.Fatalf("the report holds the source's token: %s", all)
+	}
+	if !strings.Contains(r.Summary, liar.URL+"/ip?… said 198.51.100.66") {
+		t.Errorf("summary %q does not name the source", r.Summary)
+	}
+	sourceAnswer(t, r, strings.Replace(a.URL, "http://", "http://me:xxxxx@", 1), "ipv4")
 }
