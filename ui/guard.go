@@ -1,11 +1,10 @@
 package ui
 
 import (
-	"encoding/base64"
 	"fmt"
-	"net/url"
 	"strings"
 
+	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -30,15 +29,18 @@ func guard(secrets []keystore.Secret) {
 	panic(PanicError{Msg: redact(fmt.Sprint(r), secrets)})
 }
 
-// redact removes every secret, and its common encodings, from s.
+// redact removes every secret, and its encodings (base64 with and without
+// padding, URL escaping, hex), from s.
 func redact(s string, secrets []keystore.Secret) string {
 	for _, sec := range secrets {
 		v := sec.Reveal()
 		if len(v) < 4 {
 			continue
 		}
-		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v)), base64.URLEncoding.EncodeToString([]byte(v)), url.QueryEscape(v)} {
-			s = strings.ReplaceAll(s, form, "[redacted]")
+		// Encodings lists padded base64 before its unpadded prefix, so no
+		// "=" tail is left behind.
+		for _, enc := range auditlog.Encodings(v) {
+			s = strings.ReplaceAll(s, enc.Value, "[redacted]")
 		}
 	}
 	return s
