@@ -34,6 +34,11 @@ func AppendProfile(path string, p Profile) error {
 	if err := CheckExchange(p.Exchange); err != nil {
 		return err
 	}
+	unlock, err := lockForEdit(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	old, mode, err := readForEdit(path)
 	if err != nil {
 		return err
@@ -62,6 +67,11 @@ func RemoveProfile(path, name string) error {
 	if path == "" {
 		path = DefaultPath()
 	}
+	unlock, err := lockForEdit(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	old, mode, err := readForEdit(path)
 	if err != nil {
 		return err
