@@ -3,6 +3,7 @@ package keystore
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,6 +83,9 @@ func (p *passphraseSource) find(creating bool) (Secret, error) {
 	return v, nil
 }
 
+// maxPassphraseLen is the longest passphrase line read from a file.
+const maxPassphraseLen = 4096
+
 // readPassphraseFile reads a passphrase file: the first line, without its
 // newline. Files others can read are refused.
 func readPassphraseFile(path, what string) (Secret, error) {
@@ -95,11 +99,21 @@ func readPassphraseFile(path, what string) (Secret, error) {
 	if m := fi.Mode().Perm(); m&0o077 != 0 && what != "systemd credential" {
 		return Secret{}, fmt.Errorf("%s %s is readable or writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", what, path, m, path)
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return Secret{}, fmt.Errorf("%s: %w", what, err)
 	}
-	line, _, _ := strings.Cut(string(data), "\n")
+	defer f.Close()
+	// Only the first line counts: read no more than a passphrase can be,
+	// so a wrong path (a log, the vault itself) costs no memory.
+	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseLen+1))
+	if err != nil {
+		return Secret{}, fmt.Errorf("%s: %w", what, err)
+	}
+	line, _, found := strings.Cut(string(data), "\n")
+	if !found && len(data) > maxPassphraseLen {
+		return Secret{}, fmt.Errorf("%s %s does not start with a passphrase line (none within %d bytes): check the path", what, path, maxPassphraseLen)
+	}
 	line = strings.TrimSuffix(line, "\r")
 	if line == "" {
 		return Secret{}, fmt.Errorf("%s %s is empty: put the vault passphrase on its first line", what, path)
