@@ -26,6 +26,10 @@ var ScryptWorkFactor = 18
 // vaultVersion is the version field of the decrypted vault document.
 const vaultVersion = 1
 
+// maxVaultSize bounds the vault file read into memory: a vault holds a few
+// hundred bytes per key.
+const maxVaultSize = 64 << 20
+
 // vaultDoc is the plaintext inside the age file.
 type vaultDoc struct {
 	Version int                        `json:"version"`
@@ -137,6 +141,9 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	}
 	if m := fi.Mode().Perm(); m&0o022 != 0 {
 		return vaultDoc{}, fmt.Errorf("vault %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", f.path, m, f.path)
+	}
+	if fi.Size() > maxVaultSize {
+		return vaultDoc{}, fmt.Errorf("vault %s is larger than %d MiB: that is not a keywarden vault, check vault in the config", f.path, maxVaultSize>>20)
 	}
 	ciphertext, err := os.ReadFile(f.path)
 	if err != nil {

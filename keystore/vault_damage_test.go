@@ -3,6 +3,7 @@ package keystore
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -35,5 +36,33 @@ func TestDamagedVaultErrorQuotesNothing(t *testing.T) {
 		if strings.Contains(err.Error(), secret[:12]) {
 			t.Fatalf("the error quotes the vault: %v", err)
 		}
+	}
+}
+
+// A vault path pointing at a huge file is refused before reading it and
+// before asking for the passphrase.
+func TestHugeVaultRefusedUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.age")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 1<<30); err != nil { // sparse
+		t.Fatal(err)
+	}
+	asked := false
+	st, err := Open(t.Context(), Options{Backend: BackendFile, VaultPath: path, ScryptWorkFactor: 10,
+		Prompt: func(string) (Secret, error) { asked = true; return NewSecret("pw"), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = st.List(t.Context())
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "larger than") || asked {
+		t.Fatalf("got %v (asked for the passphrase: %v), want a size error first", err, asked)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Fatalf("refusing the vault allocated %d bytes", n)
 	}
 }
