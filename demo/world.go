@@ -14,9 +14,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks/leakcheck"
 )
 
 // EgressIP is the public address the simulated host leaves from: a TEST-NET-2
@@ -72,6 +74,27 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 
 	binance, bybit, kucoin := newKey("binance"), newKey("bybit"), newKey("kucoin")
 	kucoin.passphrase = "demo-" + randomHex(6)
+	created := map[string]time.Time{
+		"binance-main": o.Now.Add(-41 * 24 * time.Hour),
+		"bybit-grid":   o.Now.Add(-88 * 24 * time.Hour),
+		"kucoin-spot":  o.Now.Add(-12 * 24 * time.Hour),
+	}
+	// The keys are stored first: the git-history scan, started as soon as
+	// the project exists, looks for every one of them.
+	for _, sk := range []struct {
+		name string
+		k    demoKey
+	}{{"binance-main", binance}, {"bybit-grid", bybit}, {"kucoin-spot", kucoin}} {
+		it := keystore.Item{APIKey: keystore.NewSecret(sk.k.key), APISecret: keystore.NewSecret(sk.k.secret),
+			Passphrase: keystore.NewSecret(sk.k.passphrase), CreatedAt: created[sk.name], StoredAt: created[sk.name]}
+		if err := w.Store.Set(ctx, sk.name, it); err != nil {
+			return nil, err
+		}
+		w.Secrets = append(w.Secrets, it.APIKey, it.APISecret)
+		if sk.k.passphrase != "" {
+			w.Secrets = append(w.Secrets, it.Passphrase)
+		}
+	}
 
 	// The git project costs a handful of git processes, the slowest part of
 	// the start: build it while the servers come up. Every return below
@@ -131,22 +154,23 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 	if pr := joinProject(); pr.err != nil {
 		return nil, pr.err
 	}
+	w.prescan(project.dir)
 
+	leaky := binanceBot()
+	leaky.Leak = binance.secret // its bot once logged the secret
 	profiles := []struct {
-		p       config.Profile
-		k       demoKey
-		created time.Time
-		bot     *Bot
+		p   config.Profile
+		bot *Bot
 	}{
 		{config.Profile{Name: "binance-main", Exchange: "binance", BaseURL: fb.URL(),
 			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, Project: project.dir},
-			binance, o.Now.Add(-41 * 24 * time.Hour), binanceBot()},
+			leaky},
 		{config.Profile{Name: "bybit-grid", Exchange: "bybit", BaseURL: fy.URL(),
 			Whitelist: []string{"203.0.113.0/24"}, Needs: []string{"read", "trade"}},
-			bybit, o.Now.Add(-88 * 24 * time.Hour), bybitBot()},
+			bybitBot()},
 		{config.Profile{Name: "kucoin-spot", Exchange: "kucoin", BaseURL: fk.URL(),
 			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, MaxAge: 30 * 24 * time.Hour},
-			kucoin, o.Now.Add(-12 * 24 * time.Hour), kucoinBot()},
+			kucoinBot()},
 	}
 
 	w.Config = &config.Config{
@@ -167,21 +191,8 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		p.AuditLog = filepath.Join(dir, p.Name+".log")
 		w.Config.Profiles = append(w.Config.Profiles, p)
 
-		it := keystore.Item{APIKey: keystore.NewSecret(pr.k.key), APISecret: keystore.NewSecret(pr.k.secret),
-			Passphrase: keystore.NewSecret(pr.k.passphrase), CreatedAt: pr.created, StoredAt: pr.created}
-		if err := w.Store.Set(ctx, p.Name, it); err != nil {
-			return nil, err
-		}
-		w.Secrets = append(w.Secrets, it.APIKey, it.APISecret)
-		if pr.k.passphrase != "" {
-			w.Secrets = append(w.Secrets, it.Passphrase)
-		}
-
 		b := pr.bot
 		b.Path, b.Exchange = p.AuditLog, p.Exchange
-		if p.Name == "binance-main" {
-			b.Leak = pr.k.secret
-		}
 		if err := b.Open(); err != nil {
 			return nil, fmt.Errorf("demo: audit log: %w", err)
 		}
@@ -220,6 +231,29 @@ func (w *World) Close() {
 		w.closers[i]()
 	}
 	w.closers = nil
+}
+
+// scanCache is where the world's git-history scan caches its result: what
+// leaks.DefaultCacheDir names when CACHE_DIRECTORY is Dir/cache, as
+// `keywarden demo` sets it, so the checks share it and the user's cache is
+// never touched.
+func (w *World) scanCache() string { return filepath.Join(w.Dir, "cache", "scan") }
+
+// prescan starts the hygiene.history check of the bot's project while the
+// rest of the world and the dashboard come up: its scan is the slowest
+// part of the first full report. The checks that run next join the scan in
+// flight (leakcheck runs one scan per repository at a time). Close waits
+// for it, so that no git process or cache write outlives the directory;
+// the project is tiny and the scan takes well under a second.
+func (w *World) prescan(project string) {
+	done := make(chan struct{})
+	env := checks.NewEnv(checks.Deps{Store: w.Store, Hostname: "demo"})
+	c := leakcheck.History(w.scanCache())(config.Profile{Name: "binance-main", Project: project})
+	go func() {
+		defer close(done)
+		c.Run(context.Background(), env)
+	}()
+	w.closers = append(w.closers, func() { <-done })
 }
 
 // startNTP starts three NTP responders: two agree on ClockSkew, the third is

@@ -29,12 +29,15 @@ func ChecksRunner(env *checks.Env, cs []checks.Check) Runner {
 	}
 }
 
-// Feed batching: the first batch gathers the backlog briefly so the first
-// frame is full; later batches are at least a second apart, so a chatty bot
+// Feed batching: the first batch gathers the backlog so the first frame is
+// full. The follower sends the backlog in one burst, so the first batch goes
+// as soon as the lines stop coming for feedQuiet, and at the latest after
+// feedFirstWait. Later batches are at least a second apart, so a chatty bot
 // never makes the dashboard redraw more than once a second.
 const (
 	feedBacklog    = 200
 	feedFirstWait  = 100 * time.Millisecond
+	feedQuiet      = 10 * time.Millisecond
 	feedMinGap     = time.Second
 	feedBatchLimit = 500
 )
@@ -63,6 +66,11 @@ func FollowLog(path, exchange string, secrets []keystore.Secret) AuditFeed {
 // or ctx ends.
 func pump(ctx context.Context, lines <-chan []byte, parser *auditlog.Parser, out chan<- []auditlog.Entry) {
 	next := time.Now().Add(feedFirstWait)
+	// quiet ends the first batch when the backlog's burst is over; it
+	// never fires for later batches.
+	quiet := time.NewTimer(feedQuiet)
+	defer quiet.Stop()
+	first := true
 	for {
 		var batch []auditlog.Entry
 		select {
@@ -75,6 +83,11 @@ func pump(ctx context.Context, lines <-chan []byte, parser *auditlog.Parser, out
 			batch = append(batch, parser.Parse(l))
 		}
 		timer := time.NewTimer(max(0, time.Until(next)))
+		var quietC <-chan time.Time
+		if first {
+			quiet.Reset(feedQuiet)
+			quietC = quiet.C
+		}
 	gather:
 		for len(batch) < feedBatchLimit {
 			select {
@@ -86,11 +99,17 @@ func pump(ctx context.Context, lines <-chan []byte, parser *auditlog.Parser, out
 					break gather
 				}
 				batch = append(batch, parser.Parse(l))
+				if first {
+					quiet.Reset(feedQuiet)
+				}
 			case <-timer.C:
+				break gather
+			case <-quietC:
 				break gather
 			}
 		}
 		timer.Stop()
+		first = false
 		select {
 		case out <- batch:
 		case <-ctx.Done():
