@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -20,7 +21,7 @@ func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
 	if fps <= 0 {
 		fps = defaultFPS
 	}
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(fps)}
+	popts := []tea.ProgramOption{tea.WithFPS(fps)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -34,6 +35,9 @@ func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
 	}
 	return popts
 }
+
+// killAfter bounds how long a quit may take before the program is killed.
+const killAfter = 2 * time.Second
 
 // defaultFPS caps redraws: fast enough that keys feel instant, slow enough
 // that an idle dashboard costs next to nothing.
@@ -49,15 +53,34 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Run == nil {
 		return errors.New("ui: Options.Run is required")
 	}
-	// bubbletea turns SIGINT and SIGTERM into a quit; SIGHUP (the SSH link
-	// dropped) ends the context, which kills the program and restores the
-	// terminal the same way.
+	// SIGINT and SIGTERM (Main's context), SIGHUP (the SSH link dropped) or
+	// the caller's ctx end the dashboard with a graceful Quit, never a
+	// kill: bubbletea's kill path closes the terminal reader while its read
+	// loop may still use it (a data race in bubbletea v2.1.1), and a quit
+	// restores the terminal the same way. A program that does not take the
+	// quit within killAfter is killed.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	_, err := tea.NewProgram(New(opts).WithContext(ctx), programOptions(ctx, opts)...).Run()
+	p := tea.NewProgram(New(opts).WithContext(ctx), programOptions(ctx, opts)...)
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-finished:
+			return
+		case <-ctx.Done():
+		}
+		p.Quit()
+		select {
+		case <-finished:
+		case <-time.After(killAfter):
+			p.Kill()
+		}
+	}()
+	_, err := p.Run()
 	switch {
 	case err == nil:
 		return nil
