@@ -3,8 +3,11 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keywarden/keywarden/checks"
 )
 
 func TestWrapDetail(t *testing.T) {
@@ -37,5 +40,32 @@ func TestWrapDetail(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestClockLines(t *testing.T) {
+	st := NewStyles(true)
+	rs := []checks.Result{
+		{ID: "clock.ntp", Status: checks.Crit, Summary: "local clock 1.2 s behind NTP (2/3 agree)"},
+		{ID: "clock.exchange", Profile: "binance-main", Status: checks.Warn, Summary: "local clock 1.2 s behind binance (window 5.0 s, margin 3.8 s)",
+			Details: map[string]any{"offset_ms": 1199.2, "margin_ms": 3800.8, "window_ms": 5000.0}},
+		{ID: "clock.exchange", Profile: "kucoin-spot", Status: checks.OK, Summary: "local clock 149 ms behind kucoin",
+			Details: map[string]any{"offset_ms": 149.6, "margin_ms": 4850.4, "window_ms": 5000}},
+		{ID: "clock.exchange", Profile: "okx", Status: checks.OK, Summary: "local clock 20 ms ahead of okx",
+			Details: map[string]any{"offset_ms": -20, "margin_ms": 980, "window_ms": 1000}},
+		{ID: "clock.exchange", Profile: "bybit", Status: checks.Unknown, Summary: "cannot read bybit's server time: timeout"},
+	}
+	want := []string{
+		"✗ NTP           1.2 s behind NTP (2/3 agree)",
+		"! binance-main  1.2 s behind · margin 3.8 s of 5.0 s",
+		"✓ kucoin-spot   150 ms behind · margin 4.9 s of 5.0 s",
+		"✓ okx           20 ms ahead · margin 980 ms of 1.0 s",
+		"? bybit         cannot read bybit's server time: timeout",
+	}
+	got := clockLines(st, rs, time.Time{})
+	for i, l := range got {
+		if s := ansi.Strip(l.text); s != want[i] {
+			t.Errorf("line %d = %q, want %q", i, s, want[i])
+		}
 	}
 }

@@ -214,3 +214,56 @@ func timeField(d map[string]any, k string) (time.Time, bool) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// clockLines is the Clock pane: an exchange's offset as "1.2 s behind ·
+// margin 3.8 s of 5.0 s", which fits a half-width pane where the check's
+// full summary does not; other lines drop the summary's "local clock ".
+func clockLines(st Styles, rs []checks.Result, _ time.Time) []line {
+	lw := labelWidth(rs)
+	out := make([]line, 0, len(rs))
+	for _, r := range rs {
+		text := strings.TrimPrefix(r.Summary, "local clock ")
+		if r.ID == "clock.exchange" && r.Status != checks.Unknown {
+			if c, ok := exchangeOffset(r.Details); ok {
+				text = c
+			}
+		}
+		out = append(out, row(st, r.Status, label(r), lw, text))
+	}
+	return out
+}
+
+// exchangeOffset renders clock.exchange details: offset_ms (the server
+// ahead of the host when positive), margin_ms and window_ms.
+func exchangeOffset(d map[string]any) (string, bool) {
+	off, ok1 := numField(d, "offset_ms")
+	margin, ok2 := numField(d, "margin_ms")
+	window, ok3 := numField(d, "window_ms")
+	if !ok1 || !ok2 || !ok3 {
+		return "", false
+	}
+	dir := "behind"
+	if off < 0 {
+		dir, off = "ahead", -off
+	}
+	return fmt.Sprintf("%s %s · margin %s of %s", millis(off), dir, millis(margin), millis(window)), true
+}
+
+// millis writes a duration in ms as "150 ms" or "1.2 s".
+func millis(ms float64) string {
+	if math.Abs(ms) < 1000 {
+		return strconv.Itoa(int(math.Round(ms))) + " ms"
+	}
+	return strconv.FormatFloat(ms/1000, 'f', 1, 64) + " s"
+}
+
+// numField reads a number from details (float64 after JSON, int in tests).
+func numField(d map[string]any, k string) (float64, bool) {
+	switch v := d[k].(type) {
+	case float64:
+		return v, true
+	case int:
+		return float64(v), true
+	}
+	return 0, false
+}

@@ -97,7 +97,7 @@ func New(opts Options) Model {
 	m.help.Styles = st.Help
 	m.audit = newAuditPane(st)
 	m.panes = [numPanes]pane{
-		PaneClock:       newCheckPane(PaneClock, st, summaryLines),
+		PaneClock:       newCheckPane(PaneClock, st, clockLines),
 		PaneNetwork:     newCheckPane(PaneNetwork, st, summaryLines),
 		PaneKeys:        newCheckPane(PaneKeys, st, keyLines),
 		PanePermissions: newCheckPane(PanePermissions, st, permLines),
