@@ -54,17 +54,32 @@ func Run(ctx context.Context, opts Options) error {
 		return errors.New("ui: Options.Run is required")
 	}
 	// SIGINT and SIGTERM (Main's context), SIGHUP (the SSH link dropped) or
-	// the caller's ctx end the dashboard with a graceful Quit, never a
-	// kill: bubbletea's kill path closes the terminal reader while its read
-	// loop may still use it (a data race in bubbletea v2.1.1), and a quit
-	// restores the terminal the same way. A program that does not take the
-	// quit within killAfter is killed.
+	// the caller's ctx end the dashboard (see runGracefully).
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	p := tea.NewProgram(New(opts).WithContext(ctx), programOptions(ctx, opts)...)
+	_, err := runGracefully(ctx, tea.NewProgram(New(opts).WithContext(ctx), programOptions(ctx, opts)...))
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tea.ErrProgramPanic):
+		return fmt.Errorf("the dashboard stopped on an internal error (reported above); `keywarden check` still works: %w", err)
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		return nil // a signal or the caller ended it; the terminal is restored
+	case errors.Is(err, tea.ErrInterrupted):
+		return nil
+	}
+	return fmt.Errorf("dashboard: %w", err)
+}
+
+// runGracefully runs p; when ctx ends first it asks p to Quit rather than
+// killing it: bubbletea's kill path closes the terminal reader while its
+// read loop may still use it (a data race in bubbletea v2.1.1), and a quit
+// restores the terminal the same way. A program that does not take the quit
+// within killAfter is killed.
+func runGracefully(ctx context.Context, p *tea.Program) (tea.Model, error) {
 	finished := make(chan struct{})
 	defer close(finished)
 	go func() {
@@ -80,16 +95,5 @@ func Run(ctx context.Context, opts Options) error {
 			p.Kill()
 		}
 	}()
-	_, err := p.Run()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, tea.ErrProgramPanic):
-		return fmt.Errorf("the dashboard stopped on an internal error (reported above); `keywarden check` still works: %w", err)
-	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
-		return nil // a signal or the caller ended it; the terminal is restored
-	case errors.Is(err, tea.ErrInterrupted):
-		return nil
-	}
-	return fmt.Errorf("dashboard: %w", err)
+	return p.Run()
 }

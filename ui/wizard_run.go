@@ -17,7 +17,7 @@ import (
 func RunWizard(ctx context.Context, w Wizard) (Wizard, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithFPS(defaultFPS)}
+	popts := []tea.ProgramOption{tea.WithFPS(defaultFPS)}
 	if w.opts.Input != nil {
 		popts = append(popts, tea.WithInput(w.opts.Input))
 	}
@@ -29,15 +29,17 @@ func RunWizard(ctx context.Context, w Wizard) (Wizard, error) {
 	if w.opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
 	}
-	final, err := tea.NewProgram(w.WithContext(ctx), popts...).Run()
+	final, err := runGracefully(ctx, tea.NewProgram(w.WithContext(ctx), popts...))
 	if fw, ok := final.(Wizard); ok {
 		w = fw
 	}
 	w.dropOld()
 	switch {
-	case err == nil:
+	case err == nil && ctx.Err() == nil:
 		return w, nil
-	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+	case err == nil, errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		// Interrupted, or a signal ended it mid-way: whatever was not saved
+		// is cancelled.
 		if !w.result.Saved {
 			w.cancelled = true
 		}
