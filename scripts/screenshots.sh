@@ -52,10 +52,45 @@ wait_for() {
 	return 1
 }
 
+# carry_sgr makes the capture say every colour in full, for freeze.
+# `tmux capture-pane -e` writes only changes of colour: a line that begins
+# in the colour the line above ended in (the left border of a focused
+# full-width box, its bottom border) gets none, and freeze, which starts
+# each line afresh, drew it in the default colour; and freeze ignores 39
+# and 49 (back to the default colour), so the colour of a status symbol ran
+# on to the end of its line. Each line now starts with the colours in force,
+# and every colour change is written as a reset plus the whole state.
+carry_pl=$(cat <<'PERL'
+# Rewrites every SGR sequence as a reset plus the whole state in force
+# (freeze ignores 39 and 49, "default colour"), and starts each line with it.
+sub state { join "", "\e[0m", map("\e[${_}m", sort keys %at), ($fg ne "" ? "\e[${fg}m" : ""), ($bg ne "" ? "\e[${bg}m" : "") }
+sub apply {
+	my @p = split /;/, shift; @p = (0) unless @p;
+	while (@p) {
+		my $c = shift @p;
+		if ($c == 0) { $fg = $bg = ""; %at = () }
+		elsif ($c == 38 || $c == 48) { my $n = shift @p; my $v = join ";", $c, $n, ($n == 5 ? splice(@p, 0, 1) : splice(@p, 0, 3)); $c == 38 ? ($fg = $v) : ($bg = $v) }
+		elsif ($c == 39) { $fg = "" } elsif ($c == 49) { $bg = "" }
+		elsif (($c >= 30 && $c <= 37) || ($c >= 90 && $c <= 97)) { $fg = $c }
+		elsif (($c >= 40 && $c <= 47) || ($c >= 100 && $c <= 107)) { $bg = $c }
+		elsif ($c >= 21 && $c <= 29) { my $off = $c == 22 ? [1, 2] : [$c - 20]; delete @at{@$off} }
+		else { $at{$c} = 1 }
+	}
+	return state();
+}
+my $start = state();
+s/\e\[([0-9;]*)m/apply($1)/ge;
+print $start, $_;
+PERL
+)
+carry_sgr() {
+	perl -n -e "$carry_pl"
+}
+
 # shot NAME captures the pane (colours kept) and renders NAME.png. freeze
 # drops a last line that has no newline, hence the echo.
 shot() {
-	{ tmux_ capture-pane -e -p -t kw "${@:2}"; echo; } >"$work/$1.ansi"
+	{ tmux_ capture-pane -e -p -t kw "${@:2}"; echo; } | carry_sgr >"$work/$1.ansi"
 	"$freeze" "$work/$1.ansi" -o "$out/$1.png" --window --font.size 7 >/dev/null
 	chmod 644 "$out/$1.png" # freeze writes 0600
 	echo "wrote screenshots/$1.png" >&2
