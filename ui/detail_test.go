@@ -69,3 +69,23 @@ func TestClockLines(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworkLines(t *testing.T) {
+	rs := []checks.Result{
+		{ID: "ip.public", Status: checks.OK, Summary: "egress IPv4 198.51.100.23, IPv6 none"},
+		{ID: "ip.whitelist", Profile: "binance-main", Status: checks.OK, Summary: "198.51.100.23 whitelisted (config whitelist)"},
+		{ID: "ip.whitelist", Profile: "okx", Status: checks.OK, Summary: "198.51.100.23, 2001:db8::1 whitelisted (exchange whitelist)"},
+		{ID: "ip.whitelist", Profile: "bybit-grid", Status: checks.Crit, Summary: "the exchange rejects this host's IP (198.51.100.23)"},
+	}
+	want := []string{
+		"✓ egress        egress IPv4 198.51.100.23, IPv6 none",
+		"✓ binance-main  whitelisted (config whitelist)",
+		"✓ okx           whitelisted (exchange whitelist)",
+		"✗ bybit-grid    the exchange rejects this host's IP (198.51.100.23)",
+	}
+	for i, l := range networkLines(NewStyles(true), rs, time.Time{}) {
+		if s := ansi.Strip(l.text); s != want[i] {
+			t.Errorf("line %d = %q, want %q", i, s, want[i])
+		}
+	}
+}

@@ -267,3 +267,21 @@ func numField(d map[string]any, k string) (float64, bool) {
 	}
 	return 0, false
 }
+
+// networkLines is the Network pane: a whitelisted key's line drops the
+// egress addresses in front ("198.51.100.23 whitelisted (config
+// whitelist)"), which the egress line above already shows.
+func networkLines(st Styles, rs []checks.Result, _ time.Time) []line {
+	lw := labelWidth(rs)
+	out := make([]line, 0, len(rs))
+	for _, r := range rs {
+		text := r.Summary
+		if r.ID == "ip.whitelist" && r.Status == checks.OK {
+			if i := strings.Index(text, " whitelisted"); i > 0 {
+				text = text[i+1:]
+			}
+		}
+		out = append(out, row(st, r.Status, label(r), lw, text))
+	}
+	return out
+}

@@ -98,7 +98,7 @@ func New(opts Options) Model {
 	m.audit = newAuditPane(st)
 	m.panes = [numPanes]pane{
 		PaneClock:       newCheckPane(PaneClock, st, clockLines),
-		PaneNetwork:     newCheckPane(PaneNetwork, st, summaryLines),
+		PaneNetwork:     newCheckPane(PaneNetwork, st, networkLines),
 		PaneKeys:        newCheckPane(PaneKeys, st, keyLines),
 		PanePermissions: newCheckPane(PanePermissions, st, permLines),
 		PaneAudit:       m.audit,
