@@ -97,7 +97,7 @@ func CheckResult(profile, path string, scan ScanResult, scanErr, secretsErr erro
 	switch {
 	case scan.LeakLines > 0 && secretsErr == nil:
 		r.Status = checks.Crit
-		r.Summary = fmt.Sprintf("stored secret found in the audit log (%d lines)", scan.LeakLines)
+		r.Summary = fmt.Sprintf("stored secret found in the audit log (%d %s)", scan.LeakLines, plural(scan.LeakLines, "line", "lines"))
 		r.Hint = fmt.Sprintf("rotate the key (keywarden rotate %s), stop the bot logging it, then scrub or delete the log", profile)
 	case authN > 0:
 		r.Status = checks.Warn
@@ -209,4 +209,11 @@ func NewCheck(p config.Profile) checks.Check {
 // log: API key, secret and passphrase.
 func ItemSecrets(it keystore.Item) []keystore.Secret {
 	return []keystore.Secret{it.APIKey, it.APISecret, it.Passphrase}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -97,7 +97,7 @@ func TestCheckStatuses(t *testing.T) {
 		{"a leaked secret is crit", []string{
 			`"level":"debug","msg":"secret=` + binanceSecret + `"`,
 			`"level":"error","exchange":"okx","code":"50102","msg":"Timestamp request expired."`,
-		}, secrets, checks.Crit, "stored secret found in the audit log (1 lines)", 1, map[string]int{"clock": 1}},
+		}, secrets, checks.Crit, "stored secret found in the audit log (1 line)", 1, map[string]int{"clock": 1}},
 		{"no keystore: unknown, leaks not counted", []string{`"level":"info","msg":"ok"`},
 			func(context.Context) ([]keystore.Secret, error) { return nil, errors.New("keyring not answering") },
 			checks.Unknown, "secret-leak scan skipped", nil, map[string]int{}},
