@@ -1,15 +1,19 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/keywarden/keywarden/internal/atomicfile"
 )
 
 // ErrNoProfile is returned (wrapped) by RemoveProfile when the file has no
@@ -243,41 +247,30 @@ func readForEdit(path string) (string, fs.FileMode, error) {
 	return string(data), fi.Mode().Perm(), nil
 }
 
-// writeAtomic replaces path with data: temp file in the same directory,
-// fsync, rename, fsync of the directory. A crash leaves the old or the new
-// file, never a half-written one.
+// writeAtomic replaces path with data (see atomicfile.Write): a crash
+// leaves the old or the new file, never a half-written one.
 func writeAtomic(path string, data []byte, mode fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating config directory: %w", err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+	if err := atomicfile.Write(path, data, mode); err != nil {
 		return fmt.Errorf("writing config: %w", err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
+}
+
+// editLockWait bounds the wait for another keywarden's edit of the file.
+const editLockWait = 10 * time.Second
+
+// lockForEdit takes an exclusive lock on path+".lock" for a
+// read-modify-write of the config, so two keywarden processes adding
+// profiles at once do not lose one of them.
+func lockForEdit(path string) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating config directory: %w", err)
+	}
+	unlock, err = atomicfile.Lock(context.Background(), path+".lock", editLockWait)
+	if errors.Is(err, atomicfile.ErrBusy) {
+		return nil, fmt.Errorf("config %s is being edited by another keywarden process: try again when it has finished", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("locking config: %w", err)
+	}
+	return unlock, nil
 }

@@ -12,11 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"filippo.io/age"
+
+	"github.com/keywarden/keywarden/internal/atomicfile"
 )
 
 // ScryptWorkFactor is the scrypt cost (log2 N) of newly written vaults:
@@ -217,12 +218,15 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		return fmt.Errorf("creating vault directory: %w", err)
 	}
-	unlock, err := lockFile(ctx, f.path+".lock")
-	if err != nil {
-		return err
+	unlock, err := atomicfile.Lock(ctx, f.path+".lock", lockWait)
+	if errors.Is(err, atomicfile.ErrBusy) {
+		return fmt.Errorf("vault is locked by another keywarden process (%s): try again when it has finished: %w", f.path, err)
+	} else if err != nil {
+		return fmt.Errorf("locking vault: %w", err)
 	}
 	defer unlock()
-	f.removeStaleTemps()
+	// Only the lock holder writes temp files, so any present now are stale.
+	atomicfile.RemoveStaleTemps(f.path)
 	_, statErr := os.Stat(f.path)
 	creating := errors.Is(statErr, fs.ErrNotExist)
 	doc, err := f.readLocked()
@@ -256,8 +260,8 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("encrypting vault: %w", err)
 	}
-	if err := replaceFile(f.path, buf.Bytes()); err != nil {
-		return err
+	if err := atomicfile.Write(f.path, buf.Bytes(), 0o600); err != nil {
+		return fmt.Errorf("writing vault: %w", err)
 	}
 	f.cached = nil
 	if fi, err := os.Stat(f.path); err == nil {
@@ -265,65 +269,6 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	}
 	return nil
 }
-
-// tempPrefix names the temporary files of an in-progress replace.
-func (f *fileStore) tempPrefix() string { return "." + filepath.Base(f.path) + "." }
-
-// removeStaleTemps deletes temp files a killed writer left behind; only the
-// lock holder writes temps, so any present now are stale.
-func (f *fileStore) removeStaleTemps() {
-	ents, err := os.ReadDir(filepath.Dir(f.path))
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), f.tempPrefix()) && strings.HasSuffix(e.Name(), ".tmp") {
-			_ = os.Remove(filepath.Join(filepath.Dir(f.path), e.Name()))
-		}
-	}
-}
-
-// replaceFile writes data to a 0600 temp file next to path, fsyncs it,
-// renames it over path and fsyncs the directory.
-func replaceFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("writing vault: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("writing vault: syncing %s: %w", dir, err)
-	}
-	return nil
-}
-
-// lockPoll is how often a writer retries a held lock.
-const lockPoll = 5 * time.Millisecond
 
 // lockWait bounds the wait for another keywarden's lock when ctx has no
 // deadline.
