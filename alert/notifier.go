@@ -136,28 +136,6 @@ func endpoint(spec Spec, field string) (string, error) {
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// NewScrubberWith extends base (which may be nil) with more secrets.
-func NewScrubberWith(base *Scrubber, more ...keystore.Secret) *Scrubber {
-	if base == nil || base.r == nil {
-		return NewScrubber(more...)
-	}
-	return &Scrubber{r: chain{base.r, NewScrubber(more...).r}}
-}
-
-// chain applies replacers in order.
-type chain []replacer
-
-type replacer interface{ Replace(string) string }
-
-func (c chain) Replace(s string) string {
-	for _, r := range c {
-		if r != nil {
-			s = r.Replace(s)
-		}
-	}
-	return s
-}
-
 // httpNotifier is the shared part of every notifier: one POST, with the
 // response judged and the error cleaned of secrets.
 type httpNotifier struct {
