@@ -87,10 +87,18 @@ func runCheckReport(ctx context.Context, app *App, o checkOptions) error {
 		return storeErr
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: o.profiles, Offline: o.offline, Strict: o.strict})
+	return printReport(app, rep, o.json, o.prometheus)
+}
+
+// printReport writes rep on app.Stdout as JSON, Prometheus text or the
+// text report (coloured on a terminal); the error carries the exit status
+// (nil for ok). `check`, the bare `keywarden` and `demo --check` use it.
+func printReport(app *App, rep checks.Report, asJSON, asPrometheus bool) error {
+	var err error
 	switch {
-	case o.json:
+	case asJSON:
 		err = checks.WriteJSON(app.Stdout, rep)
-	case o.prometheus:
+	case asPrometheus:
 		err = checks.WritePrometheus(app.Stdout, rep)
 	default:
 		err = checks.WriteText(app.Stdout, rep, useColor(app, app.Stdout))

@@ -111,25 +111,11 @@ func runDemo(ctx context.Context, app *App, o demoOptions) error {
 // status.
 func printDemoReport(ctx context.Context, app *App, w *demo.World, o demoOptions) error {
 	rep := runChecks(ctx, w.Config, w.Store, nil, checks.Options{})
-	var err error
-	switch {
-	case o.json:
-		err = checks.WriteJSON(app.Stdout, rep)
-	case o.prometheus:
-		err = checks.WritePrometheus(app.Stdout, rep)
-	default:
-		err = checks.WriteText(app.Stdout, rep, useColor(app, app.Stdout))
-	}
-	if err != nil {
-		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("writing the report: %w", err)}
-	}
+	err := printReport(app, rep, o.json, o.prometheus)
 	if ctx.Err() != nil {
 		return &ExitError{Code: ExitUnknown, Err: errors.New("interrupted before every check finished")}
 	}
-	if code := checks.ExitCode(rep.Status); code != ExitOK {
-		return &ExitError{Code: code}
-	}
-	return nil
+	return err
 }
 
 // writeDemoSecrets is the test hook behind demoSecretsEnv: the generated
