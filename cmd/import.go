@@ -88,11 +88,8 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return usageError("%w", err)
 	}
 	fromStdin := src == "-"
-	if fromStdin && o.shred {
-		return usageError("--shred needs a FILE, not stdin")
-	}
-	if fromStdin && app.stdinIsTerminal() {
-		return usageError("no dotenv given: name a FILE, or pipe one into stdin (keywarden import %s --exchange %s - < .env)", name, o.exchange)
+	if err := checkDotenvSource(app, src, o.shred, fmt.Sprintf("keywarden import %s --exchange %s - < .env", name, o.exchange)); err != nil {
+		return err
 	}
 	cfg, err := app.LoadConfig()
 	if _, serr := os.Stat(app.ConfigFile()); err != nil && errors.Is(serr, fs.ErrNotExist) {
@@ -182,6 +179,22 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		fmt.Fprintf(app.Stderr, "the key is still in %s: delete it, or import with --shred next time\n", src)
 	}
 	fmt.Fprintf(app.Stdout, "run your bot with: keywarden exec %s -- CMD\n", name)
+	return nil
+}
+
+// checkDotenvSource refuses what cannot work before anything is read:
+// --shred of stdin, or stdin that is a terminal (nothing was piped in).
+// example is the command line that would have worked.
+func checkDotenvSource(app *App, src string, shred bool, example string) error {
+	if src != "-" {
+		return nil
+	}
+	if shred {
+		return usageError("--shred needs a FILE, not stdin")
+	}
+	if app.stdinIsTerminal() {
+		return usageError("no dotenv given: name a FILE, or pipe one into stdin (%s)", example)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -18,12 +19,11 @@ func runImportToken(ctx context.Context, app *App, o importOptions, name, src st
 	if o.exchange != "" || o.baseURL != "" || o.vars.key != "" || o.vars.passphrase != "" {
 		return usageError("--token stores one value: it takes no --exchange, --base-url, --key-var or --passphrase-var")
 	}
-	fromStdin := src == "-"
-	if fromStdin && o.shred {
-		return usageError("--shred needs a FILE, not stdin")
+	if err := config.CheckProfileName(name); err != nil { // same rules as a profile: it shares the keystore
+		return usageError("%w", err)
 	}
-	if fromStdin && app.stdinIsTerminal() {
-		return usageError("no dotenv given: name a FILE, or pipe one into stdin (printf 'TOKEN=%%s\\n' \"$TOKEN\" | keywarden import %s --token -)", name)
+	if err := checkDotenvSource(app, src, o.shred, fmt.Sprintf(`printf 'TOKEN=%%s\n' "$TOKEN" | keywarden import %s --token -`, name)); err != nil {
+		return err
 	}
 	cfg, err := app.LoadConfig()
 	if err != nil {
