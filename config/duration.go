@@ -23,17 +23,19 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	if m := dayRE.FindStringSubmatch(s); m != nil {
 		n, err := strconv.Atoi(m[1])
-		if err != nil || n > 100000 {
+		days := n
+		if m[2] == "w" {
+			days = 7 * n
+		}
+		// 100000 days (273 years) is far below time.Duration's limit (~292
+		// years), so the product cannot overflow.
+		if err != nil || n > 100000 || days > 100000 {
 			return 0, fmt.Errorf("duration %q is too large", s)
 		}
 		if n == 0 {
 			return 0, fmt.Errorf("duration %q must be positive", s)
 		}
-		unit := Day
-		if m[2] == "w" {
-			unit = 7 * Day
-		}
-		return time.Duration(n) * unit, nil
+		return time.Duration(days) * Day, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {

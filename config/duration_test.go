@@ -28,6 +28,8 @@ func TestParseDuration(t *testing.T) {
 		{"90days", 0, true},
 		{"1.5d", 0, true},
 		{"99999999999999999999d", 0, true},
+		{"17000w", 0, true}, // 326 years: would overflow time.Duration
+		{"14285w", 14285 * 7 * 24 * time.Hour, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseDuration(tt.in)
