@@ -77,6 +77,9 @@ func (t *Tri) UnmarshalJSON(b []byte) error {
 }
 
 // Permissions is the common permission model. Names match config `needs`.
+// Read, Trade (spot), Margin, Futures, Options, Transfer and Withdraw are the
+// config `needs` names; the other capabilities below also move value and are
+// judged by the IP rule (see ValueMoving).
 type Permissions struct {
 	Read     Tri `json:"read"`
 	Trade    Tri `json:"trade"`
@@ -85,6 +88,41 @@ type Permissions struct {
 	Options  Tri `json:"options"`
 	Transfer Tri `json:"transfer"`
 	Withdraw Tri `json:"withdraw"`
+	// Convert is convert/swap (Bybit "Exchange", Binance convert).
+	Convert Tri `json:"convert"`
+	// BlockTrade is block (OTC) trading.
+	BlockTrade Tri `json:"block_trade"`
+	// CopyTrading is copy or lead trading.
+	CopyTrading Tri `json:"copy_trading"`
+	// P2P is peer-to-peer fiat trading.
+	P2P Tri `json:"p2p"`
+	// Pay is pay/payout (Binance Pay, Bybit FiatBitPay).
+	Pay Tri `json:"pay"`
+	// Earn is staking/savings/earn products: funds leave the trading account.
+	Earn Tri `json:"earn"`
+	// Unrecognized lists, comma-separated, the exchange's permission names
+	// that no table of this package knows (a string so Permissions stays
+	// comparable). A key with any is never judged safe: what such a name
+	// grants is unknown.
+	Unrecognized string `json:"unrecognized,omitempty"`
+}
+
+// ValueMovingNames lists, in report order, the capabilities that can move
+// value: any of them on a key without an effective IP restriction is crit.
+var ValueMovingNames = []string{"trade", "margin", "futures", "options", "convert", "block_trade", "copy_trading", "p2p", "pay", "earn", "transfer", "withdraw"}
+
+// ValueMoving returns the value-moving capabilities that are Yes, and those
+// that are Unknown (the exchange did not say, or a name was unrecognised).
+func (p Permissions) ValueMoving() (yes, unknown []string) {
+	for _, n := range ValueMovingNames {
+		switch p.Get(n) {
+		case Yes:
+			yes = append(yes, n)
+		case Unknown:
+			unknown = append(unknown, n)
+		}
+	}
+	return yes, unknown
 }
 
 // Get returns a permission by its config name ("read", "trade", ...);

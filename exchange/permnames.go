@@ -19,6 +19,8 @@ type permTable map[string][]string
 // allNo is the starting point for a complete permission list: what the list
 // does not grant, the key cannot do.
 func allNo() Permissions {
+	// The capabilities beyond the seven config names stay Unknown until each
+	// exchange's table says what grants them.
 	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
 }
 
@@ -72,6 +74,18 @@ func (p *Permissions) field(name string) *Tri {
 		return &p.Transfer
 	case "withdraw":
 		return &p.Withdraw
+	case "convert":
+		return &p.Convert
+	case "block_trade":
+		return &p.BlockTrade
+	case "copy_trading":
+		return &p.CopyTrading
+	case "p2p":
+		return &p.P2P
+	case "pay":
+		return &p.Pay
+	case "earn":
+		return &p.Earn
 	}
 	return nil
 }
