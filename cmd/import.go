@@ -38,8 +38,12 @@ func newImportCmd(app *App) *cobra.Command {
 secret and passphrase in the keystore as profile NAME, and add the profile to
 the config file. Without --key-var/--secret-var, the one *_KEY and the one
 *SECRET* variable are used (the exchange's name breaks ties); keywarden says
-which it used. --shred overwrites and deletes FILE, but only after the stored
-copy has been read back and matches.
+which it used. --shred, only after the stored copy has been read back and
+matches, removes the imported variables from FILE (its other lines are kept
+byte for byte; a file left empty is removed) and overwrites the old content
+with zeros; it refuses a symlink or a file with several hard links. A value
+holding a NUL or another control character (a PEM key's newlines excepted)
+is refused before anything is stored.
 
 With --token, NAME is a notifier token for ` + "`watch`" + ` (an [[alert]] block's
 token = "NAME"): the dotenv's only variable (or --secret-var) is stored and no
@@ -71,7 +75,7 @@ profile is added.`,
 	f.StringVar(&o.vars.key, "key-var", "", "dotenv variable holding the API key")
 	f.StringVar(&o.vars.secret, "secret-var", "", "dotenv variable holding the API secret")
 	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "dotenv variable holding the API passphrase (OKX, KuCoin)")
-	f.BoolVar(&o.shred, "shred", false, "overwrite and delete FILE once the stored copy is verified")
+	f.BoolVar(&o.shred, "shred", false, "remove the imported variables from FILE (deleting it if nothing else is left) once the stored copy is verified")
 	f.BoolVar(&o.token, "token", false, "store a notifier token for `watch` (the dotenv's only variable, or --secret-var) instead of an exchange key; no profile is added")
 	_ = c.RegisterFlagCompletionFunc("exchange", cobra.FixedCompletions(config.Exchanges, cobra.ShellCompDirectiveNoFileComp))
 	return c
@@ -116,6 +120,9 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	}
 	vars, err := chooseVars(env, label, o.exchange, o.vars, config.NeedsPassphrase(o.exchange))
 	if err != nil {
+		return err
+	}
+	if err := env.checkValues(label, vars.key, vars.secret, vars.passphrase); err != nil {
 		return err
 	}
 	if vars.guessed {
@@ -171,10 +178,11 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	}
 
 	if o.shred {
-		if err := verifyAndShred(ctx, store, name, item, src); err != nil {
+		res, err := verifyAndShred(ctx, store, name, item, src, env, text, vars.key, vars.secret, vars.passphrase)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(app.Stdout, "verified the stored copy; overwrote and removed %s\n", src)
+		reportShred(app, src, res, vars.key, vars.secret, vars.passphrase)
 	} else if !fromStdin {
 		fmt.Fprintf(app.Stderr, "the key is still in %s: delete it, or import with --shred next time\n", src)
 	}
@@ -183,10 +191,14 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 }
 
 // checkDotenvSource refuses what cannot work before anything is read:
-// --shred of stdin, or stdin that is a terminal (nothing was piped in).
-// example is the command line that would have worked.
+// --shred of stdin or of a file that shares its content with other names
+// (a symlink, hard links), or stdin that is a terminal (nothing was piped
+// in). example is the command line that would have worked.
 func checkDotenvSource(app *App, src string, shred bool, example string) error {
 	if src != "-" {
+		if shred {
+			return checkShreddable(src)
+		}
 		return nil
 	}
 	if shred {
@@ -222,42 +234,4 @@ func readDotenv(app *App, src string) (label, text string, err error) {
 		return "", "", fmt.Errorf("%s is empty: give a dotenv with the key and secret (NAME=value lines)", label)
 	}
 	return label, string(data), nil
-}
-
-// verifyAndShred reads the stored item back and, only when it matches what
-// was read from the file, overwrites the file with zeros, syncs and removes
-// it.
-func verifyAndShred(ctx context.Context, store keystore.Store, name string, want keystore.Item, path string) error {
-	got, err := keystore.ReadBack(ctx, store, name)
-	if err != nil {
-		return fmt.Errorf("reading the stored key back failed, %s was kept: %w", path, err)
-	}
-	if !got.Equal(want) {
-		return fmt.Errorf("the stored key does not match what was read, %s was kept: run 'keywarden remove %s' and import again", path, name)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("shredding %s: %w", path, err)
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("shredding %s: %w", path, err)
-	}
-	zeros := make([]byte, fi.Size())
-	if _, err := f.WriteAt(zeros, 0); err != nil {
-		f.Close()
-		return fmt.Errorf("shredding %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("shredding %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("shredding %s: %w", path, err)
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("shredding %s (overwritten, not removed): %w", path, err)
-	}
-	return nil
 }

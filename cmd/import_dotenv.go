@@ -5,12 +5,32 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // dotenv is a parsed .env file: values by name, and names in file order.
 type dotenv struct {
 	vals  map[string]string
 	names []string
+	defs  []dotenvDef // every NAME=value, in file order (a name may repeat)
+}
+
+// dotenvDef is where one NAME=value sits in the file: lines first..last
+// (0-based; a quoted value may span lines).
+type dotenvDef struct {
+	name        string
+	first, last int
+}
+
+// line is the 1-based line of name's last definition (the one whose value
+// counts), 0 when name is not defined.
+func (d *dotenv) line(name string) int {
+	for i := len(d.defs) - 1; i >= 0; i-- {
+		if d.defs[i].name == name {
+			return d.defs[i].first + 1
+		}
+	}
+	return 0
 }
 
 var dotenvNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
@@ -72,8 +92,59 @@ func parseDotenv(src, text string) (*dotenv, error) {
 			d.names = append(d.names, name)
 		}
 		d.vals[name] = val
+		d.defs = append(d.defs, dotenvDef{name: name, first: lineNo - 1, last: i})
 	}
 	return d, nil
+}
+
+// checkValues refuses a value of names holding a NUL or another control
+// character (a newline excepted: PEM keys span lines). Such a value cannot be
+// a key, and the bot's exec would fail on it forever ("invalid argument" for
+// a NUL); it is refused before anything is stored or shredded. The error
+// names the file, the line and the variable, and the character's code point,
+// never the value.
+func (d *dotenv) checkValues(src string, names ...string) error {
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if r, bad := controlChar(d.vals[n]); bad {
+			return fmt.Errorf("%s:%d: %s holds a control character (%U): no API key, secret or token does; fix the file (nothing was stored)", src, d.line(n), n, r)
+		}
+	}
+	return nil
+}
+
+// controlChar finds the first control character in s other than a newline.
+func controlChar(s string) (rune, bool) {
+	for _, r := range s {
+		if r != '\n' && unicode.IsControl(r) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// without returns text (the file as read) minus every line of every
+// definition of names, other lines byte for byte as they were; blank reports
+// whether only whitespace is left.
+func (d *dotenv) without(text string, names ...string) (rest string, blank bool) {
+	drop := map[int]bool{}
+	for _, def := range d.defs {
+		if slices.Contains(names, def.name) {
+			for l := def.first; l <= def.last; l++ {
+				drop[l] = true
+			}
+		}
+	}
+	var b strings.Builder
+	for i, l := range strings.SplitAfter(text, "\n") {
+		if !drop[i] {
+			b.WriteString(l)
+		}
+	}
+	rest = b.String()
+	return rest, strings.TrimSpace(strings.TrimPrefix(rest, "\ufeff")) == ""
 }
 
 func closingQuote(s string, q byte) int {

@@ -52,6 +52,9 @@ func runImportToken(ctx context.Context, app *App, o importOptions, name, src st
 	if !ok || val == "" {
 		return usageError("%s has no value for %s", label, v)
 	}
+	if err := env.checkValues(label, v); err != nil {
+		return err
+	}
 	store, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -69,10 +72,11 @@ func runImportToken(ctx context.Context, app *App, o importOptions, name, src st
 	fmt.Fprintf(app.Stdout, "stored notifier token %s (from %s) in keystore %s\n", name, v, store.Backend())
 	fmt.Fprintf(app.Stdout, "use it in an [[alert]] block: token = %q\n", name)
 	if o.shred {
-		if err := verifyAndShred(ctx, store, name, item, src); err != nil {
+		res, err := verifyAndShred(ctx, store, name, item, src, env, text, v)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(app.Stdout, "verified the stored copy; overwrote and removed %s\n", src)
+		reportShred(app, src, res, v)
 	}
 	return nil
 }

@@ -147,6 +147,9 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 	if err != nil {
 		return err
 	}
+	if err := env.checkValues(label, vars.key, vars.secret, vars.passphrase); err != nil {
+		return err
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 	it := keystore.Item{
 		APIKey:     keystore.NewSecret(env.vals[vars.key]),
