@@ -1,19 +1,16 @@
 package checks
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/keywarden/keywarden/config"
-	"github.com/keywarden/keywarden/internal/childenv"
+	"github.com/keywarden/keywarden/internal/gitsafe"
 	"github.com/keywarden/keywarden/leaks"
 )
 
@@ -175,20 +172,14 @@ func storedValuesIn(ctx context.Context, dir string, git bool, targets []leaks.T
 }
 
 func isGitRepo(ctx context.Context, dir string) bool {
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "--is-inside-work-tree")
-	cmd.Env = childenv.Environ()
-	out, err := cmd.Output()
+	out, err := gitsafe.Output(ctx, dir, nil, nil, "rev-parse", "--is-inside-work-tree")
 	return err == nil && strings.TrimSpace(string(out)) == "true"
 }
 
 func gitLines(ctx context.Context, dir string, args ...string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
-	cmd.Env = childenv.Environ()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, err := gitsafe.Output(ctx, dir, nil, nil, args...)
 	if err != nil {
-		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+		return nil, err
 	}
 	var lines []string
 	for _, l := range strings.Split(string(out), "\x00") {
@@ -201,13 +192,10 @@ func gitLines(ctx context.Context, dir string, args ...string) ([]string, error)
 
 // gitCheckIgnore returns which of paths git ignores.
 func gitCheckIgnore(ctx context.Context, dir string, paths []string) (map[string]bool, error) {
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "check-ignore", "-z", "--no-index", "--stdin")
-	cmd.Env = childenv.Environ()
-	cmd.Stdin = strings.NewReader(strings.Join(paths, "\x00") + "\x00")
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) { // 1: none ignored
-		return nil, fmt.Errorf("git check-ignore: %w", err)
+	in := strings.NewReader(strings.Join(paths, "\x00") + "\x00")
+	out, err := gitsafe.Output(ctx, dir, in, []int{1}, "check-ignore", "-z", "--no-index", "--stdin") // 1: none ignored
+	if err != nil {
+		return nil, err
 	}
 	ign := map[string]bool{}
 	for _, l := range strings.Split(string(out), "\x00") {

@@ -42,6 +42,8 @@ func TestCheckScripts(t *testing.T) {
 		return nil
 	}
 	p.Cmds["subst"] = cmdSubst
+	p.Cmds["hostilegit"] = cmdHostileGit
+	p.Cmds["nothingran"] = cmdNothingRan
 	testscript.Run(t, p)
 }
 

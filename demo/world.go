@@ -17,6 +17,7 @@ import (
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/internal/gitsafe"
 	"github.com/keywarden/keywarden/keystore"
 	"github.com/keywarden/keywarden/leaks/leakcheck"
 )
@@ -305,9 +306,8 @@ func (w *World) makeProject(k demoKey) (string, error) {
 	}
 	if _, err := exec.LookPath("git"); err == nil {
 		run := func(args ...string) error {
-			c := exec.Command("git", args...)
-			c.Dir = dir
-			c.Env = append(os.Environ(), "GIT_AUTHOR_NAME=demo", "GIT_AUTHOR_EMAIL=demo@example.org",
+			c := gitsafe.Own(context.Background(), dir, args...)
+			c.Env = append(c.Env, "GIT_AUTHOR_NAME=demo", "GIT_AUTHOR_EMAIL=demo@example.org",
 				"GIT_COMMITTER_NAME=demo", "GIT_COMMITTER_EMAIL=demo@example.org", "GIT_CONFIG_GLOBAL=/dev/null")
 			if out, err := c.CombinedOutput(); err != nil {
 				return fmt.Errorf("git %s: %w: %s", args[0], err, out)

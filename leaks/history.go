@@ -8,20 +8,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/keywarden/keywarden/internal/childenv"
+	"github.com/keywarden/keywarden/internal/gitsafe"
 )
 
 // ErrNotRepo is returned (wrapped) when a directory is not in a git work tree.
-var ErrNotRepo = errors.New("not a git repository")
+var ErrNotRepo = gitsafe.ErrNotRepo
 
 // ErrNoGit is returned (wrapped) when the git program is not installed.
-var ErrNoGit = errors.New("git is not installed")
+var ErrNoGit = gitsafe.ErrNoGit
 
 // object is one git object to read: id, type and size.
 type object struct {
@@ -43,24 +42,10 @@ type historyScan struct {
 	hits    []objectHit
 }
 
-// git runs git in dir and returns its stdout; stderr goes into the error.
+// git runs a read-only git command in dir and returns its stdout; stderr
+// goes into the error.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
-	cmd.Env = childenv.Environ()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if errors.Is(err, exec.ErrNotFound) {
-		return nil, fmt.Errorf("%w (install git to scan history)", ErrNoGit)
-	}
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if strings.Contains(msg, "not a git repository") {
-			return nil, fmt.Errorf("%s: %w", dir, ErrNotRepo)
-		}
-		return nil, fmt.Errorf("git %s in %s: %w: %s", args[0], dir, err, msg)
-	}
-	return out, nil
+	return gitsafe.Output(ctx, dir, nil, nil, args...)
 }
 
 // listObjects lists every object in the repository's object database in
@@ -162,8 +147,7 @@ const chunkSize = 256 << 10
 // catFile streams objs through one `git cat-file --batch` process.
 func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (historyScan, error) {
 	var res historyScan
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "cat-file", "--batch")
-	cmd.Env = childenv.Environ()
+	cmd := gitsafe.Command(ctx, dir, "cat-file", "--batch")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return res, err

@@ -5,12 +5,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/keywarden/keywarden/internal/childenv"
+	"github.com/keywarden/keywarden/internal/gitsafe"
 )
 
 // Reachability says how a history finding can still be reached.
@@ -38,9 +37,8 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string
 	if len(want) == 0 {
 		return out, nil
 	}
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "-c", "core.quotepath=off", "log", "--all", "--reflog",
+	cmd := gitsafe.Command(ctx, dir, "log", "--all", "--reflog",
 		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H")
-	cmd.Env = childenv.Environ()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -1,21 +1,18 @@
 package leaks
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/keywarden/keywarden/internal/childenv"
+	"github.com/keywarden/keywarden/internal/gitsafe"
 )
 
 // DefaultMaxFileSize is the largest working-tree file searched; bigger files
@@ -203,18 +200,8 @@ func gitStatuses(ctx context.Context, dir string, paths []string) (map[string]st
 	return st, nil
 }
 
-// gitInput runs git in dir with input on stdin. Exit status 1 (git's "no
-// match" for check-ignore and friends) is not an error.
+// gitInput runs a read-only git command in dir with input on stdin. Exit
+// status 1 (git's "no match" for check-ignore and friends) is not an error.
 func gitInput(ctx context.Context, dir, input string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotepath=off"}, args...)...)
-	cmd.Env = childenv.Environ()
-	cmd.Stdin = strings.NewReader(input)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
-		return nil, fmt.Errorf("git %s in %s: %w: %s", args[0], dir, err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
+	return gitsafe.Output(ctx, dir, strings.NewReader(input), []int{1}, args...)
 }
