@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/keywarden/keywarden/internal/atomicfile"
+	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
 // ErrNoProfile is returned (wrapped) by RemoveProfile when the file has no
@@ -265,6 +266,9 @@ const editLockWait = 10 * time.Second
 func lockForEdit(path string) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating config directory: %w", err)
+	}
+	if err := trustpath.Lock(path+".lock", "config lock"); err != nil {
+		return nil, err
 	}
 	unlock, err = atomicfile.Lock(context.Background(), path+".lock", editLockWait)
 	if errors.Is(err, atomicfile.ErrBusy) {

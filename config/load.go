@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
 // Defaults applied to every field the file leaves out.
@@ -103,27 +105,14 @@ func Load(path string) (*Config, error) {
 	return cfg, nil
 }
 
-// CheckWritable refuses a file that users other than its owner can write:
-// anyone who can edit it could point keywarden elsewhere. what names the file
-// in the error ("config file", "vault").
+// CheckWritable refuses a file that users other than its owner could have
+// written or swapped (internal/trustpath, OpenSSH's StrictModes rule): it and
+// every directory above it must be owned by the user or root and not
+// writable by group or others. Anyone who can edit the config could point
+// keywarden's signed requests elsewhere. what names the file in the error
+// ("config file"); the error says which path and the command that fixes it.
 func CheckWritable(path, what string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("checking %s permissions: %w", what, err)
-	}
-	if m := fi.Mode().Perm(); m&0o022 != 0 {
-		return fmt.Errorf("%s %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod go-w %s", what, path, m, shellQuote(path))
-	}
-	return nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '~' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return trustpath.Check(path, what)
 }
 
 // Parse decodes config text; path is used for error messages and ~ in paths.

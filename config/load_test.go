@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keywarden/keywarden/internal/testutil"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
@@ -207,4 +209,44 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A config in a directory others can write, or owned by another user, could
+// have been swapped to send the signed requests elsewhere: it is refused,
+// naming the path and the fix.
+func TestLoadRefusesConfigOthersCouldSwap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keywarden")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(p, []byte("keystore = \"auto\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	if err == nil || !contains(err.Error(), "directory "+dir) || !contains(err.Error(), "chmod go-w "+dir) {
+		t.Errorf("config in a world-writable directory: %v", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err != nil {
+		t.Fatalf("private again: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		testutil.MissingReal(t, "a second uid: only root can chown the config to uid 65534 (run the tests as root)")
+	}
+	if err := os.Chown(p, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(p); err == nil || !contains(err.Error(), "config file "+p) || !contains(err.Error(), "owned by uid 65534") {
+		t.Errorf("config of another user: %v", err)
+	}
+	// Editing (import, add, remove) refuses it too.
+	if err := AppendProfile(p, Profile{Name: "a", Exchange: "okx"}); err == nil || !contains(err.Error(), "owned by uid 65534") {
+		t.Errorf("edit of a config of another user: %v", err)
+	}
 }

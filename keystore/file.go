@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/keywarden/keywarden/internal/atomicfile"
+	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
 // ScryptWorkFactor is the scrypt cost (log2 N) of newly written vaults:
@@ -143,6 +144,11 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if m := fi.Mode().Perm(); m&0o022 != 0 {
 		return vaultDoc{}, fmt.Errorf("vault %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", f.path, m, f.path)
 	}
+	// Another user who can swap the vault or a directory above it, or who
+	// owns it, could delete the keys or plant a vault of theirs.
+	if err := trustpath.Check(f.path, "vault"); err != nil {
+		return vaultDoc{}, err
+	}
 	if fi.Size() > maxVaultSize {
 		return vaultDoc{}, fmt.Errorf("vault %s is larger than %d MiB: that is not a keywarden vault, check vault in the config", f.path, maxVaultSize>>20)
 	}
@@ -217,6 +223,10 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	defer f.mu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		return fmt.Errorf("creating vault directory: %w", err)
+	}
+	// Someone else able to open the lock could hold it for ever.
+	if err := trustpath.Lock(f.path+".lock", "vault lock"); err != nil {
+		return err
 	}
 	unlock, err := atomicfile.Lock(ctx, f.path+".lock", lockWait)
 	if errors.Is(err, atomicfile.ErrBusy) {

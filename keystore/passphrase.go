@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
 // CredentialName is the systemd credential keywarden reads the vault
@@ -95,6 +97,12 @@ func readPassphraseFile(path, what string) (Secret, error) {
 	}
 	if err != nil {
 		return Secret{}, fmt.Errorf("%s: %w", what, err)
+	}
+	// systemd's credential directory is the service manager's, not ours.
+	if what != "systemd credential" {
+		if err := trustpath.Check(path, what); err != nil {
+			return Secret{}, err
+		}
 	}
 	if m := fi.Mode().Perm(); m&0o077 != 0 && what != "systemd credential" {
 		return Secret{}, fmt.Errorf("%s %s is readable or writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", what, path, m, path)
