@@ -27,10 +27,16 @@ const binanceName = "binance"
 // default), so Window reports exactly what the exchange applies.
 const binanceRecvWindow = 5000 * time.Millisecond
 
-func init() {
-	register(binanceName, "https://api.binance.com", func(baseURL string, hc *http.Client) Client {
+var binanceInfo = Info{
+	Name:       binanceName,
+	DefaultURL: "https://api.binance.com",
+	Hosts:      []Host{{"spot testnet", "https://testnet.binance.vision"}},
+	APIPage:    "Binance → Account → API Management",
+	APIPageURL: "https://www.binance.com/en/my/settings/api-management",
+	codes:      binanceCodes,
+	newClient: func(baseURL string, hc *http.Client) Client {
 		return &binance{base: baseURL, hc: hc}
-	})
+	},
 }
 
 type binance struct {
@@ -246,6 +252,12 @@ func binanceMillis(raw json.RawMessage) (time.Time, error) {
 }
 
 // ---- error classification ----
+
+// binanceCodes are Binance's documented error codes (body "code").
+var binanceCodes = map[string]Cause{
+	"-1021": CauseClock, "-1022": CauseSignature, "-2014": CauseKey,
+	"-2015": CauseAmbiguousAuth, "-1002": CauseAmbiguousAuth, "-1003": CauseRateLimit,
+}
 
 // do sends req and turns a non-2xx answer into a classified *Error: the body
 // code ({"code":-1021,"msg":"..."}) first, then the HTTP status. 418 and 429

@@ -24,10 +24,22 @@ const bybitName = "bybit"
 // bybitRecvWindow is sent with every signed request (the exchange default).
 const bybitRecvWindow = 5000 * time.Millisecond
 
-func init() {
-	register(bybitName, "https://api.bybit.com", func(baseURL string, hc *http.Client) Client {
+var bybitInfo = Info{
+	Name:       bybitName,
+	DefaultURL: "https://api.bybit.com",
+	Hosts: []Host{
+		{"testnet", "https://api-testnet.bybit.com"},
+		{"alternate host api.bytick.com", "https://api.bytick.com"},
+	},
+	APIPage:    "Bybit → Account → API",
+	APIPageURL: "https://www.bybit.com/app/user/api-management",
+	// SpotTrade covers spot margin: a bot that needs trade cannot shed it.
+	BundledWithTrade: []string{"margin"},
+	codes:            bybitCodes,
+	perms:            bybitGrants,
+	newClient: func(baseURL string, hc *http.Client) Client {
 		return &bybit{base: baseURL, hc: hc}
-	})
+	},
 }
 
 type bybit struct {
@@ -296,6 +308,12 @@ func bybitTime(s string) (time.Time, error) {
 }
 
 // ---- error classification ----
+
+// bybitCodes are Bybit's documented error codes (body "retCode").
+var bybitCodes = map[string]Cause{
+	"10002": CauseClock, "10010": CauseIP, "10005": CausePermission, "10004": CauseSignature,
+	"10003": CauseKey, "10007": CauseKey, "33004": CauseKey, "10006": CauseRateLimit,
+}
 
 // bybitEnvelope is every v5 answer: retCode 0 is success.
 type bybitEnvelope struct {

@@ -1,6 +1,10 @@
 package exchange
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Cause is why an exchange call failed, in the user's terms. The first seven
 // are the spec's audit-log causes; the rest describe transport failures.
@@ -23,43 +27,6 @@ const (
 	CauseOther         Cause = "other"     // an exchange error of no class above
 )
 
-// codeCauses maps exchange error codes (as strings, as they appear in bodies
-// and logs) to causes, per exchange. Source: shared/reference/exchanges.md.
-var codeCauses = map[string]map[string]Cause{
-	"binance": {
-		"-1021": CauseClock, "-1022": CauseSignature, "-2014": CauseKey,
-		"-2015": CauseAmbiguousAuth, "-1002": CauseAmbiguousAuth, "-1003": CauseRateLimit,
-	},
-	"bybit": {
-		"10002": CauseClock, "10010": CauseIP, "10005": CausePermission, "10004": CauseSignature,
-		"10003": CauseKey, "10007": CauseKey, "33004": CauseKey, "10006": CauseRateLimit,
-	},
-	"okx": {
-		"50102": CauseClock, "50112": CauseClock, "50110": CauseIP, "50121": CauseIP, "50035": CauseIP,
-		"50120": CausePermission, "50030": CausePermission, "50113": CauseSignature,
-		"50111": CauseKey, "50119": CauseKey, "50101": CauseKey, "50105": CauseKey,
-		"50011": CauseRateLimit, "50061": CauseRateLimit, "50013": CauseRateLimit,
-	},
-	"kucoin": {
-		"400002": CauseClock, "400006": CauseIP, "400007": CausePermission, "400005": CauseSignature,
-		"400003": CauseKey, "400004": CauseKey, "400001": CauseKey, "411100": CauseKey,
-		"429000": CauseRateLimit, "200002": CauseRateLimit,
-	},
-	// Coinbase Advanced returns gRPC-style error names (unverified against
-	// the live API; its 401 is ambiguous-auth in coinbase.go).
-	"coinbase": {
-		"PERMISSION_DENIED": CausePermission, "UNAUTHENTICATED": CauseAmbiguousAuth,
-		"RATE_LIMIT_EXCEEDED": CauseRateLimit,
-	},
-	"kraken": {
-		"EAPI:Invalid nonce": CauseClock, "EGeneral:Permission denied": CausePermission,
-		"EAPI:Invalid signature": CauseSignature, "EAPI:Invalid key": CauseKey,
-		"EGeneral:Temporary lockout": CauseKey, "EAPI:Rate limit exceeded": CauseRateLimit,
-		"EOrder:Rate limit exceeded": CauseRateLimit, "EGeneral:Too many requests": CauseRateLimit,
-		"EService:Unavailable": CauseServer, "EService:Busy": CauseServer,
-	},
-}
-
 // ClassifyCode returns the cause of an exchange error code. exchange may be
 // "" when unknown (a log line that does not say): then a code is classified
 // only if it means the same on every exchange that uses it.
@@ -69,14 +36,14 @@ func ClassifyCode(exchange, code string) Cause {
 		return CauseNone
 	}
 	if exchange != "" {
-		if c, ok := codeCauses[exchange][code]; ok {
-			return c
+		if in := lookup(exchange); in != nil {
+			return in.codes[code]
 		}
 		return CauseNone
 	}
 	var found Cause
-	for _, m := range codeCauses {
-		if c, ok := m[code]; ok {
+	for _, in := range all {
+		if c, ok := in.codes[code]; ok {
 			if found != CauseNone && found != c {
 				return CauseNone
 			}
@@ -100,9 +67,16 @@ func ClassifyHTTP(status int) Cause {
 // KnownCodes returns the codes ClassifyCode knows for an exchange (for tests
 // and for the audit-log classifier's message scan).
 func KnownCodes(exchange string) map[string]Cause {
-	out := make(map[string]Cause, len(codeCauses[exchange]))
-	for k, v := range codeCauses[exchange] {
-		out[k] = v
+	in := lookup(exchange)
+	if in == nil {
+		return map[string]Cause{}
 	}
-	return out
+	return maps.Clone(in.codes)
+}
+
+// BundledWithTrade reports whether, on exchange, perm (named as in config
+// needs) cannot be granted or revoked apart from trade (Info.BundledWithTrade).
+func BundledWithTrade(exchange, perm string) bool {
+	in := lookup(exchange)
+	return in != nil && slices.Contains(in.BundledWithTrade, perm)
 }

@@ -31,8 +31,13 @@ const coinbaseName = "coinbase"
 // coinbaseJWTLifetime: "Your JWT expires after 2 minutes".
 const coinbaseJWTLifetime = 120 * time.Second
 
-func init() {
-	register(coinbaseName, "https://api.coinbase.com", NewCoinbase)
+var coinbaseInfo = Info{
+	Name:       coinbaseName,
+	DefaultURL: "https://api.coinbase.com",
+	APIPage:    "Coinbase Developer Platform → API keys",
+	APIPageURL: "https://portal.cdp.coinbase.com",
+	codes:      coinbaseCodes,
+	newClient:  NewCoinbase,
 }
 
 // NewCoinbase returns a Coinbase Advanced Trade client for baseURL. The
@@ -310,6 +315,14 @@ func decodeCoinbaseKeyInfo(body []byte) (KeyInfo, error) {
 }
 
 // ---- error classification ----
+
+// coinbaseCodes are the gRPC-style error names Coinbase Advanced returns
+// (body "error"; unverified against the live API, and its 401 is
+// ambiguous-auth whatever the body says: see do).
+var coinbaseCodes = map[string]Cause{
+	"PERMISSION_DENIED": CausePermission, "UNAUTHENTICATED": CauseAmbiguousAuth,
+	"RATE_LIMIT_EXCEEDED": CauseRateLimit,
+}
 
 // do sends req and classifies a non-2xx answer, or a 2xx one that carries
 // an error name. 401 (body "Unauthorized")

@@ -1,7 +1,8 @@
 // Package exchange talks to crypto exchanges' REST APIs for exactly what an
 // API-key auditor needs: server time, the calling key's own permissions and
 // restrictions, and the classification of errors into causes. One file per
-// exchange, each with the same four parts in the same order: signing, server
+// exchange: its Info (the facts the rest of keywarden reads, listed in
+// all.go), then the same four parts in the same order: signing, server
 // time, key info, error classification.
 package exchange
 

@@ -22,8 +22,17 @@ import (
 
 const krakenName = "kraken"
 
-func init() {
-	register(krakenName, "https://api.kraken.com", NewKraken)
+var krakenInfo = Info{
+	Name:       krakenName,
+	DefaultURL: "https://api.kraken.com",
+	APIPage:    "Kraken → Settings → API",
+	APIPageURL: "https://www.kraken.com/u/security/api",
+	// Kraken's errors are "<severity><category>:<message>"; no other
+	// exchange's codes look like these.
+	CodePrefixes: []string{"EAPI:", "EGeneral:", "EOrder:", "EService:", "EQuery:", "EFunding:", "ETrade:"},
+	codes:        krakenCodes,
+	perms:        krakenPermissions,
+	newClient:    NewKraken,
 }
 
 // NewKraken returns a Kraken spot client for baseURL. Every Kraken client in
@@ -269,6 +278,15 @@ func krakenUnix(raw json.RawMessage) (time.Time, error) {
 }
 
 // ---- error classification ----
+
+// krakenCodes are Kraken's documented error strings (an entry of "error").
+var krakenCodes = map[string]Cause{
+	"EAPI:Invalid nonce": CauseClock, "EGeneral:Permission denied": CausePermission,
+	"EAPI:Invalid signature": CauseSignature, "EAPI:Invalid key": CauseKey,
+	"EGeneral:Temporary lockout": CauseKey, "EAPI:Rate limit exceeded": CauseRateLimit,
+	"EOrder:Rate limit exceeded": CauseRateLimit, "EGeneral:Too many requests": CauseRateLimit,
+	"EService:Unavailable": CauseServer, "EService:Busy": CauseServer,
+}
 
 // do sends req and returns the result object. Kraken reports errors with
 // HTTP 200 in the error array ({"error":["EAPI:Invalid key"],"result":{}});

@@ -28,8 +28,15 @@ const kucoinKeyVersion = "3"
 // service time must be less than 5 seconds", either way.
 const kucoinTolerance = 5 * time.Second
 
-func init() {
-	register(kucoinName, "https://api.kucoin.com", NewKuCoin)
+var kucoinInfo = Info{
+	Name:       kucoinName,
+	DefaultURL: "https://api.kucoin.com",
+	Passphrase: true,
+	APIPage:    "KuCoin → Account → API Management",
+	APIPageURL: "https://www.kucoin.com/account/api",
+	codes:      kucoinCodes,
+	perms:      kucoinPermissions,
+	newClient:  NewKuCoin,
 }
 
 // NewKuCoin returns a KuCoin client for baseURL (scheme, host, optional
@@ -194,6 +201,13 @@ func kucoinList(s string) []string {
 }
 
 // ---- error classification ----
+
+// kucoinCodes are KuCoin's documented error codes (body "code").
+var kucoinCodes = map[string]Cause{
+	"400002": CauseClock, "400006": CauseIP, "400007": CausePermission, "400005": CauseSignature,
+	"400003": CauseKey, "400004": CauseKey, "400001": CauseKey, "411100": CauseKey,
+	"429000": CauseRateLimit, "200002": CauseRateLimit,
+}
 
 // kucoinEnvelope is every KuCoin answer: code "200000" is success.
 type kucoinEnvelope struct {

@@ -28,10 +28,20 @@ const okxWindow = 30 * time.Second
 // okxTimestampLayout is OK-ACCESS-TIMESTAMP: ISO-8601 UTC with milliseconds.
 const okxTimestampLayout = "2006-01-02T15:04:05.000Z"
 
-func init() {
-	register(okxName, "https://www.okx.com", func(baseURL string, hc *http.Client) Client {
+var okxInfo = Info{
+	Name:       okxName,
+	DefaultURL: "https://www.okx.com",
+	Passphrase: true,
+	APIPage:    "OKX → Profile → API keys",
+	APIPageURL: "https://www.okx.com/account/my-api",
+	// "trade" covers every instrument type: a bot that needs trade cannot
+	// shed them.
+	BundledWithTrade: []string{"margin", "futures", "options"},
+	codes:            okxCodes,
+	perms:            okxPermissions,
+	newClient: func(baseURL string, hc *http.Client) Client {
 		return &okx{base: baseURL, hc: hc}
-	})
+	},
 }
 
 type okx struct {
@@ -182,6 +192,14 @@ func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
 }
 
 // ---- error classification ----
+
+// okxCodes are OKX's documented error codes (body "code", a string).
+var okxCodes = map[string]Cause{
+	"50102": CauseClock, "50112": CauseClock, "50110": CauseIP, "50121": CauseIP, "50035": CauseIP,
+	"50120": CausePermission, "50030": CausePermission, "50113": CauseSignature,
+	"50111": CauseKey, "50119": CauseKey, "50101": CauseKey, "50105": CauseKey,
+	"50011": CauseRateLimit, "50061": CauseRateLimit, "50013": CauseRateLimit,
+}
 
 // do sends req and returns the data array of a code-"0" answer. OKX sends
 // code as a string, with HTTP 200 for some errors (50119, 50120) and 401 for

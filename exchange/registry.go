@@ -6,30 +6,85 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
-// factory builds a client for one exchange.
-type factory struct {
-	defaultBaseURL string
-	build          func(baseURL string, hc *http.Client) Client
+// Info is everything keywarden knows about one exchange apart from its
+// client code. Each adapter's file declares its own Info next to the code
+// it describes, and all (all.go) lists them, so config, the audit-log
+// reader, the add wizard and the docs tests all read one place and an
+// exchange cannot be half-added.
+type Info struct {
+	// Name is the exchange's id: config `exchange`, log fields, --exchange.
+	Name string
+	// DefaultURL is the production REST endpoint New uses for baseURL "".
+	DefaultURL string
+	// Hosts are the other endpoints the add wizard offers (testnets,
+	// alternate hosts), in the order offered.
+	Hosts []Host
+	// Passphrase is set when the exchange's keys come with a passphrase.
+	Passphrase bool
+	// APIPage is where keys are managed (and revoked) in the exchange's
+	// menus; APIPageURL is that page's address.
+	APIPage, APIPageURL string
+	// BundledWithTrade lists the permissions (named as in config needs)
+	// that come with trading and cannot be switched off apart from it.
+	BundledWithTrade []string
+	// CodePrefixes are prefixes of error codes that only this exchange
+	// uses (Kraken's "EAPI:"): a log line holding one names the exchange.
+	CodePrefixes []string
+
+	// codes maps the exchange's documented error codes, as they appear in
+	// bodies and logs, to causes.
+	codes map[string]Cause
+	// perms maps the permission names of an exchange that lists a key's
+	// permissions by name; nil for one that answers with booleans.
+	perms permTable
+	// newClient builds a client for a validated base URL.
+	newClient func(baseURL string, hc *http.Client) Client
 }
 
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]factory{}
-)
+// Host is a named endpoint of an exchange.
+type Host struct {
+	Label string
+	URL   string
+}
 
-// register makes an exchange available to New. Each exchange file calls it
-// from init. Registering a name twice is a programming error and panics.
-func register(name, defaultBaseURL string, f func(baseURL string, hc *http.Client) Client) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[name]; dup {
-		panic("exchange: " + name + " registered twice")
+// All returns every exchange, in the order they are offered to the user
+// (the wizard's list, --exchange help, "use one of" in errors).
+func All() []Info {
+	out := make([]Info, len(all))
+	for i, in := range all {
+		out[i] = in.clone()
 	}
-	registry[name] = factory{defaultBaseURL: defaultBaseURL, build: f}
+	return out
+}
+
+// Lookup returns the named exchange, or false.
+func Lookup(name string) (Info, bool) {
+	if in := lookup(name); in != nil {
+		return in.clone(), true
+	}
+	return Info{}, false
+}
+
+// lookup returns the registered Info itself (not a copy) for the package's
+// hot paths; nil for an unknown name.
+func lookup(name string) *Info {
+	for i := range all {
+		if all[i].Name == name {
+			return &all[i]
+		}
+	}
+	return nil
+}
+
+// clone copies the slices so a caller cannot change the registry.
+func (in Info) clone() Info {
+	in.Hosts = slices.Clone(in.Hosts)
+	in.BundledWithTrade = slices.Clone(in.BundledWithTrade)
+	in.CodePrefixes = slices.Clone(in.CodePrefixes)
+	return in
 }
 
 // New returns a client for the named exchange ("binance", "bybit", ...).
@@ -37,14 +92,12 @@ func register(name, defaultBaseURL string, f func(baseURL string, hc *http.Clien
 // value (a testnet, a regional host, a local fake) must be an absolute
 // http(s) URL. hc nil selects DefaultHTTPClient.
 func New(name, baseURL string, hc *http.Client) (Client, error) {
-	registryMu.RLock()
-	f, ok := registry[name]
-	registryMu.RUnlock()
-	if !ok {
+	in := lookup(name)
+	if in == nil {
 		return nil, fmt.Errorf("unknown exchange %q: use one of %s", name, strings.Join(Names(), ", "))
 	}
 	if baseURL == "" {
-		baseURL = f.defaultBaseURL
+		baseURL = in.DefaultURL
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -57,16 +110,14 @@ func New(name, baseURL string, hc *http.Client) (Client, error) {
 	if hc == nil {
 		hc = DefaultHTTPClient
 	}
-	return f.build(strings.TrimRight(baseURL, "/"), hc), nil
+	return in.newClient(strings.TrimRight(baseURL, "/"), hc), nil
 }
 
 // Names returns the registered exchange names, sorted.
 func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
+	names := make([]string, len(all))
+	for i, in := range all {
+		names[i] = in.Name
 	}
 	slices.Sort(names)
 	return names
