@@ -82,8 +82,8 @@ func runCheckReport(ctx context.Context, app *App, o checkOptions) error {
 		return usageError("no profile %s in %s: run 'keywarden list' to see the profiles", strings.Join(bad, ", "), app.ConfigFile())
 	}
 	store, storeErr := app.OpenStore(ctx, cfg)
-	var ee *ExitError
-	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+	var ue *UsageError
+	if errors.As(storeErr, &ue) {
 		return storeErr
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: o.profiles, Offline: o.offline, Strict: o.strict})
@@ -142,8 +142,8 @@ func useColor(app *App, w io.Writer) bool {
 // finding refuses the start (exit 2) unless force.
 func runExecGate(ctx context.Context, app *App, cfg *config.Config, p config.Profile, force bool) error {
 	store, storeErr := app.OpenStore(ctx, cfg)
-	var ee *ExitError
-	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+	var ue *UsageError
+	if errors.As(storeErr, &ue) {
 		return storeErr
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: []string{p.Name}})

@@ -40,8 +40,8 @@ func runDashboard(app *App, c *cobra.Command, _ []string) error {
 	// A keystore that cannot be opened does not stop the dashboard: the key
 	// checks show it as unknown with the reason. A wrong --keystore does.
 	store, storeErr := app.OpenStore(ctx, cfg)
-	var ee *ExitError
-	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+	var ue *UsageError
+	if errors.As(storeErr, &ue) {
 		return storeErr
 	}
 	return ui.Run(ctx, dashboardOptions(app, cfg, store, storeErr, storedSecrets(ctx, store, cfg)))

@@ -48,12 +48,7 @@ Exit status: CMD's own, or 2 when keywarden refused or failed to start it.`,
 		},
 		ValidArgsFunction: completeProfiles(app),
 		RunE: func(c *cobra.Command, args []string) error {
-			err := runExec(c.Context(), app, o, args[0], args[1:])
-			var ee *ExitError
-			if err != nil && !errors.As(err, &ee) {
-				return &ExitError{Code: ExitCrit, Err: err}
-			}
-			return err
+			return withCode(ExitCrit, runExec(c.Context(), app, o, args[0], args[1:]))
 		},
 	}
 	c.Flags().BoolVar(&o.noCheck, "no-check", false, "start without running the checks")

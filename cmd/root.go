@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -39,9 +38,42 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// usageError marks an error as a usage error (exit 64).
+// UsageError is a mistake in how keywarden was called: an unknown command
+// or flag, a flag value that does not parse, a wrong number of arguments, or
+// a combination a command refuses. Main exits 64 for it. Cobra's own flag
+// and argument errors are wrapped into it where cobra hands them over (the
+// flag error function and every command's Args), never recognised by their
+// text: an error that merely mentions "invalid argument" is not a usage error.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usageError makes a usage error (exit 64).
 func usageError(format string, a ...any) error {
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, a...)}
+	return &UsageError{Err: fmt.Errorf(format, a...)}
+}
+
+// asUsage marks err, returned by cobra's parsing or an Args validator, as a
+// usage error.
+func asUsage(err error) error {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// withCode gives err the exit status code unless it already carries one (an
+// *ExitError or a *UsageError).
+func withCode(code int, err error) error {
+	var ee *ExitError
+	var ue *UsageError
+	if err == nil || errors.As(err, &ee) || errors.As(err, &ue) {
+		return err
+	}
+	return &ExitError{Code: code, Err: err}
 }
 
 // App carries the global flags and the process's standard streams to every
@@ -88,7 +120,7 @@ Exit codes: 0 ok, 1 warn, 2 crit, 3 unknown, 64 usage error.`,
 	pf.StringVar(&app.Keystore, "keystore", os.Getenv("KEYWARDEN_KEYSTORE"), "secret store: auto, keyring or file (env KEYWARDEN_KEYSTORE)")
 	pf.BoolVar(&app.NoColor, "no-color", os.Getenv("NO_COLOR") != "", "no colours in output (NO_COLOR is honoured)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
+		return &UsageError{Err: fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
 	if rootRun != nil {
 		root.RunE = func(c *cobra.Command, args []string) error { return rootRun(app, c, args) }
@@ -96,17 +128,42 @@ Exit codes: 0 ok, 1 warn, 2 crit, 3 unknown, 64 usage error.`,
 	for _, b := range commandBuilders {
 		root.AddCommand(b(app))
 	}
+	argErrorsAreUsage(root)
 	return root
+}
+
+// argErrorsAreUsage wraps the Args validator of c and of every command below
+// it, so an argument error is a usage error whichever command it comes from.
+// (A command without Args accepts any arguments; cobra then only checks the
+// root, which has its own.)
+func argErrorsAreUsage(c *cobra.Command) {
+	if valid := c.Args; valid != nil {
+		c.Args = func(c *cobra.Command, args []string) error {
+			if err := valid(c, args); err != nil {
+				return asUsage(err)
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		argErrorsAreUsage(sub)
+	}
 }
 
 // Main runs keywarden with args (without the program name) and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr}
-	root := NewRoot(app)
-	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return execute(ctx, NewRoot(app), args, stderr)
+}
+
+// execute runs root with args, prints the error (if any) on stderr and
+// returns the exit code: an *ExitError's own (even when it wraps a usage
+// error: the command chose that status), else 64 for a *UsageError, else 3.
+func execute(ctx context.Context, root *cobra.Command, args []string, stderr io.Writer) int {
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -119,19 +176,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return ee.Code
 	}
 	fmt.Fprintf(stderr, "keywarden: %v\n", err)
-	if isUsage(err) {
+	var ue *UsageError
+	if errors.As(err, &ue) {
 		return ExitUsage
 	}
 	return ExitUnknown
-}
-
-// isUsage recognises cobra's own argument and command errors.
-func isUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "received ", "invalid argument", "unknown flag", "unknown shorthand"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -66,11 +65,7 @@ func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 	}
 	store, err := app.OpenStore(ctx, cfg)
 	if err != nil {
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return &ExitError{Code: ExitUnknown, Err: err}
+		return withCode(ExitUnknown, err)
 	}
 	entries, err := keystore.Secrets(ctx, store)
 	if err != nil {

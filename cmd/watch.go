@@ -70,11 +70,7 @@ notifier token, metrics address), 64 usage error.`,
 			if err != nil && c.Context().Err() != nil {
 				return nil // SIGTERM while starting: a clean stop all the same
 			}
-			var ee *ExitError
-			if err != nil && !errors.As(err, &ee) {
-				return &ExitError{Code: ExitUnknown, Err: err}
-			}
-			return err
+			return withCode(ExitUnknown, err)
 		},
 	}
 	f := c.Flags()
@@ -152,8 +148,8 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 		return usageError("no profile %s in %s", strings.Join(bad, ", "), app.ConfigFile())
 	}
 	store, storeErr := app.OpenStore(ctx, cfg)
-	var ee *ExitError
-	if errors.As(storeErr, &ee) && ee.Code == ExitUsage {
+	var ue *UsageError
+	if errors.As(storeErr, &ue) {
 		return storeErr
 	}
 	if storeErr != nil {
