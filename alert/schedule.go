@@ -7,23 +7,11 @@ import (
 	"github.com/keywarden/keywarden/checks"
 )
 
-// DefaultCadence is how often each check runs at most under `watch`, the
-// same cadences the dashboard refreshes its panes with. A check id not
-// listed runs on every run. The watch interval is a floor: a check never
+// DefaultCadence is how often each check runs at most under `watch`: its
+// spec's cadence, the same the dashboard refreshes its pane with. A check id
+// not listed runs on every run. The watch interval is a floor: a check never
 // runs more often than the runs themselves.
-var DefaultCadence = map[string]time.Duration{
-	"clock.sync":      30 * time.Second,
-	"clock.ntp":       30 * time.Second,
-	"clock.exchange":  30 * time.Second,
-	"ip.public":       5 * time.Minute,
-	"ip.whitelist":    5 * time.Minute,
-	"key.age":         10 * time.Minute,
-	"key.permissions": 10 * time.Minute,
-	"hygiene.files":   10 * time.Minute,
-	"hygiene.history": 10 * time.Minute,
-	"keystore":        10 * time.Minute,
-	"auditlog":        time.Minute,
-}
+var DefaultCadence = checks.Cadence()
 
 // Schedule decides which checks are due in a run. Safe for concurrent use:
 // Force may be called from another goroutine (the audit-log follower).

@@ -149,6 +149,13 @@ func runRotation(t *testing.T, rotate rotation, createLate bool) (got map[int]in
 				time.Sleep(100 * time.Microsecond)
 			}
 			rotate(t, w, n)
+			// The next rotation waits for the writer to have reopened:
+			// on a busy machine it may write a whole rotation's worth of
+			// lines to the old file first, and deleting a path that is
+			// not there yet is not a rotation.
+			for w.reopen.Load() && w.written.Load() < rotationLines {
+				time.Sleep(100 * time.Microsecond)
+			}
 		}
 	}()
 

@@ -69,12 +69,11 @@ type NetworkCheck interface {
 }
 
 // Func adapts a function to Check. Other packages use it to register checks
-// through Deps.Extra.
+// through Deps.Extra. Whether it needs the network is its spec's.
 type Func struct {
-	CheckID      string
-	ProfileName  string
-	NeedsNetwork bool
-	Fn           func(ctx context.Context, env *Env) Result
+	CheckID     string
+	ProfileName string
+	Fn          func(ctx context.Context, env *Env) Result
 }
 
 // ID implements Check.
@@ -83,8 +82,11 @@ func (f Func) ID() string { return f.CheckID }
 // Profile implements Check.
 func (f Func) Profile() string { return f.ProfileName }
 
-// Network implements NetworkCheck.
-func (f Func) Network() bool { return f.NeedsNetwork }
+// Network implements NetworkCheck from the check's spec.
+func (f Func) Network() bool {
+	s, _ := SpecFor(f.CheckID)
+	return s.Network
+}
 
 // Run implements Check.
 func (f Func) Run(ctx context.Context, env *Env) Result { return f.Fn(ctx, env) }
@@ -93,42 +95,54 @@ func (f Func) Run(ctx context.Context, env *Env) Result { return f.Fn(ctx, env) 
 // in report order.
 var hostChecks = []func() Check{
 	func() Check { return Func{CheckID: "clock.sync", Fn: runClockSync} },
-	func() Check { return Func{CheckID: "clock.ntp", NeedsNetwork: true, Fn: runClockNTP} },
-	func() Check { return Func{CheckID: "ip.public", NeedsNetwork: true, Fn: runIPPublic} },
+	func() Check { return Func{CheckID: "clock.ntp", Fn: runClockNTP} },
+	func() Check { return Func{CheckID: "ip.public", Fn: runIPPublic} },
 	func() Check { return Func{CheckID: "keystore", Fn: runKeystore} },
 }
 
 var profileChecks = []func(p config.Profile, o Options) Check{
 	func(p config.Profile, o Options) Check {
-		return profileFunc("clock.exchange", p, true, runClockExchange)
+		return profileFunc("clock.exchange", p, runClockExchange)
 	},
 	func(p config.Profile, o Options) Check {
-		return profileFunc("ip.whitelist", p, true, runIPWhitelist)
+		return profileFunc("ip.whitelist", p, runIPWhitelist)
 	},
 	func(p config.Profile, o Options) Check {
-		return profileFunc("key.age", p, false, func(ctx context.Context, env *Env, p config.Profile) Result {
+		return profileFunc("key.age", p, func(ctx context.Context, env *Env, p config.Profile) Result {
 			return runKeyAge(ctx, env, p, o.Offline)
 		})
 	},
 	func(p config.Profile, o Options) Check {
-		return profileFunc("key.permissions", p, true, runKeyPermissions)
+		return profileFunc("key.permissions", p, runKeyPermissions)
 	},
 	func(p config.Profile, o Options) Check {
 		if p.Project == "" {
 			return nil
 		}
-		return profileFunc("hygiene.files", p, false, runHygieneFiles)
+		return profileFunc("hygiene.files", p, runHygieneFiles)
 	},
 }
 
-func profileFunc(id string, p config.Profile, network bool, f func(context.Context, *Env, config.Profile) Result) Check {
-	return Func{CheckID: id, ProfileName: p.Name, NeedsNetwork: network,
+// unregistered stands in for a check whose spec is missing or disagrees.
+type unregistered struct{ Check }
+
+func (u unregistered) Run(context.Context, *Env) Result {
+	return Result{Status: Unknown,
+		Summary: fmt.Sprintf("check %q is not registered (no spec, or the wrong scope)", u.ID()),
+		Hint:    "this is a keywarden bug; please report it with the output of `keywarden check --json`"}
+}
+
+func profileFunc(id string, p config.Profile, f func(context.Context, *Env, config.Profile) Result) Check {
+	return Func{CheckID: id, ProfileName: p.Name,
 		Fn: func(ctx context.Context, env *Env) Result { return f(ctx, env, p) }}
 }
 
 // Build returns the checks for d.Config: host checks first, then each
 // selected profile's checks, in config order. Unknown names in o.Profiles
-// are ignored here; callers validate them (see UnknownProfiles).
+// are ignored here; callers validate them (see UnknownProfiles). A check
+// without a spec, or whose scope disagrees with its spec, is a wiring
+// mistake: it is replaced by one that reports unknown and says so, rather
+// than silently never shown or scheduled.
 func Build(d Deps, o Options) []Check {
 	var out []Check
 	add := func(c Check) {
@@ -137,6 +151,9 @@ func Build(d Deps, o Options) []Check {
 		}
 		if nc, ok := c.(NetworkCheck); ok && o.Offline && nc.Network() {
 			return
+		}
+		if s, ok := SpecFor(c.ID()); !ok || s.Host != (c.Profile() == "") {
+			c = unregistered{c}
 		}
 		out = append(out, c)
 	}

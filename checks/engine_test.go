@@ -169,3 +169,28 @@ func TestKeystoreCheck(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// A check without a spec, or built with the wrong scope, is a wiring
+// mistake: it reports unknown and says so instead of running unseen.
+func TestUnregisteredCheckReportsUnknown(t *testing.T) {
+	cfg := &config.Config{Profiles: []config.Profile{{Name: "a", Exchange: "binance"}}}
+	ok := func(context.Context, *Env) Result { return Result{Status: OK, Summary: "fine"} }
+	extra := []func(config.Profile) Check{
+		func(p config.Profile) Check { return Func{CheckID: "made.up", ProfileName: p.Name, Fn: ok} },
+		func(p config.Profile) Check { return Func{CheckID: "clock.sync", ProfileName: p.Name, Fn: ok} },
+	}
+	deps := Deps{Config: cfg, Extra: extra, Timeout: time.Second}
+	rep := Run(context.Background(), NewEnv(deps), Build(deps, Options{Offline: true}))
+	seen := 0
+	for _, r := range rep.Checks {
+		if r.Profile == "a" && (r.ID == "made.up" || r.ID == "clock.sync") {
+			seen++
+			if r.Status != Unknown || !strings.Contains(r.Summary, "not registered") {
+				t.Errorf("%s/%s: %s %q, want unknown 'not registered'", r.ID, r.Profile, r.Status, r.Summary)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("saw %d of the 2 miswired checks in %+v", seen, rep.Checks)
+	}
+}

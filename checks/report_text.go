@@ -11,26 +11,6 @@ import (
 // textWidth is the width the text report is laid out for.
 const textWidth = 80
 
-// section is one group of the text report, in the dashboard's pane order.
-type section struct {
-	title string
-	ids   []string
-}
-
-var sections = []section{
-	{"Clock", []string{"clock.sync", "clock.ntp", "clock.exchange"}},
-	{"Network", []string{"ip.public", "ip.whitelist"}},
-	{"Keys", []string{"keystore", "key.age"}},
-	{"Permissions", []string{"key.permissions"}},
-	{"Audit log", []string{"auditlog"}},
-	{"Hygiene", []string{"hygiene.files", "hygiene.history"}},
-}
-
-// hostLabels name host-scope checks in the text report.
-var hostLabels = map[string]string{
-	"clock.sync": "kernel", "clock.ntp": "ntp", "ip.public": "egress", "keystore": "keystore",
-}
-
 // Symbol is the status glyph used by the text report and the dashboard.
 func Symbol(s Status) string {
 	switch s {
@@ -62,24 +42,6 @@ func statusColor(s Status) string {
 	return "\x1b[35m"
 }
 
-// label is how a result is named in its section.
-func label(r Result) string {
-	if r.Profile == "" {
-		if l, ok := hostLabels[r.ID]; ok {
-			return l
-		}
-		return r.ID
-	}
-	for _, s := range sections {
-		for _, id := range s.ids {
-			if id == r.ID {
-				return r.Profile
-			}
-		}
-	}
-	return r.Profile + " " + r.ID
-}
-
 // WriteText writes the report grouped like the dashboard's panes, one line
 // per check (wrapped to 80 columns) with the hint under anything not ok.
 // color adds ANSI colours; callers pass false for NO_COLOR, --no-color or a
@@ -91,16 +53,14 @@ func WriteText(w io.Writer, r Report, color bool) error {
 	groups := map[string][]Result{}
 	var order []string
 	placed := map[int]bool{}
-	for _, s := range sections {
+	for s := range NumSections {
 		for i, res := range r.Checks {
-			for _, id := range s.ids {
-				if res.ID == id {
-					groups[s.title] = append(groups[s.title], res)
-					placed[i] = true
-				}
+			if sp, ok := SpecFor(res.ID); ok && sp.Section == s {
+				groups[s.String()] = append(groups[s.String()], res)
+				placed[i] = true
 			}
 		}
-		order = append(order, s.title)
+		order = append(order, s.String())
 	}
 	for i, res := range r.Checks {
 		if !placed[i] {
@@ -111,7 +71,7 @@ func WriteText(w io.Writer, r Report, color bool) error {
 
 	width := 0
 	for _, res := range r.Checks {
-		width = max(width, utf8.RuneCountInString(label(res)))
+		width = max(width, utf8.RuneCountInString(Label(res)))
 	}
 	width = min(width, 22)
 
@@ -162,7 +122,7 @@ func (p *textPrinter) line(s string) {
 // result writes "  ✓ label   summary" with the summary wrapped under itself,
 // and "→ hint" below for anything not ok.
 func (p *textPrinter) result(r Result, width int) {
-	lbl := label(r)
+	lbl := Label(r)
 	pad := width - utf8.RuneCountInString(lbl)
 	indent := 4 + width + 2
 	if pad < 0 { // a long label gets its own line

@@ -9,11 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/checks/all"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
-	"github.com/keywarden/keywarden/leaks/leakcheck"
 )
 
 func init() {
@@ -120,7 +119,7 @@ func checkDeps(cfg *config.Config, store keystore.Store, storeErr error) checks.
 		Config:   cfg,
 		Store:    store,
 		StoreErr: storeErr,
-		Extra:    []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History("")},
+		Extra:    all.Extra(""),
 	}
 }
 

@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
-	"github.com/keywarden/keywarden/config"
-	"github.com/keywarden/keywarden/leaks/leakcheck"
+	"github.com/keywarden/keywarden/checks/all"
 )
 
 func TestWorldReport(t *testing.T) {
@@ -22,7 +20,7 @@ func TestWorldReport(t *testing.T) {
 	}
 	dir := w.Dir
 	deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second,
-		Extra: []func(p config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History(w.scanCache())}}
+		Extra: all.Extra(w.scanCache())}
 	env := checks.NewEnv(deps)
 	rep := checks.Run(ctx, env, checks.Build(deps, checks.Options{}))
 	var buf bytes.Buffer

@@ -31,29 +31,11 @@ func texts(ls []line) []string {
 	return out
 }
 
-// hostLabels name host-scope checks in a pane's label column.
-var hostLabels = map[string]string{
-	"clock.sync": "kernel",
-	"clock.ntp":  "NTP",
-	"ip.public":  "egress",
-	"keystore":   "keystore",
-}
-
-func label(r checks.Result) string {
-	if r.Profile != "" {
-		return r.Profile
-	}
-	if l, ok := hostLabels[r.ID]; ok {
-		return l
-	}
-	return r.ID
-}
-
 // labelWidth is the width of the label column for rs.
 func labelWidth(rs []checks.Result) int {
 	w := 0
 	for _, r := range rs {
-		w = max(w, ansi.StringWidth(label(r)))
+		w = max(w, ansi.StringWidth(checks.Label(r)))
 	}
 	return w
 }
@@ -68,7 +50,7 @@ func summaryLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	lw := labelWidth(rs)
 	out := make([]line, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, row(st, r.Status, label(r), lw, r.Summary))
+		out = append(out, row(st, r.Status, checks.Label(r), lw, r.Summary))
 	}
 	return out
 }
@@ -83,7 +65,7 @@ func keyLines(st Styles, rs []checks.Result, now time.Time) []line {
 		if c, ok := countdown(r.Details, now); ok {
 			text = c
 		}
-		out = append(out, row(st, r.Status, label(r), lw, text))
+		out = append(out, row(st, r.Status, checks.Label(r), lw, text))
 	}
 	return out
 }
@@ -122,7 +104,7 @@ func permLines(st Styles, rs []checks.Result, _ time.Time) []line {
 		if g := granted(r.Details); g != "" && r.Status != checks.OK {
 			text += st.Muted.Render(" · " + g)
 		}
-		out = append(out, row(st, r.Status, label(r), lw, text))
+		out = append(out, row(st, r.Status, checks.Label(r), lw, text))
 	}
 	return out
 }
@@ -153,11 +135,11 @@ func hygieneLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	for _, r := range rs {
 		fs, _ := r.Details["findings"].([]any)
 		if len(fs) == 0 {
-			out = append(out, row(st, r.Status, label(r), lw, r.Summary))
+			out = append(out, row(st, r.Status, checks.Label(r), lw, r.Summary))
 			continue
 		}
 		for _, f := range fs {
-			out = append(out, row(st, r.Status, label(r), lw, finding(f)))
+			out = append(out, row(st, r.Status, checks.Label(r), lw, finding(f)))
 		}
 	}
 	return out
@@ -228,7 +210,7 @@ func clockLines(st Styles, rs []checks.Result, _ time.Time) []line {
 				text = c
 			}
 		}
-		out = append(out, row(st, r.Status, label(r), lw, text))
+		out = append(out, row(st, r.Status, checks.Label(r), lw, text))
 	}
 	return out
 }
@@ -281,7 +263,7 @@ func networkLines(st Styles, rs []checks.Result, _ time.Time) []line {
 				text = text[i+1:]
 			}
 		}
-		out = append(out, row(st, r.Status, label(r), lw, text))
+		out = append(out, row(st, r.Status, checks.Label(r), lw, text))
 	}
 	return out
 }

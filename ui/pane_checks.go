@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 	"time"
 
@@ -14,40 +13,33 @@ import (
 // PaneID names a pane; results and keys are routed by it.
 type PaneID int
 
-// Panes, in focus order.
+// Panes, in focus order: one per section of the check specs, so a check's
+// spec alone decides where it is shown.
 const (
-	PaneClock PaneID = iota
-	PaneNetwork
-	PaneKeys
-	PanePermissions
-	PaneAudit
-	PaneHygiene
-	numPanes
+	PaneClock       = PaneID(checks.SectionClock)
+	PaneNetwork     = PaneID(checks.SectionNetwork)
+	PaneKeys        = PaneID(checks.SectionKeys)
+	PanePermissions = PaneID(checks.SectionPermissions)
+	PaneAudit       = PaneID(checks.SectionAudit)
+	PaneHygiene     = PaneID(checks.SectionHygiene)
+	numPanes        = PaneID(checks.NumSections)
 )
 
 // String is the pane's title.
-func (p PaneID) String() string {
-	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene"}[p]
-}
+func (p PaneID) String() string { return checks.Section(p).String() }
 
 // paneChecks says which check ids each pane shows, in display order.
-var paneChecks = [numPanes][]string{
-	PaneClock:       {"clock.sync", "clock.ntp", "clock.exchange"},
-	PaneNetwork:     {"ip.public", "ip.whitelist"},
-	PaneKeys:        {"key.age"},
-	PanePermissions: {"key.permissions"},
-	PaneAudit:       {"auditlog"},
-	PaneHygiene:     {"keystore", "hygiene.files", "hygiene.history"},
-}
+var paneChecks = func() (ids [numPanes][]string) {
+	for p := range numPanes {
+		ids[p] = checks.SectionIDs(checks.Section(p))
+	}
+	return ids
+}()
 
 // paneOf returns the pane that shows check id.
 func paneOf(id string) (PaneID, bool) {
-	for p, ids := range paneChecks {
-		if slices.Contains(ids, id) {
-			return PaneID(p), true
-		}
-	}
-	return 0, false
+	s, ok := checks.SpecFor(id)
+	return PaneID(s.Section), ok
 }
 
 // paneData is routed to a pane whenever its results, the selected profile

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -22,17 +23,19 @@ type Runner func(ctx context.Context, ids []string) []checks.Result
 // first, then appends). The channel is closed when ctx ends.
 type AuditFeed func(ctx context.Context) <-chan []auditlog.Entry
 
-// Group is a set of checks refreshed together on one schedule.
+// Group is a set of checks refreshed together: the checks of one section
+// of the check specs (one pane), at the shortest cadence among them.
 type Group int
 
-// Check groups, each on its own schedule.
+// Check groups, one per pane.
 const (
-	GroupClock   Group = iota // every 30 s
-	GroupNetwork              // every 5 min
-	GroupKeys                 // key age and permissions, every 10 min
-	GroupHygiene              // every 10 min
-	GroupAudit                // the auditlog check's counts, every minute
-	numGroups
+	GroupClock       = Group(checks.SectionClock)
+	GroupNetwork     = Group(checks.SectionNetwork)
+	GroupKeys        = Group(checks.SectionKeys)
+	GroupPermissions = Group(checks.SectionPermissions)
+	GroupAudit       = Group(checks.SectionAudit)
+	GroupHygiene     = Group(checks.SectionHygiene)
+	numGroups        = Group(checks.NumSections)
 )
 
 // groupSpec is what a group runs and how often.
@@ -41,18 +44,19 @@ type groupSpec struct {
 	every time.Duration
 }
 
-var groups = [numGroups]groupSpec{
-	GroupClock:   {[]string{"clock.sync", "clock.ntp", "clock.exchange"}, 30 * time.Second},
-	GroupNetwork: {[]string{"ip.public", "ip.whitelist"}, 5 * time.Minute},
-	GroupKeys:    {[]string{"key.age", "key.permissions"}, 10 * time.Minute},
-	GroupHygiene: {[]string{"hygiene.files", "hygiene.history", "keystore"}, 10 * time.Minute},
-	GroupAudit:   {[]string{"auditlog"}, time.Minute},
-}
+var groups = func() (gs [numGroups]groupSpec) {
+	for _, s := range checks.Specs() {
+		g := &gs[s.Section]
+		g.ids = append(g.ids, s.ID)
+		if g.every == 0 || s.Every < g.every {
+			g.every = s.Every
+		}
+	}
+	return gs
+}()
 
-// String names the group ("clock", "network", …).
-func (g Group) String() string {
-	return [...]string{"clock", "network", "keys", "hygiene", "audit"}[g]
-}
+// String names the group after its pane ("clock", "audit log", …).
+func (g Group) String() string { return strings.ToLower(checks.Section(g).String()) }
 
 // runTimeout bounds one group refresh; the checks have their own, shorter
 // per-check deadlines, this only keeps a stuck runner from pinning a group.

@@ -1,0 +1,117 @@
+package checks
+
+import (
+	"fmt"
+	"time"
+)
+
+// Section is where a check's results are shown: a pane of the dashboard and
+// a heading of the text report, in this order.
+type Section int
+
+// Sections, in the dashboard's focus order and the text report's order.
+const (
+	SectionClock Section = iota
+	SectionNetwork
+	SectionKeys
+	SectionPermissions
+	SectionAudit
+	SectionHygiene
+	NumSections
+)
+
+// String is the section's title.
+func (s Section) String() string {
+	if s < 0 || s >= NumSections {
+		return fmt.Sprintf("Section(%d)", int(s))
+	}
+	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene"}[s]
+}
+
+// Spec is everything the rest of the program knows about a check besides
+// how it runs: the engine, the dashboard's panes and schedule, watch's
+// schedule and every printer read it from here, so a check cannot be half
+// added. Build refuses a check that has no spec.
+type Spec struct {
+	ID      string
+	Section Section
+	// Host is true for host-scope checks (one result per run), false for
+	// per-profile checks (one result per profile it applies to).
+	Host bool
+	// Network is true for checks that need the network; --offline leaves
+	// them out.
+	Network bool
+	// Every is how often the dashboard refreshes the check and watch runs
+	// it at most.
+	Every time.Duration
+	// Label names a host-scope result in the report's and the panes' label
+	// column; profile-scope results are labelled with the profile.
+	Label string
+}
+
+// specs is the one list of checks, in report order. The ones built by other
+// packages (hygiene.history, auditlog) are listed here too: their ids are
+// facts every printer and scheduler needs.
+var specs = []Spec{
+	{ID: "clock.sync", Section: SectionClock, Host: true, Every: 30 * time.Second, Label: "kernel"},
+	{ID: "clock.ntp", Section: SectionClock, Host: true, Network: true, Every: 30 * time.Second, Label: "NTP"},
+	{ID: "clock.exchange", Section: SectionClock, Network: true, Every: 30 * time.Second},
+	{ID: "ip.public", Section: SectionNetwork, Host: true, Network: true, Every: 5 * time.Minute, Label: "egress"},
+	{ID: "ip.whitelist", Section: SectionNetwork, Network: true, Every: 5 * time.Minute},
+	{ID: "keystore", Section: SectionKeys, Host: true, Every: 10 * time.Minute, Label: "keystore"},
+	{ID: "key.age", Section: SectionKeys, Every: 10 * time.Minute},
+	{ID: "key.permissions", Section: SectionPermissions, Network: true, Every: 10 * time.Minute},
+	{ID: "auditlog", Section: SectionAudit, Every: time.Minute},
+	{ID: "hygiene.files", Section: SectionHygiene, Every: 10 * time.Minute},
+	{ID: "hygiene.history", Section: SectionHygiene, Every: 10 * time.Minute},
+}
+
+// Specs returns every check's spec, in report order.
+func Specs() []Spec { return append([]Spec(nil), specs...) }
+
+// SpecFor returns the spec of check id.
+func SpecFor(id string) (Spec, bool) {
+	for _, s := range specs {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// SectionIDs returns the ids of the checks shown in section s, in report
+// order.
+func SectionIDs(s Section) []string {
+	var ids []string
+	for _, sp := range specs {
+		if sp.Section == s {
+			ids = append(ids, sp.ID)
+		}
+	}
+	return ids
+}
+
+// Cadence returns each check's Every by id, for watch's schedule.
+func Cadence() map[string]time.Duration {
+	m := make(map[string]time.Duration, len(specs))
+	for _, s := range specs {
+		m[s.ID] = s.Every
+	}
+	return m
+}
+
+// Label is how a result is named in a label column: the spec's label for a
+// host-scope check, the profile for a profile-scope one, and the id too
+// when the check has no spec (a result read from elsewhere).
+func Label(r Result) string {
+	s, ok := SpecFor(r.ID)
+	switch {
+	case !ok && r.Profile != "":
+		return r.Profile + " " + r.ID
+	case r.Profile != "":
+		return r.Profile
+	case s.Label != "":
+		return s.Label
+	}
+	return r.ID
+}
