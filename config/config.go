@@ -3,7 +3,11 @@
 // and field.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/keywarden/keywarden/exchange"
+)
 
 // Config is the whole configuration file after defaults are applied.
 type Config struct {
@@ -49,7 +53,7 @@ type Env struct {
 // Profile is one exchange API key used by one bot.
 type Profile struct {
 	Name      string
-	Exchange  string // binance | bybit | okx | kucoin | coinbase | kraken
+	Exchange  string // one of Exchanges
 	BaseURL   string
 	Whitelist []string // IPs and CIDRs
 	Needs     []string // read trade margin futures options transfer withdraw
@@ -69,8 +73,17 @@ type Alert struct {
 	MinStatus string // ok | warn | crit | unknown; default warn
 }
 
-// Exchanges lists the supported exchange names.
-var Exchanges = []string{"binance", "bybit", "okx", "kucoin", "coinbase", "kraken"}
+// Exchanges lists the supported exchange names, in the order offered to
+// the user. They come from the exchange registry (exchange.All).
+var Exchanges = exchangeNames()
+
+func exchangeNames() []string {
+	var names []string
+	for _, in := range exchange.All() {
+		names = append(names, in.Name)
+	}
+	return names
+}
 
 // Permissions lists the permission names usable in `needs`.
 var Permissions = []string{"read", "trade", "margin", "futures", "options", "transfer", "withdraw"}

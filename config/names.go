@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/keywarden/keywarden/exchange"
 )
 
 var profileNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -36,8 +38,11 @@ func CheckExchange(name string) error {
 }
 
 // NeedsPassphrase reports whether keys of this exchange come with a
-// passphrase (OKX, KuCoin).
-func NeedsPassphrase(exchange string) bool { return exchange == "okx" || exchange == "kucoin" }
+// passphrase (exchange.Info.Passphrase: OKX, KuCoin).
+func NeedsPassphrase(name string) bool {
+	in, ok := exchange.Lookup(name)
+	return ok && in.Passphrase
+}
 
 // Default environment variable names `keywarden exec` sets for the bot.
 const (
