@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +63,20 @@ func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store
 	}
 	shared, _ := openStores.LoadOrStore(key, s)
 	return shared.(keystore.Store), nil
+}
+
+// openStoreLenient opens the keystore for a command that carries on without
+// one (check, the exec gate, the dashboard, watch): when it cannot be
+// opened, store is nil and storeErr says why, and the key checks report
+// unknown with that reason. err is set only for a usage error (a wrong
+// --keystore), which stops the command.
+func (a *App) openStoreLenient(ctx context.Context, cfg *config.Config) (store keystore.Store, storeErr, err error) {
+	store, storeErr = a.OpenStore(ctx, cfg)
+	var ue *UsageError
+	if errors.As(storeErr, &ue) {
+		return nil, nil, storeErr
+	}
+	return store, storeErr, nil
 }
 
 // openStores keeps the store each run opened, so the exec gate, list and

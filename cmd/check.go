@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -80,10 +79,9 @@ func runCheckReport(ctx context.Context, app *App, o checkOptions) error {
 	if bad := checks.UnknownProfiles(cfg, o.profiles); len(bad) > 0 {
 		return usageError("no profile %s in %s: run 'keywarden list' to see the profiles", strings.Join(bad, ", "), app.ConfigFile())
 	}
-	store, storeErr := app.OpenStore(ctx, cfg)
-	var ue *UsageError
-	if errors.As(storeErr, &ue) {
-		return storeErr
+	store, storeErr, err := app.openStoreLenient(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: o.profiles, Offline: o.offline, Strict: o.strict})
 	return printReport(app, rep, o.json, o.prometheus)
@@ -140,10 +138,9 @@ func useColor(app *App, w io.Writer) bool {
 // checks. The report goes to stderr (stdout belongs to the bot). A critical
 // finding refuses the start (exit 2) unless force.
 func runExecGate(ctx context.Context, app *App, cfg *config.Config, p config.Profile, force bool) error {
-	store, storeErr := app.OpenStore(ctx, cfg)
-	var ue *UsageError
-	if errors.As(storeErr, &ue) {
-		return storeErr
+	store, storeErr, err := app.openStoreLenient(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: []string{p.Name}})
 	if rep.Status == checks.OK {

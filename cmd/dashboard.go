@@ -37,12 +37,9 @@ func runDashboard(app *App, c *cobra.Command, _ []string) error {
 	if err != nil {
 		return &ExitError{Code: ExitUnknown, Err: err}
 	}
-	// A keystore that cannot be opened does not stop the dashboard: the key
-	// checks show it as unknown with the reason. A wrong --keystore does.
-	store, storeErr := app.OpenStore(ctx, cfg)
-	var ue *UsageError
-	if errors.As(storeErr, &ue) {
-		return storeErr
+	store, storeErr, err := app.openStoreLenient(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	return ui.Run(ctx, dashboardOptions(app, cfg, store, storeErr, storedSecrets(ctx, store, cfg)))
 }

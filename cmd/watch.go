@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -147,10 +146,9 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 	if bad := checks.UnknownProfiles(cfg, o.profiles); len(bad) > 0 {
 		return usageError("no profile %s in %s", strings.Join(bad, ", "), app.ConfigFile())
 	}
-	store, storeErr := app.OpenStore(ctx, cfg)
-	var ue *UsageError
-	if errors.As(storeErr, &ue) {
-		return storeErr
+	store, storeErr, err := app.openStoreLenient(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	if storeErr != nil {
 		log.Warn("keystore unavailable: the key checks will report unknown", "error", storeErr.Error())
