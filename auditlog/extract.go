@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/keywarden/keywarden/exchange"
 )
 
 // errorish reports whether a line may describe a failure and is worth
@@ -48,13 +50,45 @@ func extractFromText(e *Entry, f *fields) {
 	}
 }
 
-// findCode looks for an exchange code: a Kraken "E...:..." error, a
-// "code"/"retCode" key followed by ':' or '=' and a number, or the second
-// element of a "(401, -2015, …)" tuple.
+// codePrefix is a prefix only one exchange's error codes start with
+// (exchange.Info.CodePrefixes).
+type codePrefix struct {
+	prefix   []byte
+	exchange string
+}
+
+// The registry's names and code prefixes, read once: every line is scanned.
+var (
+	exchangeNames = registeredNames()
+	codePrefixes  = registeredPrefixes()
+)
+
+func registeredNames() []string {
+	var names []string
+	for _, in := range exchange.All() {
+		names = append(names, in.Name)
+	}
+	return names
+}
+
+func registeredPrefixes() []codePrefix {
+	var ps []codePrefix
+	for _, in := range exchange.All() {
+		for _, p := range in.CodePrefixes {
+			ps = append(ps, codePrefix{[]byte(p), in.Name})
+		}
+	}
+	return ps
+}
+
+// findCode looks for an exchange code: one starting with a registered code
+// prefix (a Kraken "E...:..." error), a "code"/"retCode" key followed by
+// ':' or '=' and a number, or the second element of a "(401, -2015, …)"
+// tuple.
 func findCode(b []byte) string {
-	for _, p := range [...]string{"EAPI:", "EGeneral:", "EOrder:", "EService:", "EQuery:", "EFunding:", "ETrade:"} {
-		if i := bytes.Index(b, []byte(p)); i >= 0 {
-			j := i + len(p)
+	for _, p := range codePrefixes {
+		if i := bytes.Index(b, p.prefix); i >= 0 {
+			j := i + len(p.prefix)
 			for j < len(b) && b[j] != '"' && b[j] != '\'' && b[j] != ']' && b[j] != ',' && b[j] != ')' {
 				j++
 			}
@@ -157,15 +191,18 @@ func findStatus(b []byte) int {
 }
 
 // findExchange names the exchange the text mentions (ccxt prefixes its
-// errors with the exchange id; URLs name the host).
+// errors with the exchange id; URLs name the host), or whose code prefix it
+// holds.
 func findExchange(b []byte) string {
-	for _, ex := range [...]string{"binance", "bybit", "okx", "kucoin", "coinbase", "kraken"} {
+	for _, ex := range exchangeNames {
 		if indexFold(b, ex) >= 0 {
 			return ex
 		}
 	}
-	if bytes.Contains(b, []byte("EAPI:")) || bytes.Contains(b, []byte("EGeneral:")) {
-		return "kraken"
+	for _, p := range codePrefixes {
+		if bytes.Contains(b, p.prefix) {
+			return p.exchange
+		}
 	}
 	return ""
 }

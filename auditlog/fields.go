@@ -147,10 +147,10 @@ func successText(v []byte) bool {
 }
 
 // exchangeName normalises an exchange name ("Binance", "binanceusdm",
-// "okx5") to one of the six supported names, or returns it lower-cased.
+// "okx5") to a registered one, or returns it lower-cased.
 func exchangeName(v []byte) string {
 	s := strings.ToLower(sanitize(v))
-	for _, ex := range []string{"binance", "bybit", "okx", "kucoin", "coinbase", "kraken"} {
+	for _, ex := range exchangeNames {
 		if strings.HasPrefix(s, ex) {
 			return ex
 		}
