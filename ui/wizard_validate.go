@@ -191,21 +191,10 @@ func APIPage(exchangeName string) string {
 }
 
 // apiPage is the exchange's API management page: where to find it in the
-// menus, and its address.
+// menus, and its address (exchange.Info).
 func apiPage(exchangeName string) (name, url string) {
-	switch exchangeName {
-	case "binance":
-		return "Binance → Account → API Management", "https://www.binance.com/en/my/settings/api-management"
-	case "bybit":
-		return "Bybit → Account → API", "https://www.bybit.com/app/user/api-management"
-	case "okx":
-		return "OKX → Profile → API keys", "https://www.okx.com/account/my-api"
-	case "kucoin":
-		return "KuCoin → Account → API Management", "https://www.kucoin.com/account/api"
-	case "coinbase":
-		return "Coinbase Developer Platform → API keys", "https://portal.cdp.coinbase.com"
-	case "kraken":
-		return "Kraken → Settings → API", "https://www.kraken.com/u/security/api"
+	if in, ok := exchange.Lookup(exchangeName); ok {
+		return in.APIPage, in.APIPageURL
 	}
 	return "the exchange's API management page", ""
 }
@@ -226,15 +215,15 @@ type Host struct {
 	URL   string // "" is the exchange's default production endpoint
 }
 
-// hostChoices are the endpoints offered for an exchange; the last choice
-// (custom) asks for a URL.
+// hostChoices are the endpoints offered for an exchange: production, the
+// registry's other hosts (exchange.Info.Hosts), and last a custom choice
+// that asks for a URL.
 func hostChoices(exchangeName string) []Host {
 	hs := []Host{{Label: "production (default endpoint)"}}
-	switch exchangeName {
-	case "binance":
-		hs = append(hs, Host{"spot testnet", "https://testnet.binance.vision"})
-	case "bybit":
-		hs = append(hs, Host{"testnet", "https://api-testnet.bybit.com"}, Host{"alternate host api.bytick.com", "https://api.bytick.com"})
+	if in, ok := exchange.Lookup(exchangeName); ok {
+		for _, h := range in.Hosts {
+			hs = append(hs, Host(h))
+		}
 	}
 	return append(hs, Host{Label: "custom URL (regional host, proxy, local fake)"})
 }
