@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -46,12 +47,14 @@ type CoinbaseKey struct {
 }
 
 // Coinbase is a fake Coinbase Advanced Trade REST API: GET
-// /api/v3/brokerage/time and GET /api/v3/brokerage/key_permissions with a
-// CDP JWT bearer token, verified as CDP does: ES256 or EdDSA signature by the
-// key named in kid, sub = kid, iss "cdp", nbf ≤ now < exp on the fake's
-// clock, a lifetime of at most 120 s, a nonce header, and uri = "GET " + the
-// host the request was sent to + the path. Every rejection is HTTP 401 with
-// the body "Unauthorized", as on the real exchange.
+// /api/v3/brokerage/time, the older GET /v2/time, and GET
+// /api/v3/brokerage/key_permissions with a CDP JWT bearer token, verified as
+// CDP does: ES256 or EdDSA signature by the key named in kid, sub = kid, iss
+// "cdp" or the older "coinbase-cloud", nbf ≤ now < exp on the fake's clock
+// give or take coinbaseLeeway, a lifetime of at most 120 s, a nonce header,
+// and "GET " + the host the request was sent to + the path as the uri claim
+// or one of the uris claim. Every rejection is HTTP 401 with the body
+// "Unauthorized", as on the real exchange.
 type Coinbase struct {
 	Base
 
@@ -79,6 +82,7 @@ func NewCoinbase(keys ...CoinbaseKey) *Coinbase {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/brokerage/time", f.serverTime)
+	mux.HandleFunc("GET /v2/time", f.serverTimeV2)
 	mux.HandleFunc("GET /api/v3/brokerage/key_permissions", f.keyPermissions)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, http.StatusNotFound, map[string]any{"error": "NOT_FOUND", "code": 5, "message": "Not Found", "details": []any{}})
@@ -115,6 +119,13 @@ func (f *Coinbase) serverTime(w http.ResponseWriter, _ *http.Request) {
 	f.reply(w, http.StatusOK, map[string]any{"iso": now.Format(time.RFC3339Nano), "epochSeconds": sec, "epochMillis": ms})
 }
 
+// serverTimeV2 is the Coinbase App API's time, which Advanced Trade's host
+// still serves and ccxt's fetchTime reads by default.
+func (f *Coinbase) serverTimeV2(w http.ResponseWriter, _ *http.Request) {
+	now := f.Now().UTC()
+	f.reply(w, http.StatusOK, map[string]any{"data": map[string]any{"iso": now.Format(time.RFC3339), "epoch": now.Unix()}})
+}
+
 func (f *Coinbase) keyPermissions(w http.ResponseWriter, r *http.Request) {
 	k, err := f.verify(r)
 	if err != nil {
@@ -142,6 +153,7 @@ func (f *Coinbase) verify(r *http.Request) (coinbaseFakeKey, error) {
 	}
 	var claims struct {
 		Sub, Iss, URI string
+		URIs          []string
 		Nbf, Exp      *float64
 	}
 	if err := coinbaseSegment(parts[0], &header); err != nil {
@@ -172,28 +184,38 @@ func (f *Coinbase) verify(r *http.Request) (coinbaseFakeKey, error) {
 		}
 	}
 	now := float64(f.Now().UnixNano()) / 1e9
+	leeway := coinbaseLeeway.Seconds()
+	uri := r.Method + " " + r.Host + r.URL.EscapedPath()
 	switch {
 	case header.Nonce == "":
 		return coinbaseFakeKey{}, errors.New("no nonce header")
 	case claims.Sub != header.Kid:
 		return coinbaseFakeKey{}, errors.New("sub is not the key name")
-	case claims.Iss != "cdp":
-		return coinbaseFakeKey{}, errors.New(`iss is not "cdp"`)
+	case claims.Iss != "cdp" && claims.Iss != "coinbase-cloud":
+		return coinbaseFakeKey{}, errors.New(`iss is not "cdp" or "coinbase-cloud"`)
 	case claims.Nbf == nil || claims.Exp == nil:
 		return coinbaseFakeKey{}, errors.New("nbf or exp missing")
-	case *claims.Nbf > now:
+	case *claims.Nbf > now+leeway:
 		return coinbaseFakeKey{}, errors.New("not yet valid (nbf in the future)")
-	case now >= *claims.Exp:
+	case now >= *claims.Exp+leeway:
 		return coinbaseFakeKey{}, errors.New("expired")
 	case *claims.Exp-*claims.Nbf > 120:
 		return coinbaseFakeKey{}, errors.New("lifetime over 120 s")
-	case claims.URI != r.Method+" "+r.Host+r.URL.EscapedPath():
-		return coinbaseFakeKey{}, fmt.Errorf("uri claim %q does not match the request", claims.URI)
+	case claims.URI != uri && !slices.Contains(claims.URIs, uri):
+		return coinbaseFakeKey{}, fmt.Errorf("uri claim %q (uris %q) does not match the request", claims.URI, claims.URIs)
 	case !Allowed(f.CallerIP(r), k.AllowedIPs):
 		return coinbaseFakeKey{}, errors.New("ip not on the key's allowlist")
 	}
 	return k, nil
 }
+
+// coinbaseLeeway is how far nbf may lie ahead of, and exp behind, the
+// fake's clock. Coinbase does not document its tolerance, but clients that
+// set nbf to the current second (ccxt, Coinbase's own SDKs) on a clock a
+// fraction of a second ahead are served by the live API; a few seconds is
+// what JWT verifiers commonly allow, far below the skews tests use to play a
+// wrong clock.
+const coinbaseLeeway = 5 * time.Second
 
 func coinbaseSegment(seg string, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(seg)
