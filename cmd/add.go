@@ -13,8 +13,6 @@ import (
 	"github.com/keywarden/keywarden/ui"
 )
 
-func init() { register(newAddCmd) }
-
 func newAddCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "add",

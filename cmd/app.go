@@ -16,6 +16,19 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
+// App is one run of keywarden: the global flags and the process's standard
+// streams, handed to every command's builder by NewRoot, so tests can run
+// the real command tree in-process.
+type App struct {
+	ConfigPath string // --config, or $KEYWARDEN_CONFIG
+	Keystore   string // --keystore, or $KEYWARDEN_KEYSTORE
+	NoColor    bool   // --no-color, or $NO_COLOR
+
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
 // LoadConfig reads the config named by --config / $KEYWARDEN_CONFIG, or the
 // default path (a missing default file gives the defaults).
 func (a *App) LoadConfig() (*config.Config, error) {

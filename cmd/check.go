@@ -14,12 +14,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() {
-	register(newCheckCmd)
-	execGate = runExecGate
-	checkReport = func(ctx context.Context, app *App) error { return runCheckReport(ctx, app, checkOptions{}) }
-}
-
 // checkOptions are `check`'s flags.
 type checkOptions struct {
 	json       bool
@@ -70,7 +64,8 @@ worst check winning in the order crit > unknown > warn > ok; 64 usage error.`,
 
 // runCheckReport runs the checks and prints the report on app.Stdout; the
 // error carries the exit status (nil for ok). The bare `keywarden` calls it
-// (through checkReport) when stdout is not a terminal.
+// when stdout is not a terminal, so scripts and pipes get the report, never
+// escape codes.
 func runCheckReport(ctx context.Context, app *App, o checkOptions) error {
 	cfg, err := app.LoadConfig()
 	if err != nil {
@@ -134,20 +129,20 @@ func useColor(app *App, w io.Writer) bool {
 	return !app.NoColor && isTerminal(w)
 }
 
-// runExecGate is `exec`'s pre-launch gate: the host checks and the profile's
-// checks. The report goes to stderr (stdout belongs to the bot). A critical
-// finding refuses the start (exit 2) unless force.
-func runExecGate(ctx context.Context, app *App, cfg *config.Config, p config.Profile, force bool) error {
-	store, storeErr, err := app.openStoreLenient(ctx, cfg)
+// preLaunchGate is `exec`'s Gate: the host checks and the profile's checks.
+// The report goes to stderr (stdout belongs to the bot). A critical finding
+// refuses the start (exit 2) unless force.
+func (a *App) preLaunchGate(ctx context.Context, cfg *config.Config, p config.Profile, force bool) error {
+	store, storeErr, err := a.openStoreLenient(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	rep := runChecks(ctx, cfg, store, storeErr, checks.Options{Profiles: []string{p.Name}})
 	if rep.Status == checks.OK {
-		fmt.Fprintf(app.Stderr, "keywarden: %d checks ok for %s\n", len(rep.Checks), p.Name)
+		fmt.Fprintf(a.Stderr, "keywarden: %d checks ok for %s\n", len(rep.Checks), p.Name)
 		return nil
 	}
-	if err := checks.WriteText(app.Stderr, rep, useColor(app, app.Stderr)); err != nil {
+	if err := checks.WriteText(a.Stderr, rep, useColor(a, a.Stderr)); err != nil {
 		return err
 	}
 	if rep.Status != checks.Crit {
@@ -164,7 +159,7 @@ func runExecGate(ctx context.Context, app *App, cfg *config.Config, p config.Pro
 		}
 	}
 	if force {
-		fmt.Fprintf(app.Stderr, "keywarden: starting %s despite %d critical finding(s) (--force)\n", p.Name, len(why))
+		fmt.Fprintf(a.Stderr, "keywarden: starting %s despite %d critical finding(s) (--force)\n", p.Name, len(why))
 		return nil
 	}
 	return &ExitError{Code: ExitCrit, Err: fmt.Errorf("refusing to start the bot for %s:\n  %s\nfix the critical findings above, or pass --force to start anyway",

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -15,23 +14,12 @@ import (
 	"github.com/keywarden/keywarden/ui"
 )
 
-// checkReport prints the `check` report of the whole config to app.Stdout
-// and returns its exit status as an *ExitError (nil for ok). The check
-// command's file sets it; the bare `keywarden` uses it when stdout is not a
-// terminal, so scripts and pipes get the report, never escape codes.
-var checkReport func(ctx context.Context, app *App) error
-
-func init() { rootRun = runDashboard }
-
 // runDashboard is the bare `keywarden`: the dashboard on a terminal, the
 // check report otherwise.
 func runDashboard(app *App, c *cobra.Command, _ []string) error {
 	ctx := c.Context()
 	if !isTerminal(app.Stdout) {
-		if checkReport == nil {
-			return &ExitError{Code: ExitUnknown, Err: errors.New("stdout is not a terminal and the check report is not available in this build: run `keywarden check`")}
-		}
-		return checkReport(ctx, app)
+		return runCheckReport(ctx, app, checkOptions{})
 	}
 	cfg, err := app.LoadConfig()
 	if err != nil {

@@ -24,8 +24,6 @@ import (
 // screen. It is deliberately absent from --help.
 const demoSecretsEnv = "KEYWARDEN_DEMO_SECRETS_FILE"
 
-func init() { register(newDemoCmd) }
-
 // demoOptions are `demo`'s flags.
 type demoOptions struct {
 	check      bool

@@ -14,20 +14,24 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-// execGate runs the pre-launch checks for a profile before `exec` starts the
-// bot; it returns an error (an *ExitError with code 2 to refuse) when the bot
-// must not start. nil means no checks (the --no-check behaviour). The checks
-// command's file sets it.
-var execGate func(ctx context.Context, app *App, cfg *config.Config, profile config.Profile, force bool) error
-
-func init() { register(newExecCmd) }
+// Gate runs the pre-launch checks for profile p before `exec` starts the
+// bot: nil lets it start, an error (an *ExitError with code 2 to refuse)
+// stops it. force is --force: start despite critical findings.
+type Gate func(ctx context.Context, cfg *config.Config, p config.Profile, force bool) error
 
 type execOptions struct {
 	noCheck bool
 	force   bool
 }
 
-func newExecCmd(app *App) *cobra.Command {
+// newExecCmd builds `exec` around gate. The gate is what stands between a
+// bad or exposed key and a live bot, so exec cannot be built without one: a
+// nil gate panics when the command tree is built rather than letting every
+// bot start unchecked. Only --no-check skips it, at the user's request.
+func newExecCmd(app *App, gate Gate) *cobra.Command {
+	if gate == nil {
+		panic("cmd: exec built without a pre-launch gate")
+	}
 	var o execOptions
 	c := &cobra.Command{
 		Use:   "exec NAME [--no-check] [--force] -- CMD [ARGS...]",
@@ -48,7 +52,7 @@ Exit status: CMD's own, or 2 when keywarden refused or failed to start it.`,
 		},
 		ValidArgsFunction: completeProfiles(app),
 		RunE: func(c *cobra.Command, args []string) error {
-			return withCode(ExitCrit, runExec(c.Context(), app, o, args[0], args[1:]))
+			return withCode(ExitCrit, runExec(c.Context(), app, gate, o, args[0], args[1:]))
 		},
 	}
 	c.Flags().BoolVar(&o.noCheck, "no-check", false, "start without running the checks")
@@ -56,7 +60,7 @@ Exit status: CMD's own, or 2 when keywarden refused or failed to start it.`,
 	return c
 }
 
-func runExec(ctx context.Context, app *App, o execOptions, name string, argv []string) error {
+func runExec(ctx context.Context, app *App, gate Gate, o execOptions, name string, argv []string) error {
 	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
@@ -65,8 +69,8 @@ func runExec(ctx context.Context, app *App, o execOptions, name string, argv []s
 	if !ok {
 		return fmt.Errorf("no profile %q in %s: create it with 'keywarden import' or 'keywarden add'", name, app.ConfigFile())
 	}
-	if !o.noCheck && execGate != nil {
-		if err := execGate(ctx, app, cfg, p, o.force); err != nil {
+	if !o.noCheck {
+		if err := gate(ctx, cfg, p, o.force); err != nil {
 			return err
 		}
 	}

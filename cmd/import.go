@@ -16,8 +16,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() { register(newImportCmd) }
-
 type importOptions struct {
 	exchange string
 	baseURL  string

@@ -15,8 +15,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() { register(newListCmd) }
-
 // listEntry is one row of `list`; its JSON form is the spec's
 // {"name","exchange","backend","fingerprint","created_at","age_days","rotate_by"}
 // plus "stored" (false when the keystore has no key for the profile).

@@ -20,8 +20,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() { register(newLogCmd) }
-
 // logOptions are the flags of `log`.
 type logOptions struct {
 	lines  int

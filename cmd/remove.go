@@ -11,8 +11,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() { register(newRemoveCmd) }
-
 func newRemoveCmd(app *App) *cobra.Command {
 	var yes bool
 	c := &cobra.Command{

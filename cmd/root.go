@@ -1,5 +1,6 @@
 // Package cmd builds keywarden's command tree. Each command lives in its own
-// file and registers itself; main.go only calls Main.
+// file with its builder; NewRoot calls every builder with the dependencies it
+// needs; main.go only calls Main.
 package cmd
 
 import (
@@ -76,27 +77,9 @@ func withCode(code int, err error) error {
 	return &ExitError{Code: code, Err: err}
 }
 
-// App carries the global flags and the process's standard streams to every
-// command, so tests can run the real command tree in-process.
-type App struct {
-	ConfigPath string // --config, or $KEYWARDEN_CONFIG
-	Keystore   string // --keystore, or $KEYWARDEN_KEYSTORE
-	NoColor    bool   // --no-color, or $NO_COLOR
-
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
-}
-
-// commandBuilders are registered by each command's file in init.
-var commandBuilders []func(*App) *cobra.Command
-
-func register(b func(*App) *cobra.Command) { commandBuilders = append(commandBuilders, b) }
-
-// rootRun is the bare `keywarden` action (the dashboard); set by the UI's file.
-var rootRun func(app *App, cmd *cobra.Command, args []string) error
-
-// NewRoot builds the command tree for app.
+// NewRoot builds the command tree for app: the root (the dashboard) and
+// every command, each given what it needs as an argument of its builder, so
+// none can be left unset. A new command is added to this list.
 func NewRoot(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "keywarden",
@@ -122,12 +105,22 @@ Exit codes: 0 ok, 1 warn, 2 crit, 3 unknown, 64 usage error.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &UsageError{Err: fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
-	if rootRun != nil {
-		root.RunE = func(c *cobra.Command, args []string) error { return rootRun(app, c, args) }
-	}
-	for _, b := range commandBuilders {
-		root.AddCommand(b(app))
-	}
+	root.RunE = func(c *cobra.Command, args []string) error { return runDashboard(app, c, args) }
+	root.AddCommand(
+		newAddCmd(app),
+		newCheckCmd(app),
+		newCompletionCmd(app),
+		newDemoCmd(app),
+		newExecCmd(app, app.preLaunchGate),
+		newImportCmd(app),
+		newListCmd(app),
+		newLogCmd(app),
+		newRemoveCmd(app),
+		newRotateCmd(app),
+		newScanCmd(app),
+		newVersionCmd(app),
+		newWatchCmd(app),
+	)
 	argErrorsAreUsage(root)
 	return root
 }

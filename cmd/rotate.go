@@ -16,8 +16,6 @@ import (
 	"github.com/keywarden/keywarden/ui"
 )
 
-func init() { register(newRotateCmd) }
-
 type rotateOptions struct {
 	from       string
 	vars       varChoice

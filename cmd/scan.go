@@ -9,8 +9,6 @@ import (
 	"github.com/keywarden/keywarden/leaks"
 )
 
-func init() { register(newScanCmd) }
-
 // scanOptions are the flags of `scan`.
 type scanOptions struct {
 	json        bool

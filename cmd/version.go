@@ -12,8 +12,6 @@ import (
 // otherwise the module version from the build info is used.
 var version = ""
 
-func init() { register(newVersionCmd) }
-
 // Version returns keywarden's version string.
 func Version() string {
 	if version != "" {

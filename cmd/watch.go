@@ -22,8 +22,6 @@ import (
 	"github.com/keywarden/keywarden/keystore"
 )
 
-func init() { register(newWatchCmd) }
-
 // DefaultMetricsAddr is where `watch` serves /metrics unless told otherwise:
 // loopback only, so the check results never leave the host by accident.
 const DefaultMetricsAddr = "127.0.0.1:9849"
