@@ -69,6 +69,7 @@ func NewBinance(keys ...BinanceKey) *Binance {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/time", f.serverTime)
 	mux.HandleFunc("GET /sapi/v1/account/apiRestrictions", f.apiRestrictions)
+	mux.HandleFunc("/", binanceNotFound)
 	f.start(mux)
 	return f
 }
@@ -202,6 +203,23 @@ func binanceRestrictions(k BinanceKey) json.RawMessage {
 	}
 	sb.WriteByte('}')
 	return json.RawMessage(sb.String())
+}
+
+// binanceNotFoundPage stands for the HTML page Binance's front end serves
+// for a path no API has (HTTP 404, text/html, no code/msg JSON; seen by
+// ccxt users, github.com/ccxt/ccxt/issues/18797, and ExchangeSharp's,
+// github.com/DigitalRuby/ExchangeSharp/issues/604).
+const binanceNotFoundPage = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="UTF-8" /><title>Binance</title></head>
+<body><div class="not-fount-container"><p>Sorry! The page you're looking for cannot be found.</p></div></body>
+</html>
+`
+
+func binanceNotFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(binanceNotFoundPage))
 }
 
 func (f *Binance) fail(w http.ResponseWriter, status, code int, msg string) {

@@ -60,6 +60,15 @@ func NewBybit(keys ...BybitKey) *Bybit {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v5/market/time", f.serverTime)
 	mux.HandleFunc("GET /v5/user/query-api", f.queryAPI)
+	// A path Bybit has no route for: HTTP 404 with a JSON content type and
+	// an empty body, no retCode (Bybit's error page lists 404 "Cannot find
+	// path"; the empty body is what ccxt users see,
+	// github.com/ccxt/ccxt/issues/19322).
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusNotFound)
+	})
 	f.start(mux)
 	return f
 }

@@ -54,6 +54,11 @@ func NewOKX(keys ...OKXKey) *OKX {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v5/public/time", f.serverTime)
 	mux.HandleFunc("GET /api/v5/account/config", f.accountConfig)
+	// A path OKX has no route for: HTTP 404 in OKX's own envelope. OKX does
+	// not document this answer; the shape follows its other errors.
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		f.reply(w, http.StatusNotFound, "404", "Not Found", []any{})
+	})
 	f.start(mux)
 	return f
 }
