@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange"
 )
 
@@ -54,13 +55,13 @@ func goldenReport() Report {
 		set(judgeEgress(egress), "ip.public", "", 212*ms),
 		set(Result{Status: OK, Summary: "keystore: keyring", Details: map[string]any{"backend": "keyring", "path": nil, "mode": nil}}, "keystore", "", 3*ms),
 		set(judgeExchangeClock("binance", binance, sampleWithOffset(12*ms, 40*ms)), "clock.exchange", "binance-main", 160*ms),
-		set(judgeWhitelist(egress.Addrs(), []string{"203.0.113.7"}, exchange.KeyInfo{IPRestricted: Y}, nil), "ip.whitelist", "binance-main", 290*ms),
+		set(judgeWhitelist(egress.Addrs(), config.Profile{Whitelist: []string{"203.0.113.7"}}, exchange.KeyInfo{IPRestricted: Y}, nil), "ip.whitelist", "binance-main", 290*ms),
 		set(age(now.Add(-41*day), "exchange"), "key.age", "binance-main", 290*ms),
 		set(judgePermissions(exchange.KeyInfo{Permissions: exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y, Margin: N, Futures: N, Options: N, Transfer: N},
 			IPRestricted: Y, Raw: []string{"enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"}}, []string{"read", "trade"}, "binance"), "key.permissions", "binance-main", 290*ms),
 		set(judgeFiles("/home/bot/mybot", []FileFinding{{Path: ".env", Problem: "world-readable (0644)"}}, nil), "hygiene.files", "binance-main", 9*ms),
 		set(judgeExchangeClock("bybit", bybit, sampleWithOffset(-1900*ms, 60*ms)), "clock.exchange", "bybit-grid", 180*ms),
-		set(judgeWhitelist(egress.Addrs(), nil, exchange.KeyInfo{IPRestricted: Y, Whitelist: []string{"198.51.100.0/24"}}, nil), "ip.whitelist", "bybit-grid", 330*ms),
+		set(judgeWhitelist(egress.Addrs(), config.Profile{}, exchange.KeyInfo{IPRestricted: Y, Whitelist: []string{"198.51.100.0/24"}}, nil), "ip.whitelist", "bybit-grid", 330*ms),
 		set(age(now.Add(-88*day), "keystore"), "key.age", "bybit-grid", 330*ms),
 		set(judgePermissions(exchange.KeyInfo{Permissions: exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N},
 			IPRestricted: Y, Raw: []string{"Spot:SpotTrade"}}, []string{"read", "trade"}, "bybit"), "key.permissions", "bybit-grid", 330*ms),

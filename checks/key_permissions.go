@@ -61,30 +61,92 @@ func unknownFromExchange(what string, err error) Result {
 	return r
 }
 
-// judgePermissions applies the spec's rules: withdraw → crit; no IP
-// restriction on a key that can trade or withdraw → crit; a needed
-// permission missing → crit; transfer beyond needs → warn; anything else
-// beyond needs → warn. A permission the exchange bundles with trade (see
+// KeyJudgement is the one reading of a key-info answer that the
+// key.permissions check, the wizard, `rotate --from` and the exec gate all
+// act on.
+type KeyJudgement struct {
+	Needs   []string
+	Granted exchange.Permissions
+	// CanMove lists the value-moving capabilities the key has; MayMove those
+	// the exchange's answer does not settle (exchange.ValueMovingNames).
+	CanMove, MayMove []string
+	// Unrecognized lists permission names no table of keywarden knows:
+	// what they grant is unknown.
+	Unrecognized []string
+	Restriction  Restriction
+	// Excess is granted beyond needs; Missing is needed and not granted;
+	// Unsure is needed and not reported.
+	Excess, Missing, Unsure []string
+}
+
+// Exposed reports whether the key can (or may) move value: a leaked key
+// like it costs money unless the IP restriction stops it.
+func (j KeyJudgement) Exposed() bool {
+	return len(j.CanMove)+len(j.MayMove)+len(j.Unrecognized) > 0
+}
+
+// JudgeKey reads info against needs (the default read and trade when
+// empty). A permission the exchange bundles with trade (see
 // exchange.BundledWithTrade) is not excess when trade is needed.
-func judgePermissions(info exchange.KeyInfo, needs []string, ex string) Result {
+func JudgeKey(info exchange.KeyInfo, needs []string, ex string) KeyJudgement {
 	if len(needs) == 0 {
 		needs = defaultNeeds
 	}
-	granted := map[string]any{}
-	var excess, missing, unsure []string
+	j := KeyJudgement{Needs: needs, Granted: info.Permissions, Restriction: EffectiveRestriction(info)}
+	if u := info.Permissions.Unrecognized; u != "" {
+		j.Unrecognized = strings.Split(u, ",")
+		// Whatever a decoder made of it, an unknown name leaves trade and
+		// withdraw unsettled unless something else granted them.
+		for _, f := range []*exchange.Tri{&j.Granted.Trade, &j.Granted.Withdraw} {
+			if *f != exchange.Yes {
+				*f = exchange.Unknown
+			}
+		}
+	}
+	j.CanMove, j.MayMove = j.Granted.ValueMoving()
 	for _, name := range config.Permissions {
-		t := info.Permissions.Get(name)
-		granted[name] = triValue(t)
+		t := j.Granted.Get(name)
 		need := slices.Contains(needs, name)
 		bundled := exchange.BundledWithTrade(ex, name) && slices.Contains(needs, "trade")
 		switch {
 		case t == exchange.Yes && !need && !bundled:
-			excess = append(excess, name)
+			j.Excess = append(j.Excess, name)
 		case t == exchange.No && need:
-			missing = append(missing, name)
+			j.Missing = append(j.Missing, name)
 		case t == exchange.Unknown && need:
-			unsure = append(unsure, name)
+			j.Unsure = append(j.Unsure, name)
 		}
+	}
+	return j
+}
+
+// movers lists what the key moves value with: "trade, withdraw", then
+// what the answer leaves open.
+func (j KeyJudgement) movers() string {
+	parts := slices.Clone(j.CanMove)
+	if len(j.MayMove) > 0 {
+		parts = append(parts, "maybe "+strings.Join(j.MayMove, ", ")+" (not reported)")
+	}
+	if len(j.Unrecognized) > 0 {
+		parts = append(parts, strings.Join(j.Unrecognized, ", ")+" (unrecognised)")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// judgePermissions applies the spec's rules to one answer. Crit: withdraw;
+// no effective IP restriction on a key that can, or may, move value; a
+// needed permission missing. Unknown: the restriction cannot be read on
+// such a key; a permission name keywarden does not know. Warn: transfer or
+// anything else beyond needs; a needed permission or withdrawal the
+// exchange does not report.
+func judgePermissions(info exchange.KeyInfo, needs []string, ex string) Result {
+	j := JudgeKey(info, needs, ex)
+	granted := map[string]any{}
+	for _, name := range config.Permissions {
+		granted[name] = triValue(j.Granted.Get(name))
+	}
+	for _, name := range exchange.ValueMovingNames {
+		granted[name] = triValue(j.Granted.Get(name))
 	}
 	raw := info.Raw
 	if raw == nil {
@@ -92,32 +154,50 @@ func judgePermissions(info exchange.KeyInfo, needs []string, ex string) Result {
 	}
 	d := map[string]any{
 		"granted":       granted,
-		"ip_restricted": triValue(info.IPRestricted),
-		"needs":         needs,
-		"excess":        nonNil(excess),
-		"missing":       nonNil(missing),
+		"ip_restricted": triValue(j.Restriction.State),
+		"needs":         j.Needs,
+		"excess":        nonNil(j.Excess),
+		"missing":       nonNil(j.Missing),
 		"raw":           raw,
+		"can_move":      nonNil(j.CanMove),
+		"may_move":      nonNil(j.MayMove),
+		"unrecognized":  nonNil(j.Unrecognized),
 	}
-	var crit, warn []string
-	var hints []string
-	if info.Permissions.Withdraw == exchange.Yes {
+	if j.Restriction.Why != "" {
+		d["ip_restriction"] = j.Restriction.Why
+	}
+	var crit, unknown, warn, hints []string
+	if j.Granted.Withdraw == exchange.Yes {
 		crit = append(crit, "withdrawals enabled")
 		hints = append(hints, "disable withdrawals for this key on the exchange")
 	}
-	canMove := info.Permissions.Trade == exchange.Yes || info.Permissions.Withdraw == exchange.Yes
-	if canMove && info.IPRestricted == exchange.No {
-		crit = append(crit, "no IP restriction")
-		hints = append(hints, "restrict the key to this host's egress IP on the exchange")
+	if j.Exposed() {
+		switch j.Restriction.State {
+		case exchange.No:
+			why := ""
+			if j.Restriction.Why != noRestriction {
+				why = " (" + j.Restriction.Why + ")"
+			}
+			crit = append(crit, "no IP restriction"+why+" on a key with "+j.movers())
+			hints = append(hints, "restrict the key to this host's egress IP on the exchange")
+		case exchange.Unknown:
+			unknown = append(unknown, "IP restriction unknown ("+j.Restriction.Why+") on a key with "+j.movers())
+			hints = append(hints, "check the key's IP restriction on the exchange's API management page")
+		}
 	}
-	if len(missing) > 0 {
-		crit = append(crit, "missing "+strings.Join(missing, ", "))
-		hints = append(hints, "grant "+strings.Join(missing, ", ")+" or remove it from needs")
+	if len(j.Missing) > 0 {
+		crit = append(crit, "missing "+strings.Join(j.Missing, ", "))
+		hints = append(hints, "grant "+strings.Join(j.Missing, ", ")+" or remove it from needs")
 	}
-	if slices.Contains(excess, "transfer") {
+	if len(j.Unrecognized) > 0 && j.Restriction.State == exchange.Yes {
+		unknown = append(unknown, "unrecognised permission "+strings.Join(j.Unrecognized, ", ")+": what it grants is unknown")
+		hints = append(hints, "look the permission up on the exchange's API management page, and report it to keywarden")
+	}
+	if slices.Contains(j.Excess, "transfer") {
 		warn = append(warn, "transfer enabled")
 	}
 	var other []string
-	for _, e := range excess {
+	for _, e := range j.Excess {
 		if e != "transfer" && e != "withdraw" {
 			other = append(other, e)
 		}
@@ -128,27 +208,28 @@ func judgePermissions(info exchange.KeyInfo, needs []string, ex string) Result {
 	if len(warn) > 0 {
 		hints = append(hints, "remove permissions the bot does not need (least privilege)")
 	}
-	if canMove && info.IPRestricted == exchange.Unknown {
-		warn = append(warn, "exchange does not say whether the key is IP-restricted")
-		hints = append(hints, "check the key's IP restriction on the exchange's API management page")
-	}
-	if len(unsure) > 0 {
-		warn = append(warn, "exchange does not report "+strings.Join(unsure, ", "))
+	if len(j.Unsure) > 0 {
+		warn = append(warn, "exchange does not report "+strings.Join(j.Unsure, ", "))
 	}
 	// Silence is not safety: a key whose withdrawal right the exchange
 	// does not report must be confirmed by hand.
-	if info.Permissions.Withdraw == exchange.Unknown && !slices.Contains(needs, "withdraw") {
+	if j.Granted.Withdraw == exchange.Unknown && !slices.Contains(j.Needs, "withdraw") && len(j.Unrecognized) == 0 {
 		warn = append(warn, "exchange does not say whether withdrawals are off")
 		hints = append(hints, "confirm on the exchange's API management page that withdrawals are disabled for this key")
 	}
-	summary := grantedSummary(info.Permissions)
+	r := Result{Details: d, Hint: strings.Join(hints, "; "), key: &j}
 	switch {
 	case len(crit) > 0:
-		return Result{Status: Crit, Details: d, Summary: strings.Join(append(crit, warn...), "; "), Hint: strings.Join(hints, "; ")}
+		r.Status, r.Summary = Crit, strings.Join(slices.Concat(crit, unknown, warn), "; ")
+	case len(unknown) > 0:
+		r.Status, r.Summary = Unknown, strings.Join(slices.Concat(unknown, warn), "; ")
 	case len(warn) > 0:
-		return Result{Status: Warn, Details: d, Summary: strings.Join(warn, "; "), Hint: strings.Join(hints, "; ")}
+		r.Status, r.Summary = Warn, strings.Join(warn, "; ")
+	default:
+		r.Status, r.Hint = OK, ""
+		r.Summary = grantedSummary(j.Granted) + " (needs: " + strings.Join(j.Needs, ", ") + ")"
 	}
-	return Result{Status: OK, Details: d, Summary: summary + " (needs: " + strings.Join(needs, ", ") + ")"}
+	return r
 }
 
 // grantedSummary lists the granted permissions: "trade · read".

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange"
 )
 
@@ -25,22 +27,32 @@ func TestJudgePermissions(t *testing.T) {
 	}{
 		{"least privilege", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N, Transfer: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade (needs: read, trade)", ""},
 		{"withdraw on", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, Y, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled", ""},
-		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction", ""},
-		{"withdraw not reported", exchange.Permissions{Read: Y, Trade: Y, Withdraw: U}, Y, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether withdrawals are off", ""},
+		{"trade without ip restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, N, []string{"read", "trade"}, Crit, nil, nil, "no IP restriction on a key with trade", ""},
+		{"withdraw not reported", exchange.Permissions{Read: Y, Trade: Y, Withdraw: U}, Y, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether withdrawals are off", "partial"},
 		{"read only without ip restriction is fine", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, N, []string{"read"}, OK, nil, nil, "read (needs: read)", ""},
 		{"missing need", exchange.Permissions{Read: Y, Trade: N, Withdraw: N}, Y, []string{"read", "trade"}, Crit, nil, []string{"trade"}, "missing trade", ""},
 		{"transfer beyond needs", exchange.Permissions{Read: Y, Trade: Y, Transfer: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"transfer"}, nil, "transfer enabled", ""},
 		{"futures beyond needs", exchange.Permissions{Read: Y, Trade: Y, Futures: Y, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"futures"}, nil, "more than needed: futures", ""},
 		{"default needs read+trade", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, Y, nil, OK, nil, nil, "read · trade (needs: read, trade)", ""},
-		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, U, []string{"read", "trade"}, Warn, nil, nil, "exchange does not say whether the key is IP-restricted", ""},
+		{"ip restriction unknown", exchange.Permissions{Read: Y, Trade: Y, Withdraw: N}, U, []string{"read", "trade"}, Unknown, nil, nil, "IP restriction unknown (the exchange does not say whether the key is IP-restricted) on a key with trade", ""},
 		{"okx trade bundles instruments", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Futures: Y, Options: Y, Transfer: N, Withdraw: N}, Y, []string{"read", "trade"}, OK, nil, nil, "read · trade · margin · futures · options (needs: read, trade)", "okx"},
 		{"same grants elsewhere are excess", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Futures: Y, Options: Y, Transfer: N, Withdraw: N}, Y, []string{"read", "trade"}, Warn, []string{"margin", "futures", "options"}, nil, "more than needed: margin, futures, options", "binance"},
 		{"bybit spot margin without trade need", exchange.Permissions{Read: Y, Trade: Y, Margin: Y, Withdraw: N}, Y, []string{"read"}, Warn, []string{"trade", "margin"}, nil, "more than needed: trade, margin", "bybit"},
-		{"withdraw and no restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, N, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled; no IP restriction", ""},
+		{"withdraw and no restriction", exchange.Permissions{Read: Y, Trade: Y, Withdraw: Y}, N, []string{"read", "trade"}, Crit, []string{"withdraw"}, nil, "withdrawals enabled; no IP restriction on a key with trade, withdraw", ""},
+		{"futures only without ip restriction", exchange.Permissions{Read: Y, Futures: Y}, N, []string{"read", "futures"}, Crit, nil, nil, "no IP restriction on a key with futures", ""},
+		{"convert only without ip restriction", exchange.Permissions{Read: Y, Convert: Y}, N, []string{"read"}, Crit, nil, nil, "no IP restriction on a key with convert", ""},
+		{"unreported capabilities without ip restriction", exchange.Permissions{Read: Y, Trade: N, Withdraw: N, Transfer: N, Margin: N, Futures: N, Options: N}, N, []string{"read"}, Crit, nil, nil,
+			"no IP restriction on a key with maybe convert, block_trade, copy_trading, p2p, pay, earn (not reported)", "partial"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := judgePermissions(exchange.KeyInfo{Permissions: tt.perm, IPRestricted: tt.ipRestr, Raw: []string{"x"}}, tt.needs, tt.exchange)
+			perm, ex := tt.perm, tt.exchange
+			if ex == "partial" {
+				ex = ""
+			} else {
+				perm = settled(perm)
+			}
+			r := judgePermissions(exchange.KeyInfo{Permissions: perm, IPRestricted: tt.ipRestr, Raw: []string{"x"}}, tt.needs, ex)
 			if r.Status != tt.want {
 				t.Fatalf("status %v, want %v (%s)", r.Status, tt.want, r.Summary)
 			}
@@ -57,11 +69,23 @@ func TestJudgePermissions(t *testing.T) {
 				t.Errorf("no hint for %v", r.Status)
 			}
 			g := r.Details["granted"].(map[string]any)
-			if len(g) != 7 {
-				t.Errorf("granted has %d permissions, want all 7", len(g))
+			if len(g) != 13 {
+				t.Errorf("granted has %d capabilities, want all 13", len(g))
 			}
 		})
 	}
+}
+
+// settled makes a fixture a complete answer: what it leaves out, the key
+// cannot do (rows named "partial" keep their unknowns).
+func settled(p exchange.Permissions) exchange.Permissions {
+	for _, f := range []*exchange.Tri{&p.Read, &p.Trade, &p.Margin, &p.Futures, &p.Options, &p.Transfer, &p.Withdraw,
+		&p.Convert, &p.BlockTrade, &p.CopyTrading, &p.P2P, &p.Pay, &p.Earn} {
+		if *f == exchange.Unknown {
+			*f = exchange.No
+		}
+	}
+	return p
 }
 
 func TestJudgeKeyAge(t *testing.T) {
@@ -83,6 +107,9 @@ func TestJudgeKeyAge(t *testing.T) {
 		{"exchange expiry in 3 days", with(func(i *keyAgeInput) { i.Created = now.Add(-10 * day); i.ExpiresAt = now.Add(3 * day) }), Crit, 10, 80},
 		{"exchange expiry in 30 days", with(func(i *keyAgeInput) { i.Created = now.Add(-10 * day); i.ExpiresAt = now.Add(30 * day) }), OK, 10, 80},
 		{"expired, creation unknown", with(func(i *keyAgeInput) { i.ExpiresAt = now.Add(-day) }), Crit, nil, nil},
+		{"exchange expiry in 10 days warns", with(func(i *keyAgeInput) { i.Created = now.Add(-10 * day); i.ExpiresAt = now.Add(10 * day) }), Warn, 10, 80},
+		{"expiry within warn_before, creation unknown", with(func(i *keyAgeInput) { i.ExpiresAt = now.Add(10 * day) }), Unknown, nil, nil},
+		{"okx idle rule warns", with(func(i *keyAgeInput) { i.Created = now.Add(-10 * day); i.Inactivity = "OKX expires…" }), Warn, 10, 80},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +124,26 @@ func TestJudgeKeyAge(t *testing.T) {
 				t.Errorf("max_age_days %v", r.Details["max_age_days"])
 			}
 		})
+	}
+	tp := judgeKeyAge(with(func(i *keyAgeInput) {
+		i.Created, i.ExpiresAt, i.ExpiresWhat = now.Add(-10*day), now.Add(3*day), "trading permission"
+	}))
+	if tp.Status != Crit || !strings.Contains(tp.Summary, "key's trading permission in 3 days") || tp.Details["expires"] != "trading permission" {
+		t.Errorf("binance trading permission expiry: %v %q %v", tp.Status, tp.Summary, tp.Details["expires"])
+	}
+	Y, N := exchange.Yes, exchange.No
+	unbound := exchange.KeyInfo{Permissions: exchange.Permissions{Trade: Y, Withdraw: N}, IPRestricted: N}
+	if inactivityRule("okx", unbound) == "" {
+		t.Error("okx unbound trading key: no inactivity warning")
+	}
+	bound := exchange.KeyInfo{Permissions: exchange.Permissions{Trade: Y, Withdraw: N}, IPRestricted: Y, Whitelist: []string{"203.0.113.7"}}
+	readOnly := exchange.KeyInfo{Permissions: exchange.Permissions{Trade: N, Withdraw: N}, IPRestricted: N}
+	admitAll := exchange.KeyInfo{Permissions: exchange.Permissions{Trade: Y, Withdraw: N}, IPRestricted: Y, Whitelist: []string{"0.0.0.0/0"}}
+	if inactivityRule("okx", bound) != "" || inactivityRule("okx", readOnly) != "" || inactivityRule("bybit", unbound) != "" {
+		t.Error("inactivity warning where OKX's rule does not apply")
+	}
+	if inactivityRule("okx", admitAll) == "" {
+		t.Error("okx key bound to 0.0.0.0/0: no inactivity warning")
 	}
 	if realTime(time.Unix(0, 0)) != (time.Time{}) {
 		t.Error("the 1970 sentinel is not treated as no expiry")
@@ -162,11 +209,17 @@ func TestJudgeWhitelist(t *testing.T) {
 	}{
 		{"exchange list holds egress", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7"}}, nil, OK, true},
 		{"exchange list misses egress", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"198.51.100.0/24"}}, nil, Crit, false},
-		{"kucoin masked entry matches", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.**.7"}}, nil, OK, true},
+		{"kucoin masked entry cannot confirm", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.**.7"}}, nil, Unknown, nil},
+		{"kucoin masked entry confirmed by config", []netip.Addr{v4}, []string{"203.0.113.7"}, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.**.7"}}, nil, OK, true},
 		{"kucoin masked entry does not match", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"198.**.7"}}, nil, Crit, false},
 		{"config list when exchange silent", []netip.Addr{v4, v6}, []string{"203.0.113.0/24", "2001:db8::/64"}, exchange.KeyInfo{IPRestricted: exchange.Yes}, nil, OK, true},
 		{"ipv6 not listed warns", []netip.Addr{v4, v6}, []string{"203.0.113.7"}, exchange.KeyInfo{IPRestricted: exchange.Yes}, nil, Warn, false},
-		{"no restriction", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.No, Whitelist: []string{}}, nil, OK, true},
+		{"no restriction, read only", []netip.Addr{v4}, nil, exchange.KeyInfo{Permissions: settled(exchange.Permissions{Read: exchange.Yes}), IPRestricted: exchange.No, Whitelist: []string{}}, nil, OK, true},
+		{"no restriction, futures", []netip.Addr{v4}, nil, exchange.KeyInfo{Permissions: settled(exchange.Permissions{Read: exchange.Yes, Futures: exchange.Yes}), IPRestricted: exchange.No, Whitelist: []string{}}, nil, Crit, true},
+		{"no restriction, permissions unreported", []netip.Addr{v4}, []string{"203.0.113.7"}, exchange.KeyInfo{IPRestricted: exchange.No}, nil, Crit, true},
+		{"admit-all entry", []netip.Addr{v4}, []string{"203.0.113.7"}, exchange.KeyInfo{Permissions: settled(exchange.Permissions{Trade: exchange.Yes}), IPRestricted: exchange.Yes, Whitelist: []string{"0.0.0.0/0"}}, nil, Crit, true},
+		{"entry that does not parse", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7", "office"}}, nil, Unknown, nil},
+		{"binance -2015 with a config whitelist", []netip.Addr{v4}, []string{"203.0.113.7"}, exchange.KeyInfo{}, &exchange.Error{Exchange: "binance", Code: "-2015", Cause: exchange.CauseAmbiguousAuth, Message: "Invalid API-key, IP, or permissions for action."}, Unknown, nil},
 		{"nobody says", []netip.Addr{v4}, nil, exchange.KeyInfo{IPRestricted: exchange.Yes}, nil, Warn, nil},
 		{"config vs exchange differ", []netip.Addr{v4}, []string{"203.0.113.7", "198.51.100.1"}, exchange.KeyInfo{IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7"}}, nil, Warn, true},
 		{"exchange failed, config decides", []netip.Addr{v4}, []string{"198.51.100.1"}, exchange.KeyInfo{}, errors.New("boom"), Crit, false},
@@ -175,7 +228,7 @@ func TestJudgeWhitelist(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := judgeWhitelist(tt.egress, tt.cfg, tt.info, tt.infoErr)
+			r := judgeWhitelist(tt.egress, config.Profile{Whitelist: tt.cfg}, tt.info, tt.infoErr)
 			if r.Status != tt.want {
 				t.Fatalf("status %v, want %v (%s)", r.Status, tt.want, r.Summary)
 			}

@@ -100,6 +100,9 @@ type Result struct {
 	Hint     string         `json:"hint,omitempty"`
 	Details  map[string]any `json:"details"`
 	Duration time.Duration  `json:"-"`
+	// key is key.permissions' typed judgement, for Validate and the gate;
+	// nil for every other result and after a JSON round trip.
+	key *KeyJudgement
 }
 
 // MarshalJSON adds duration_ms.

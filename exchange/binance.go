@@ -222,6 +222,10 @@ func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 	if ki.ExpiresAt, err = binanceMillis(fields["tradingAuthorityExpirationTime"]); err != nil {
 		return KeyInfo{}, errors.New("tradingAuthorityExpirationTime: " + err.Error())
 	}
+	if !ki.ExpiresAt.IsZero() {
+		// The key stays; its spot and margin trading right lapses.
+		ki.ExpiresWhat = "trading permission"
+	}
 	for name, v := range flags {
 		if v && name != "ipRestrict" {
 			ki.Raw = append(ki.Raw, name)

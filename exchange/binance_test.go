@@ -85,7 +85,7 @@ func TestDecodeBinanceKeyInfo(t *testing.T) {
 		// granted by them, so they are Unknown, not No.
 		{"docs-older", KeyInfo{
 			Permissions:  Permissions{Read: Yes, Trade: Unknown, Margin: Unknown, Futures: Unknown, Options: No, Transfer: Yes, Withdraw: No},
-			IPRestricted: No, CreatedAt: ms(1623840271000), ExpiresAt: ms(1628985600000),
+			IPRestricted: No, CreatedAt: ms(1623840271000), ExpiresAt: ms(1628985600000), ExpiresWhat: "trading permission",
 			Raw: []string{"enableInternalTransfer", "enableReading", "permitsUniversalTransfer"},
 		}},
 		// Margin follows enableMargin: spot trading is not margin.

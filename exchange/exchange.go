@@ -174,7 +174,10 @@ type KeyInfo struct {
 	Whitelist []string
 	CreatedAt time.Time // zero when the exchange does not say
 	ExpiresAt time.Time // zero when the key does not expire or the exchange does not say
-	Raw       []string  // the exchange's own permission names, as reported
+	// ExpiresWhat names what ends at ExpiresAt when it is not the key itself
+	// (Binance: "trading permission").
+	ExpiresWhat string
+	Raw         []string // the exchange's own permission names, as reported
 	// TimeCorrected is set when the request was signed with a timestamp
 	// corrected by a server-time offset and the correction mattered: signed
 	// by the local clock alone it would have fallen outside Window (see
