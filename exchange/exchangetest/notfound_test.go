@@ -23,7 +23,7 @@ func TestFakesAnswerUnknownPathsLikeTheExchange(t *testing.T) {
 		{"bybit", func() (string, func()) { f := NewBybit(); return f.URL(), f.Close }, http.MethodGet,
 			404, "application/json; charset=utf-8", ""},
 		{"okx", func() (string, func()) { f := NewOKX(); return f.URL(), f.Close }, http.MethodGet,
-			404, "application/json", `{"code":"404","data":[],"msg":"Not Found"}`},
+			404, "application/json", `{"code":404,"data":{},"detailMsg":"No message available","msg":"Not Found"}`},
 		{"kucoin", func() (string, func()) { f := NewKuCoin(); return f.URL(), f.Close }, http.MethodGet,
 			404, "application/json", `{"code":"404000","msg":"Url Not Found"}`},
 		{"kraken", func() (string, func()) { f := NewKraken(); return f.URL(), f.Close }, http.MethodPost,

@@ -54,10 +54,13 @@ func NewOKX(keys ...OKXKey) *OKX {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v5/public/time", f.serverTime)
 	mux.HandleFunc("GET /api/v5/account/config", f.accountConfig)
-	// A path OKX has no route for: HTTP 404 in OKX's own envelope. OKX does
-	// not document this answer; the shape follows its other errors.
+	// A path OKX has no route for: HTTP 404 from its gateway, whose code is a
+	// number, unlike the API's own string codes. OKX does not document it;
+	// this is the body ccxt users were sent (github.com/ccxt/ccxt/issues/6116).
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		f.reply(w, http.StatusNotFound, "404", "Not Found", []any{})
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"code":404,"data":{},"detailMsg":"No message available","msg":"Not Found"}`))
 	})
 	f.start(mux)
 	return f
