@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -15,6 +16,29 @@ import (
 type Slack struct {
 	httpNotifier
 	url string
+}
+
+func newSlack(spec Spec, base httpNotifier) (Notifier, error) {
+	u, err := webhookURL(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Slack{httpNotifier: base, url: u}, nil
+}
+
+// webhookURL is Slack's or Discord's webhook URL: the stored token, or the
+// config's url when no token is given. It is the credential, so an error
+// never echoes it.
+func webhookURL(spec Spec) (string, error) {
+	raw := spec.URL
+	if !spec.Token.Empty() {
+		raw = spec.Token.Reveal()
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("alert %s: the webhook URL is not an http(s) URL: check the stored value", spec.Name)
+	}
+	return u.String(), nil
 }
 
 // slackMessage is the incoming-webhook body.
@@ -66,6 +90,14 @@ func (s *Slack) Send(ctx context.Context, a Alert) error {
 type Discord struct {
 	httpNotifier
 	url string
+}
+
+func newDiscord(spec Spec, base httpNotifier) (Notifier, error) {
+	u, err := webhookURL(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Discord{httpNotifier: base, url: u}, nil
 }
 
 type discordMessage struct {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
@@ -29,9 +30,6 @@ type Notifier interface {
 	Name() string
 	Send(ctx context.Context, a Alert) error
 }
-
-// Types lists the notifier types accepted in `[[alert]] type`.
-var Types = []string{"webhook", "slack", "discord", "telegram", "ntfy"}
 
 // DeliveryError is a failed delivery attempt.
 type DeliveryError struct {
@@ -64,72 +62,44 @@ type Spec struct {
 	Scrub *Scrubber
 }
 
-// New builds the notifier described by spec.
+// New builds the notifier described by spec. The type's rules on the block
+// (alerttype) are applied first, as config applied them at load, so a Spec
+// made without a config file gets the same defaults and refusals; then the
+// type's builder checks what only the secrets can tell.
 func New(spec Spec) (Notifier, error) {
 	if spec.Name == "" {
 		spec.Name = spec.Type
 	}
+	t, known := alerttype.Lookup(spec.Type)
+	build := builders[spec.Type]
+	if !known || build == nil {
+		return nil, fmt.Errorf("alert %s: unknown type %q (want one of %s)", spec.Name, spec.Type, strings.Join(alerttype.Names(), ", "))
+	}
+	b := alerttype.Block{URL: spec.URL, ChatID: spec.ChatID, HasToken: !spec.Token.Empty()}
+	if p := t.Check(&b); p != nil {
+		return nil, fmt.Errorf("alert %s: %s", spec.Name, p.Msg)
+	}
+	spec.URL = b.URL
 	if spec.Client == nil {
 		spec.Client = &http.Client{CheckRedirect: noRedirect}
 	}
-	base := httpNotifier{name: spec.Name, client: spec.Client, scrub: NewScrubberWith(spec.Scrub, spec.Token)}
-	switch spec.Type {
-	case "webhook":
-		u, err := endpoint(spec, "url")
-		if err != nil {
-			return nil, err
-		}
-		return &Webhook{httpNotifier: base, url: u, key: spec.Token}, nil
-	case "slack", "discord":
-		raw := spec.URL
-		if !spec.Token.Empty() {
-			raw = spec.Token.Reveal()
-		}
-		if raw == "" {
-			return nil, fmt.Errorf("alert %s: no webhook URL: store it as the api_secret of a keystore item and name that item in `token`", spec.Name)
-		}
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			// Never echo raw: it is the credential.
-			return nil, fmt.Errorf("alert %s: the webhook URL is not an http(s) URL: check the stored value", spec.Name)
-		}
-		if spec.Type == "slack" {
-			return &Slack{httpNotifier: base, url: u.String()}, nil
-		}
-		return &Discord{httpNotifier: base, url: u.String()}, nil
-	case "telegram":
-		if spec.Token.Empty() {
-			return nil, fmt.Errorf("alert %s: telegram needs a bot token: store it as the api_secret of a keystore item and name that item in `token`", spec.Name)
-		}
-		if spec.ChatID == "" {
-			return nil, fmt.Errorf("alert %s: telegram needs `chat_id`", spec.Name)
-		}
-		if spec.URL == "" {
-			spec.URL = "https://api.telegram.org"
-		}
-		u, err := endpoint(spec, "url")
-		if err != nil {
-			return nil, err
-		}
-		return &Telegram{httpNotifier: base, api: strings.TrimRight(u, "/"), token: spec.Token, chatID: spec.ChatID}, nil
-	case "ntfy":
-		u, err := endpoint(spec, "url")
-		if err != nil {
-			return nil, err
-		}
-		return &Ntfy{httpNotifier: base, url: u, token: spec.Token}, nil
-	}
-	return nil, fmt.Errorf("alert %s: unknown type %q (want one of %s)", spec.Name, spec.Type, strings.Join(Types, ", "))
+	return build(spec, httpNotifier{name: spec.Name, client: spec.Client, scrub: NewScrubberWith(spec.Scrub, spec.Token)})
 }
 
-// endpoint validates the config URL of a notifier whose URL is not secret.
-func endpoint(spec Spec, field string) (string, error) {
-	if spec.URL == "" {
-		return "", fmt.Errorf("alert %s: `%s` is required", spec.Name, field)
-	}
+// builders make each alerttype's notifier; each lives in its type's file.
+var builders = map[string]func(Spec, httpNotifier) (Notifier, error){
+	"webhook":  newWebhook,
+	"slack":    newSlack,
+	"discord":  newDiscord,
+	"telegram": newTelegram,
+	"ntfy":     newNtfy,
+}
+
+// endpoint validates the url of a notifier whose url is not secret.
+func endpoint(spec Spec) (string, error) {
 	u, err := url.Parse(spec.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("alert %s: `%s` %q is not an http(s) URL", spec.Name, field, spec.URL)
+		return "", fmt.Errorf("alert %s: `url` %q is not an http(s) URL", spec.Name, spec.URL)
 	}
 	return u.String(), nil
 }

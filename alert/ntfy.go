@@ -23,6 +23,14 @@ type Ntfy struct {
 	token keystore.Secret
 }
 
+func newNtfy(spec Spec, base httpNotifier) (Notifier, error) {
+	u, err := endpoint(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Ntfy{httpNotifier: base, url: u, token: spec.Token}, nil
+}
+
 // ntfyMessage is ntfy's JSON publishing body.
 type ntfyMessage struct {
 	Topic    string   `json:"topic"`

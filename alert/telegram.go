@@ -3,7 +3,9 @@ package alert
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keywarden/keywarden/keystore"
@@ -18,6 +20,17 @@ type Telegram struct {
 	api    string // API base, e.g. https://api.telegram.org
 	token  keystore.Secret
 	chatID string
+}
+
+func newTelegram(spec Spec, base httpNotifier) (Notifier, error) {
+	if spec.Token.Empty() {
+		return nil, fmt.Errorf("alert %s: telegram needs a bot token: store it as the api_secret of a keystore item and name that item in `token`", spec.Name)
+	}
+	u, err := endpoint(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Telegram{httpNotifier: base, api: strings.TrimRight(u, "/"), token: spec.Token, chatID: spec.ChatID}, nil
 }
 
 type telegramMessage struct {

@@ -32,6 +32,14 @@ type Webhook struct {
 	key keystore.Secret
 }
 
+func newWebhook(spec Spec, base httpNotifier) (Notifier, error) {
+	u, err := endpoint(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Webhook{httpNotifier: base, url: u, key: spec.Token}, nil
+}
+
 // WebhookPayload is the JSON body of the generic webhook (version 1).
 type WebhookPayload struct {
 	Version   int      `json:"version"`

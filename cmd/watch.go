@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keywarden/keywarden/alert"
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
@@ -47,7 +48,7 @@ func newWatchCmd(app *App) *cobra.Command {
 		Long: `Run the checks every --interval (each check no more often than its own
 cadence: clock 30s, audit log 1m, network 5m, keys and hygiene 10m), follow
 the profiles' audit logs, and alert on state changes through the config's
-[[alert]] blocks (webhook, slack, discord, telegram, ntfy): ok→warn,
+[[alert]] blocks (` + strings.Join(alerttype.Names(), ", ") + `): ok→warn,
 warn→crit, crit→ok "resolved", a reminder while a check stays crit, at most
 --burst alerts per notifier per 10 minutes. Notifier tokens are read from
 the keystore. Metrics are served at http://ADDR/metrics (loopback unless

@@ -29,6 +29,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/keywarden/keywarden/alert"
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/internal/testutil"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -556,5 +557,16 @@ func TestNotifierTokenStoredWithSecretTool(t *testing.T) {
 	}
 	if got.Reveal() != token {
 		t.Fatal("the token read back differs from the one stored")
+	}
+}
+
+// watch's help lists the notifier types from their registry, so a new type
+// cannot be missing from it.
+func TestWatchHelpListsEveryNotifierType(t *testing.T) {
+	long := newWatchCmd(&App{}).Long
+	for _, n := range alerttype.Names() {
+		if !strings.Contains(long, n) {
+			t.Errorf("watch --help does not name notifier type %q", n)
+		}
 	}
 }

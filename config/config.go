@@ -66,7 +66,7 @@ type Profile struct {
 
 // Alert is one notifier for `watch`.
 type Alert struct {
-	Type      string // webhook | slack | discord | telegram | ntfy
+	Type      string // one of alerttype.Names()
 	URL       string
 	ChatID    string
 	Token     string // name of a keystore item holding the token or signing key

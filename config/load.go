@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
@@ -29,9 +30,6 @@ const (
 	defaultMaxAge     = 90 * Day
 	defaultWarnBefore = 14 * Day
 )
-
-// AlertTypes lists the notifier types usable in [[alert]].
-var AlertTypes = []string{"webhook", "slack", "discord", "telegram", "ntfy"}
 
 // Statuses lists the status names usable in an alert's min_status.
 var Statuses = []string{"ok", "warn", "crit", "unknown"}
@@ -275,8 +273,9 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 	}
 	for i, ra := range r.Alert {
 		a := Alert{Type: ra.Type, URL: ra.URL, ChatID: ra.ChatID, Token: ra.Token, MinStatus: ra.MinStatus}
-		if !slices.Contains(AlertTypes, a.Type) {
-			return nil, loc.errorfAt(path, "alert", i, "type", "alert type %q is not one of %s", a.Type, strings.Join(AlertTypes, ", "))
+		typ, ok := alerttype.Lookup(a.Type)
+		if !ok {
+			return nil, loc.errorfAt(path, "alert", i, "type", "alert type %q is not one of %s", a.Type, strings.Join(alerttype.Names(), ", "))
 		}
 		if a.MinStatus == "" {
 			a.MinStatus = "warn"
@@ -284,16 +283,13 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		if !slices.Contains(Statuses, a.MinStatus) {
 			return nil, loc.errorfAt(path, "alert", i, "min_status", "min_status %q is not one of %s", a.MinStatus, strings.Join(Statuses, ", "))
 		}
-		if a.Type == "telegram" {
-			if a.URL == "" {
-				a.URL = "https://api.telegram.org"
-			}
-			if a.ChatID == "" {
-				return nil, loc.errorfAt(path, "alert", i, "chat_id", "telegram alerts need chat_id")
-			}
-		} else if a.URL == "" {
-			return nil, loc.errorfAt(path, "alert", i, "url", "%s alerts need url", a.Type)
+		// The type's own rules, owned by alert; a url can be a credential,
+		// so the message never quotes it.
+		b := alerttype.Block{URL: a.URL, ChatID: a.ChatID, HasToken: a.Token != ""}
+		if p := typ.Check(&b); p != nil {
+			return nil, loc.errorfAt(path, "alert", i, p.Field, "%s", p.Msg)
 		}
+		a.URL = b.URL
 		cfg.Alerts = append(cfg.Alerts, a)
 	}
 	return cfg, nil

@@ -150,6 +150,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad env", "[[profile]]\nname = \"a\"\nexchange = \"okx\"\nenv = { key = \"MY KEY\" }\n", []string{":4:", "env.key"}},
 		{"bad created", "[[profile]]\nname = \"a\"\nexchange = \"okx\"\ncreated = \"yesterday\"\n", []string{":4:", "created"}},
 		{"bad alert", "[[alert]]\ntype = \"pager\"\nurl = \"https://x\"\n", []string{":2:", "alert.type"}},
+		{"telegram without chat_id", "\n[[alert]]\ntype = \"telegram\"\ntoken = \"tg\"\n", []string{":2:", "alert.chat_id", "chat_id"}},
+		{"ntfy without url", "[[alert]]\ntype = \"ntfy\"\n", []string{":1:", "alert.url", "`url` is required"}},
+		{"slack without a webhook URL", "[[alert]]\ntype = \"slack\"\nmin_status = \"crit\"\n", []string{":1:", "alert.token", "no webhook URL"}},
 		{"bad thresholds", "[clock]\nwarn_ms = 900\ncrit_ms = 100\n", []string{":2:", "warn_ms"}},
 	}
 	for _, tt := range tests {
@@ -248,5 +251,25 @@ func TestLoadRefusesConfigOthersCouldSwap(t *testing.T) {
 	// Editing (import, add, remove) refuses it too.
 	if err := AppendProfile(p, Profile{Name: "a", Exchange: "okx"}); err == nil || !contains(err.Error(), "owned by uid 65534") {
 		t.Errorf("edit of a config of another user: %v", err)
+	}
+}
+
+// Slack's and Discord's webhook URL is the credential: a block naming only
+// the keystore item that holds it loads, as docs/watch.md says. A refused
+// block never quotes its url.
+func TestLoadAlertBlocks(t *testing.T) {
+	p := writeConfig(t, "[[alert]]\ntype = \"slack\"\ntoken = \"slack-hook\"\n\n[[alert]]\ntype = \"discord\"\nurl = \"https://discord.example/api/webhooks/1/x\"\n")
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Alerts) != 2 || cfg.Alerts[0].Token != "slack-hook" || cfg.Alerts[0].URL != "" || cfg.Alerts[1].MinStatus != "warn" {
+		t.Errorf("alerts = %+v", cfg.Alerts)
+	}
+
+	p = writeConfig(t, "[[alert]]\ntype = \"telegram\"\nurl = \"https://tg.example/verySecretPath\"\ntoken = \"tg\"\n")
+	_, err = Load(p)
+	if err == nil || !contains(err.Error(), "alert.chat_id") || contains(err.Error(), "verySecretPath") {
+		t.Errorf("telegram without chat_id: %v", err)
 	}
 }
