@@ -98,8 +98,11 @@ func classifyEntry(e string) (entryKind, string) {
 			// ::ffff:0.0.0.0/96 is all of IPv4.
 			bits, min = bits-96, minPrefix4
 		}
-		if bits < min {
-			return entryAdmitsAll, fmt.Sprintf("the whitelist entry %s admits more than one network (shorter than /%d)", p, min)
+		switch {
+		case bits == 0:
+			return entryAdmitsAll, fmt.Sprintf("the whitelist admits every address (%s)", p)
+		case bits < min:
+			return entryAdmitsAll, fmt.Sprintf("the whitelist entry %s admits far more than one server: wider than /%d", p, min)
 		}
 		return entryNarrow, ""
 	}

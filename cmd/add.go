@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
 	"github.com/keywarden/keywarden/ui"
@@ -125,7 +126,7 @@ func backendText(store keystore.Store) string {
 	return s
 }
 
-func warnAccepted(app *App, risks []ui.Risk) {
+func warnAccepted(app *App, risks []checks.Risk) {
 	for _, r := range risks {
 		fmt.Fprintf(app.Stderr, "warning: stored with an accepted risk: %s\n", r.Explain())
 	}

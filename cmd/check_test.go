@@ -32,12 +32,26 @@ func TestCheckScripts(t *testing.T) {
 			Reading: true, SpotAndMarginTrading: true, Withdrawals: true,
 			Whitelist: []string{egress.String()}, CreatedAt: time.Now().Add(-41 * 24 * time.Hour),
 		})
+		// A futures-only key with no IP restriction: it moves value from
+		// anywhere, so the gate must refuse it although it cannot trade spot
+		// or withdraw.
+		bin.SetKey(exchangetest.BinanceKey{
+			APIKey: scriptSecrets[3], Secret: scriptSecrets[4],
+			Reading: true, Futures: true, CreatedAt: time.Now().Add(-10 * 24 * time.Hour),
+		})
 		bin.SetCallerIP(egress)
+		// An OKX trading key "bound" to 0.0.0.0/0, which admits everyone.
+		okx := exchangetest.NewOKX(exchangetest.OKXKey{
+			APIKey: scriptSecrets[6], Secret: scriptSecrets[7], Passphrase: scriptSecrets[8],
+			Perm: []string{"read_only", "trade"}, IPs: []string{"0.0.0.0/0"},
+		})
+		okx.SetCallerIP(egress)
 		ip := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			fmt.Fprintln(w, egress)
 		}))
-		e.Defer(func() { bin.Close(); ip.Close() })
+		e.Defer(func() { bin.Close(); okx.Close(); ip.Close() })
 		e.Setenv("BINANCE_URL", bin.URL())
+		e.Setenv("OKX_URL", okx.URL())
 		e.Setenv("IP_URL", ip.URL)
 		return nil
 	}

@@ -39,6 +39,9 @@ var scriptSecrets = []string{
 	"kwTESTsecondKeyPp0Oo9Ii8Uu7Yy6Tt5",       // second profile's key
 	"kwTESTsecondSecretZz1Xx2Cc3Vv4Bb5Nn6",    // second profile's secret
 	"kwTESTtoken-hook-Rr8Ee7Ww6Qq5",           // a notifier token
+	"kwTESTokxKey-3b1f9c2e-Aa7Ss6Dd5",         // a third profile's key (OKX)
+	"kwTESTokxSecretGg4Hh3Jj2Kk1Ll0",          // its secret
+	"kwTESTokxPass-Mm9Nn8",                    // its passphrase
 }
 
 // encodings of a secret that count as leaks too.

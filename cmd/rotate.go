@@ -157,9 +157,9 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 		StoredAt:   now,
 	}
 	if it.APIKey.Equal(cur.APIKey) {
-		return usageError("%s holds the key already stored for %s: create a new key on %s", label, p.Name, ui.APIPage(p.Exchange))
+		return usageError("%s holds the key already stored for %s: create a new key on %s", label, p.Name, exchange.APIPage(p.Exchange))
 	}
-	v := ui.Validate(ctx, cfg, p, it, nil)
+	v := checks.Validate(ctx, cfg, p, it, nil)
 	for _, r := range v.Results {
 		fmt.Fprintf(app.Stderr, "%s %-15s %s\n", checks.Symbol(r.Status), r.ID, r.Summary)
 	}
@@ -168,7 +168,7 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 	}
 	switch {
 	case v.Failed:
-		return refuse(ui.CauseText(v.Cause))
+		return refuse(checks.CauseText(v.Cause))
 	case len(v.Missing) > 0:
 		return refuse("it lacks " + strings.Join(v.Missing, ", ") + ", which the profile needs")
 	case len(v.Risks) > 0 && !o.acceptRisk:
@@ -176,7 +176,7 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 		for _, r := range v.Risks {
 			why = append(why, r.Explain())
 		}
-		return refuse(strings.Join(why, " ") + " Fix the key on " + ui.APIPage(p.Exchange) + ", or pass --accept-risk")
+		return refuse(strings.Join(why, " ") + " Fix the key on " + exchange.APIPage(p.Exchange) + ", or pass --accept-risk")
 	}
 	if err := replaceKey(ctx, store, p.Name, it); err != nil {
 		return err
@@ -186,21 +186,21 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 		warnAccepted(app, v.Risks)
 	}
 	// The old secret is used for this one test and not kept past it.
-	return reportOldKey(app, p, keystore.Fingerprint(cur.APIKey), ui.CheckOldKey(ctx, p, cur, nil))
+	return reportOldKey(app, p, keystore.Fingerprint(cur.APIKey), checks.CheckOldKey(ctx, p, cur, nil))
 }
 
 // reportOldKey prints what the exchange said about the replaced key and
 // returns the exit status for it.
-func reportOldKey(app *App, p config.Profile, fp string, res ui.OldKeyResult) error {
-	page := ui.APIPage(p.Exchange)
+func reportOldKey(app *App, p config.Profile, fp string, res checks.OldKeyResult) error {
+	page := exchange.APIPage(p.Exchange)
 	switch res.State {
-	case ui.OldKeyRevoked:
+	case checks.OldKeyRevoked:
 		fmt.Fprintf(app.Stdout, "old key %s revoked\n", fp)
 		return nil
-	case ui.OldKeyRejected:
+	case checks.OldKeyRejected:
 		fmt.Fprintf(app.Stdout, "old key %s rejected by %s (most likely revoked; confirm on %s)\n", fp, p.Exchange, page)
 		return nil
-	case ui.OldKeyValid:
+	case checks.OldKeyValid:
 		fmt.Fprintf(app.Stderr, "\n!!! THE OLD KEY %s STILL WORKS: REVOKE IT NOW on %s !!!\n\n", fp, page)
 		return &ExitError{Code: ExitWarn}
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // panes are the six pane titles every full frame shows.
@@ -175,10 +176,20 @@ func TestDemoDashboard(t *testing.T) {
 			tm.keys("Tab", "Tab", "Tab")
 			tm.waitFor(sz.focused)
 			tm.keys("Enter")
-			if s := tm.waitFor("Permissions ✗ · details", "hint: disable withdrawals"); !strings.Contains(s, "enableWithdrawals") {
-				tm.keys("PageDown") // the raw exchange data is further down on a short terminal
-			}
-			tm.waitFor("Permissions ✗ · details", "enableWithdrawals")
+			tm.waitFor("Permissions ✗ · details", "hint: disable withdrawals")
+			// The raw exchange data is further down on a short terminal:
+			// page down until it shows (the end of the details holds it).
+			last := time.Time{}
+			tm.waitUntil("Permissions ✗ · details, enableWithdrawals", func(s string) bool {
+				if strings.Contains(s, "enableWithdrawals") {
+					return true
+				}
+				if time.Since(last) > 500*time.Millisecond {
+					tm.keys("PageDown")
+					last = time.Now()
+				}
+				return false
+			})
 			tm.keys("Escape")
 			tm.waitFor(sz.focused, "Hygiene")
 

@@ -134,3 +134,16 @@ func (w Window) Accepts(offset time.Duration) bool {
 	ahead := -offset // request timestamp minus server time
 	return ahead >= -w.Behind && ahead < w.Ahead
 }
+
+// APIPage names where a key of the exchange is managed (and revoked):
+// "Bybit → Account → API (https://…)".
+func APIPage(name string) string {
+	in, ok := Lookup(name)
+	switch {
+	case !ok:
+		return "the exchange's API management page"
+	case in.APIPageURL == "":
+		return in.APIPage
+	}
+	return in.APIPage + " (" + in.APIPageURL + ")"
+}

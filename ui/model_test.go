@@ -2,11 +2,12 @@ package ui
 
 import (
 	"context"
-	"github.com/keywarden/keywarden/auditlog"
 	"image/color"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keywarden/keywarden/auditlog"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -43,12 +44,12 @@ type WizardOptions struct {
 
 // WizardResult is what the wizard did.
 type WizardResult struct {
-	Saved    bool           // the key was stored (and, for add, the profile written)
-	Profile  config.Profile // the profile as written (add) or rotated
-	Key      string         // the new key's fingerprint
-	Accepted []Risk         // risks the user accepted on the second screen
-	OldKey   OldKeyResult   // rotate: what the exchange said about the old key
-	Err      error          // Save failed (shown to the user, who then left)
+	Saved    bool                // the key was stored (and, for add, the profile written)
+	Profile  config.Profile      // the profile as written (add) or rotated
+	Key      string              // the new key's fingerprint
+	Accepted []checks.Risk       // risks the user accepted on the second screen
+	OldKey   checks.OldKeyResult // rotate: what the exchange said about the old key
+	Err      error               // Save failed (shown to the user, who then left)
 }
 
 type wizardMode int
@@ -87,7 +88,7 @@ type (
 	egressMsg  struct{ addrs []string }
 	verdictMsg struct {
 		gen int
-		v   Verdict
+		v   checks.Verdict
 	}
 	savedMsg struct {
 		gen int
@@ -95,7 +96,7 @@ type (
 	}
 	oldKeyMsg struct {
 		gen int
-		res OldKeyResult
+		res checks.OldKeyResult
 	}
 )
 
@@ -118,10 +119,10 @@ type Wizard struct {
 	egress   []string
 
 	gen       int
-	verdict   Verdict
+	verdict   checks.Verdict
 	saveErr   error
 	old       keystore.Item // rotate: the replaced key, kept until it was tested
-	oldResult OldKeyResult
+	oldResult checks.OldKeyResult
 	oldTested bool
 	result    WizardResult
 	cancelled bool
@@ -259,7 +260,7 @@ func (w Wizard) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case stepVerdict:
 		return w.onVerdictKey(k)
 	case stepOldKey:
-		if k.String() == "r" && w.oldTested && w.oldResult.State != OldKeyRevoked {
+		if k.String() == "r" && w.oldTested && w.oldResult.State != checks.OldKeyRevoked {
 			return w.testOld()
 		}
 		return w, nil
@@ -331,7 +332,7 @@ func (w Wizard) reenter() Wizard {
 	for _, s := range []wizStep{stepKey, stepSecret, stepPassphrase} {
 		w.inputs[s].SetValue("")
 	}
-	w.verdict = Verdict{}
+	w.verdict = checks.Verdict{}
 	return w.goTo(stepKey)
 }
 
@@ -393,7 +394,7 @@ func (w Wizard) onOldKey(m oldKeyMsg) Wizard {
 	w.oldTested = true
 	w.oldResult = m.res
 	w.result.OldKey = m.res
-	if m.res.State == OldKeyRevoked || m.res.State == OldKeyRejected {
+	if m.res.State == checks.OldKeyRevoked || m.res.State == checks.OldKeyRejected {
 		w.dropOld()
 	}
 	return w
@@ -406,7 +407,7 @@ func (w Wizard) testOld() (tea.Model, tea.Cmd) {
 	w.oldTested = false
 	gen, ctx, p, old, hc := w.gen, w.ctx, w.opts.Profile, w.old, w.opts.HTTP
 	return w, func() tea.Msg {
-		return oldKeyMsg{gen: gen, res: CheckOldKey(ctx, p, old, hc)}
+		return oldKeyMsg{gen: gen, res: checks.CheckOldKey(ctx, p, old, hc)}
 	}
 }
 

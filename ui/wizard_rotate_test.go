@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 	"github.com/keywarden/keywarden/keystore"
@@ -68,7 +69,7 @@ func TestRotateOldKeyStillValidThenRevoked(t *testing.T) {
 	}
 	d.keys("enter")
 	d.want("Done")
-	if res := d.w.Result(); !res.Saved || res.OldKey.State != OldKeyRevoked {
+	if res := d.w.Result(); !res.Saved || res.OldKey.State != checks.OldKeyRevoked {
 		t.Fatalf("result %+v", res)
 	}
 	d.noSecret()
@@ -83,7 +84,7 @@ func TestRotateOldKeyRevoked(t *testing.T) {
 	d.paste(wizSecret)
 	d.keys("enter", "enter")
 	d.want("revoked")
-	if d.w.Result().OldKey.State != OldKeyRevoked {
+	if d.w.Result().OldKey.State != checks.OldKeyRevoked {
 		t.Fatalf("old key %+v", d.w.Result().OldKey)
 	}
 	d.noSecret()
@@ -114,23 +115,23 @@ func TestCheckOldKey(t *testing.T) {
 	bybP := config.Profile{Name: "y", Exchange: "bybit", BaseURL: byb.URL()}
 	ctx := context.Background()
 
-	if r := CheckOldKey(ctx, binP, old, nil); r.State != OldKeyValid {
+	if r := checks.CheckOldKey(ctx, binP, old, nil); r.State != checks.OldKeyValid {
 		t.Errorf("binance, key known: %v %v", r.State, r.Err)
 	}
-	if r := CheckOldKey(ctx, bybP, old, nil); r.State != OldKeyValid {
+	if r := checks.CheckOldKey(ctx, bybP, old, nil); r.State != checks.OldKeyValid {
 		t.Errorf("bybit, key known: %v %v", r.State, r.Err)
 	}
 	bin.RemoveKey(wizOldKey)
 	byb.RemoveKey(wizOldKey)
-	if r := CheckOldKey(ctx, binP, old, nil); r.State != OldKeyRejected {
+	if r := checks.CheckOldKey(ctx, binP, old, nil); r.State != checks.OldKeyRejected {
 		t.Errorf("binance -2015 after revocation: %v %v", r.State, r.Err)
 	}
-	if r := CheckOldKey(ctx, bybP, old, nil); r.State != OldKeyRevoked {
+	if r := checks.CheckOldKey(ctx, bybP, old, nil); r.State != checks.OldKeyRevoked {
 		t.Errorf("bybit 10003 after revocation: %v %v", r.State, r.Err)
 	}
 	bybP.BaseURL = "http://127.0.0.1:1" // nothing listens there
-	r := CheckOldKey(ctx, bybP, old, nil)
-	if r.State != OldKeyUnknown || r.Err == nil {
+	r := checks.CheckOldKey(ctx, bybP, old, nil)
+	if r.State != checks.OldKeyUnknown || r.Err == nil {
 		t.Errorf("unreachable exchange: %v %v", r.State, r.Err)
 	}
 	if strings.Contains(r.Err.Error(), wizOldSecret) || strings.Contains(r.Err.Error(), wizOldKey) {

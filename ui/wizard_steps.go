@@ -110,7 +110,7 @@ func (w Wizard) nextCredential() (tea.Model, tea.Cmd) {
 	}
 	ex := w.exchangeName()
 	if w.mode == modeRotate && w.step == stepKey && keystore.NewSecret(secretValue(w.inputs[stepKey].Value())).Equal(w.opts.Current.APIKey) {
-		w.errText = "that is the key already stored: create a new key on " + APIPage(ex)
+		w.errText = "that is the key already stored: create a new key on " + exchange.APIPage(ex)
 		return w, nil
 	}
 	switch {
@@ -130,7 +130,7 @@ func (w Wizard) validate() (tea.Model, tea.Cmd) {
 	w.gen++
 	gen, ctx, cfg, p, it, hc := w.gen, w.ctx, w.opts.Config, w.profile(), w.item(), w.opts.HTTP
 	return w, func() tea.Msg {
-		return verdictMsg{gen: gen, v: Validate(ctx, cfg, p, it, hc)}
+		return verdictMsg{gen: gen, v: checks.Validate(ctx, cfg, p, it, hc)}
 	}
 }
 

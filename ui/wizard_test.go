@@ -264,7 +264,7 @@ func TestAddWithdrawalRefusedThenAccepted(t *testing.T) {
 	}
 	d.keys("accept", "enter")
 	d.want("Done")
-	if res := d.w.Result(); !res.Saved || len(res.Accepted) != 1 || res.Accepted[0] != RiskWithdraw {
+	if res := d.w.Result(); !res.Saved || len(res.Accepted) != 1 || res.Accepted[0] != checks.RiskWithdraw {
 		t.Fatalf("result %+v", res)
 	}
 	d.noSecret()
@@ -280,7 +280,7 @@ func TestAddNoIPRestrictionRefused(t *testing.T) {
 	d.keys("enter", "enter", "enter", "enter")
 	d.want("no IP restriction")
 	d.keys("enter")
-	d.want("The key has no IP restriction")
+	d.want("The key has no effective IP restriction")
 	d.keys("esc")
 	if !d.w.Cancelled() || ww.saves != 0 || !d.quit {
 		t.Fatalf("esc on the risk screen: cancelled %v saves %d", d.w.Cancelled(), ww.saves)
@@ -388,42 +388,6 @@ func TestEscAtEveryStep(t *testing.T) {
 	}
 }
 
-func TestJudgeVerdict(t *testing.T) {
-	perm := func(granted map[string]any, ipr any, missing []string) []checks.Result {
-		return []checks.Result{{ID: "key.permissions", Details: map[string]any{"granted": granted, "ip_restricted": ipr, "missing": missing}}}
-	}
-	for _, c := range []struct {
-		name    string
-		rs      []checks.Result
-		risks   []Risk
-		missing int
-	}{
-		{"trade restricted", perm(map[string]any{"trade": true}, true, []string{}), nil, 0},
-		{"withdraw restricted", perm(map[string]any{"withdraw": true}, true, []string{}), []Risk{RiskWithdraw}, 0},
-		{"trade open", perm(map[string]any{"trade": true}, false, []string{}), []Risk{RiskNoIPLimit}, 0},
-		{"read-only open", perm(map[string]any{"read": true}, false, []string{}), nil, 0},
-		{"trade unknown restriction", perm(map[string]any{"trade": true}, nil, []string{}), nil, 0},
-		{"both", perm(map[string]any{"trade": true, "withdraw": true}, false, []string{}), []Risk{RiskWithdraw, RiskNoIPLimit}, 0},
-		{"missing", perm(map[string]any{"read": true}, true, []string{"trade"}), nil, 1},
-	} {
-		v := judgeVerdict(c.rs)
-		if strings.Join(riskStrings(v.Risks), ",") != strings.Join(riskStrings(c.risks), ",") || len(v.Missing) != c.missing {
-			t.Errorf("%s: risks %v missing %v", c.name, v.Risks, v.Missing)
-		}
-		if v.Acceptable() != (len(c.risks) == 0 && c.missing == 0) {
-			t.Errorf("%s: acceptable %v", c.name, v.Acceptable())
-		}
-	}
-}
-
-func riskStrings(rs []Risk) []string {
-	out := []string{}
-	for _, r := range rs {
-		out = append(out, string(r))
-	}
-	return out
-}
-
 func TestAddOKXAsksPassphrase(t *testing.T) {
 	const pass = "kwWIZpassphrase-Xq7"
 	f := exchangetest.NewOKX(exchangetest.OKXKey{APIKey: wizKey, Secret: wizSecret, Passphrase: pass,
@@ -471,7 +435,7 @@ func BenchmarkValidate(b *testing.B) {
 	p := config.Profile{Name: "bench", Exchange: "bybit", BaseURL: f.URL(), Whitelist: []string{wizEgress}}
 	it := keystore.Item{APIKey: keystore.NewSecret(wizKey), APISecret: keystore.NewSecret(wizSecret)}
 	for b.Loop() {
-		if v := Validate(context.Background(), cfg, p, it, nil); !v.Acceptable() {
+		if v := checks.Validate(context.Background(), cfg, p, it, nil); !v.Acceptable() {
 			b.Fatalf("verdict %+v", v)
 		}
 	}

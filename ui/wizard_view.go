@@ -214,7 +214,7 @@ func (w Wizard) verdictView(width int) string {
 	crit := w.st.Status[checks.Crit]
 	switch {
 	case w.verdict.Failed:
-		b.WriteString(crit.Render(wrapText("✗ "+CauseText(w.verdict.Cause), width)) + "\n")
+		b.WriteString(crit.Render(wrapText("✗ "+checks.CauseText(w.verdict.Cause), width)) + "\n")
 	case len(w.verdict.Missing) > 0:
 		b.WriteString(crit.Render("✗ the key lacks "+strings.Join(w.verdict.Missing, ", ")+", which the bot needs") + "\n")
 	case len(w.verdict.Risks) > 0:
@@ -232,15 +232,15 @@ func (w Wizard) oldKeyView(width int) string {
 	}
 	fp := keystore.Fingerprint(w.opts.Current.APIKey)
 	switch w.oldResult.State {
-	case OldKeyValid:
+	case checks.OldKeyValid:
 		loud := w.st.Status[checks.Crit].Reverse(true)
 		return loud.Render(" ✗ THE OLD KEY "+fp+" STILL WORKS: REVOKE IT NOW ") + "\n\n" +
 			"Delete it now on " + page + "\n" +
 			wrapText("Until then anyone holding the old secret can use it.", width) + "\n" +
 			w.st.Muted.Render("press r to check again once revoked")
-	case OldKeyRevoked:
+	case checks.OldKeyRevoked:
 		return w.st.Status[checks.OK].Render("✓ old key "+fp+" revoked") + "\n" + w.st.Muted.Render("the exchange no longer knows it; its secret is dropped")
-	case OldKeyRejected:
+	case checks.OldKeyRejected:
 		return w.st.Status[checks.OK].Render("✓ old key "+fp+" rejected: most likely revoked") + "\n" +
 			w.st.Muted.Render(wrapText(w.opts.Profile.Exchange+" does not say whether a key is unknown or only blocked; confirm on", width)+" "+page)
 	}
@@ -283,15 +283,10 @@ func (w Wizard) footer() string {
 	return "enter next · esc cancel (nothing is written)"
 }
 
-func riskNames(rs []Risk) string {
-	var out []string
+func riskNames(rs []checks.Risk) string {
+	out := make([]string, 0, len(rs))
 	for _, r := range rs {
-		switch r {
-		case RiskWithdraw:
-			out = append(out, "withdrawals enabled")
-		case RiskNoIPLimit:
-			out = append(out, "no IP restriction")
-		}
+		out = append(out, r.Name())
 	}
 	return strings.Join(out, " and ") + " (enter: what that means)"
 }
