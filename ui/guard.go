@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/keystore"
@@ -26,22 +25,8 @@ func guard(secrets []keystore.Secret) {
 	if pe, ok := r.(PanicError); ok {
 		panic(pe)
 	}
-	panic(PanicError{Msg: redact(fmt.Sprint(r), secrets)})
-}
-
-// redact removes every secret, and its encodings (base64 with and without
-// padding, URL escaping, hex), from s.
-func redact(s string, secrets []keystore.Secret) string {
-	for _, sec := range secrets {
-		v := sec.Reveal()
-		if len(v) < 4 {
-			continue
-		}
-		// Encodings lists padded base64 before its unpadded prefix, so no
-		// "=" tail is left behind.
-		for _, enc := range auditlog.Encodings(v) {
-			s = strings.ReplaceAll(s, enc.Value, "[redacted]")
-		}
-	}
-	return s
+	// The audit log's redactor: one list of encodings and one minimum
+	// length for everything keywarden redacts.
+	msg, _ := auditlog.NewRedactor(secrets).Redact([]byte(fmt.Sprint(r)))
+	panic(PanicError{Msg: string(msg)})
 }

@@ -216,7 +216,7 @@ func TestPanicReportHasNoSecret(t *testing.T) {
 		if !ok {
 			t.Fatalf("recovered %T %v, want PanicError", r, r)
 		}
-		if strings.Contains(pe.Error(), secret) || !strings.Contains(pe.Error(), "[redacted]") {
+		if strings.Contains(pe.Error(), secret) || !strings.Contains(pe.Error(), auditlog.RedactedMark) {
 			t.Errorf("panic report leaks or lost the redaction: %q", pe.Error())
 		}
 	}()

@@ -13,6 +13,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -30,7 +31,7 @@ func TestRunPanicReportHasNoSecret(t *testing.T) {
 	if strings.Contains(report, panicSecret) {
 		t.Fatalf("the panic report shows the stored secret:\n%s", report)
 	}
-	for _, want := range []string{"cannot parse key [redacted]", "run returned a panic error"} {
+	for _, want := range []string{"cannot parse key " + auditlog.RedactedMark, "run returned a panic error"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
