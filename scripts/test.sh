@@ -7,15 +7,29 @@ cd "$(dirname "$0")/.."
 
 need_pkgs=()
 for p in gnome-keyring:gnome-keyring-daemon dbus:dbus-run-session libsecret-tools:secret-tool \
-         chrony:chronyd faketime:faketime tmux:tmux git:git prometheus:promtool systemd:systemd-analyze; do
+         chrony:chronyd faketime:faketime tmux:tmux git:git prometheus:promtool systemd:systemd-analyze \
+         prometheus-alertmanager:alertmanager git-filter-repo:git-filter-repo pre-commit:pre-commit \
+         stress-ng:stress-ng; do
   pkg=${p%%:*} bin=${p#*:}
   command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing: ${need_pkgs[*]}"
+    echo "installing ${need_pkgs[*]} with apt-get: the tests run these real programs (keyring, time"
+    echo "daemon, tmux, git, Prometheus, Alertmanager, load generator) instead of fakes."
+    echo "their services are not started: policy-rc.d refuses every start while apt-get runs."
+    # A policy-rc.d that exits 101 tells invoke-rc.d (and deb-systemd-invoke)
+    # that no service may start, so chrony does not replace timesyncd and
+    # prometheus does not listen on :9090. An existing one is left alone.
+    prc=/usr/sbin/policy-rc.d
+    made_prc=
+    if [ ! -e "$prc" ]; then
+      trap 'rm -f "$prc"' EXIT
+      printf '#!/bin/sh\nexit 101\n' >"$prc" && chmod 755 "$prc" && made_prc=1
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+    if [ -n "$made_prc" ]; then rm -f "$prc"; trap - EXIT; fi
   else
     echo "warning: missing ${need_pkgs[*]}; tests that need them will skip (fail under KEYWARDEN_REQUIRE_REAL)" >&2
   fi
