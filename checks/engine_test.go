@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,7 +99,11 @@ func TestBuildSelectsProfilesOfflineAndExtras(t *testing.T) {
 }
 
 func TestMemoSharesInFlightWorkAndExpires(t *testing.T) {
-	env := NewEnv(Deps{MaxAge: 50 * time.Millisecond})
+	// The memo reads the injected clock: the test moves it past MaxAge.
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	env := NewEnv(Deps{MaxAge: 50 * time.Millisecond, Now: now})
 	calls := 0
 	m := cell[int](env, "x")
 	f := func(context.Context) (int, error) { calls++; return calls, nil }
@@ -107,7 +112,11 @@ func TestMemoSharesInFlightWorkAndExpires(t *testing.T) {
 	if a != 1 || b != 1 {
 		t.Fatalf("second call within MaxAge redid the work: %d %d", a, b)
 	}
-	time.Sleep(60 * time.Millisecond)
+	clock.Add(int64(50 * time.Millisecond))
+	if c, _ := m.get(context.Background(), env, f); c != 1 {
+		t.Errorf("at exactly MaxAge got %d, want the memo", c)
+	}
+	clock.Add(int64(time.Millisecond))
 	if c, _ := m.get(context.Background(), env, f); c != 2 {
 		t.Errorf("after MaxAge got %d, want fresh work", c)
 	}

@@ -181,7 +181,7 @@ type memo[T any] struct {
 
 func (m *memo[T]) get(ctx context.Context, e *Env, f func(ctx context.Context) (T, error)) (T, error) {
 	m.mu.Lock()
-	if m.done == nil || (!m.at.IsZero() && time.Since(m.at) > e.maxAge) {
+	if m.done == nil || (!m.at.IsZero() && e.now().Sub(m.at) > e.maxAge) {
 		done := make(chan struct{})
 		m.done, m.at = done, time.Time{}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.timeout)
@@ -189,7 +189,7 @@ func (m *memo[T]) get(ctx context.Context, e *Env, f func(ctx context.Context) (
 			defer cancel()
 			v, err := safeCall(wctx, f)
 			m.mu.Lock()
-			m.val, m.err, m.at = v, err, time.Now()
+			m.val, m.err, m.at = v, err, e.now()
 			m.mu.Unlock()
 			close(done)
 		}()

@@ -89,6 +89,16 @@ func newRecorder(t *testing.T) *recorder {
 	return rc
 }
 
+// waitUntil polls cond until it holds, failing the test after limit.
+func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(limit); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no %s within %s", what, limit)
+		}
+	}
+}
+
 // await returns the first request for which ok is true.
 func (rc *recorder) await(t *testing.T, what string, ok func(recorded) bool) recorded {
 	t.Helper()
@@ -331,12 +341,10 @@ min_status = "crit"
 	}
 
 	// Wait for the first run, then the bot leaks its secret into its log.
-	for {
-		if v, ok := scrapeGauge(t, p.metrics, "keywarden_watch_runs_total", nil); ok && v > 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, 60*time.Second, "watch's first run", func() bool {
+		v, ok := scrapeGauge(t, p.metrics, "keywarden_watch_runs_total", nil)
+		return ok && v > 0
+	})
 	f, err := os.OpenFile(w.auditLog, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -367,12 +375,10 @@ min_status = "crit"
 	if err := json.Unmarshal(nt.body, &msg); err != nil || msg["topic"] != "kw-alerts" || msg["priority"] != 5.0 {
 		t.Fatalf("ntfy body %s (%v)", nt.body, err)
 	}
-	for {
-		if v, ok := scrapeGauge(t, p.metrics, "keywarden_check_status", map[string]string{"check": "auditlog", "profile": "binance-main"}); ok && v == 2 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, 60*time.Second, "keywarden_check_status{auditlog} = 2", func() bool {
+		v, ok := scrapeGauge(t, p.metrics, "keywarden_check_status", map[string]string{"check": "auditlog", "profile": "binance-main"})
+		return ok && v == 2
+	})
 	if v, _ := scrapeGauge(t, p.metrics, "keywarden_alerts_sent_total", map[string]string{"notifier": "ntfy", "kind": "firing"}); v < 1 {
 		t.Fatalf("alerts_sent_total{ntfy,firing} = %v", v)
 	}

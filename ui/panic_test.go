@@ -55,11 +55,60 @@ func TestPanicHelper(t *testing.T) {
 	in, keys := io.Pipe()
 	defer keys.Close()
 	opts.Input, opts.Output = in, io.Discard
+	// bubbletea writes the report of a panic in a command's goroutine after
+	// it has told Run to stop, so Run may return first. The report goes
+	// through a pipe here, and the process exits once the whole report
+	// (message, then the stack down to "created by" and its file line) is out.
+	report := watchStderr(t)
 	err := Run(context.Background(), opts)
-	// bubbletea writes the report of a panic in a command's goroutine right
-	// after it stops the program; give it a moment before this process exits.
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-report:
+	case <-time.After(10 * time.Second):
+		fmt.Println("no complete panic report within 10 s")
+	}
 	if errors.Is(err, tea.ErrProgramPanic) {
 		fmt.Println("run returned a panic error")
 	}
+}
+
+// watchStderr sends os.Stderr through a pipe that copies to the real
+// stderr; the channel is closed once a complete panic report went through.
+func watchStderr(t *testing.T) <-chan struct{} {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := os.Stderr
+	os.Stderr = w
+	done := make(chan struct{})
+	go func() {
+		var seen []byte
+		buf := make([]byte, 4096)
+		closed := false
+		for {
+			n, err := r.Read(buf)
+			orig.Write(buf[:n])
+			seen = append(seen, buf[:n]...)
+			if !closed && reportComplete(string(seen)) {
+				close(done)
+				closed = true
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return done
+}
+
+// reportComplete reports whether s holds bubbletea's panic message and the
+// stack after it through the file line of its last "created by" frame.
+func reportComplete(s string) bool {
+	i := strings.Index(s, "Restoring terminal...")
+	if i < 0 {
+		return false
+	}
+	s = s[i:]
+	j := strings.LastIndex(s, "created by ")
+	return j >= 0 && strings.Count(s[j:], "\n") >= 2
 }
