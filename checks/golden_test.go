@@ -3,10 +3,7 @@ package checks
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,9 +14,8 @@ import (
 
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange"
+	"github.com/keywarden/keywarden/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // goldenReport is a report built by the real judging code from fixed
 // inputs: a spread of statuses across every check id.
@@ -75,23 +71,6 @@ func goldenReport() Report {
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./checks -run Golden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
-	}
-}
-
 func TestGoldenText(t *testing.T) {
 	rep := goldenReport()
 	var colored, plain bytes.Buffer
@@ -113,7 +92,7 @@ func TestGoldenText(t *testing.T) {
 			t.Errorf("line %d is %d columns: %q", i+1, n, line)
 		}
 	}
-	golden(t, "report.txt", stripped)
+	testutil.Golden(t, "report.txt", stripped)
 }
 
 func TestGoldenJSON(t *testing.T) {
@@ -122,7 +101,7 @@ func TestGoldenJSON(t *testing.T) {
 	if err := WriteJSON(&b, rep); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json", b.Bytes())
+	testutil.Golden(t, "report.json", b.Bytes())
 	var back Report
 	if err := back.UnmarshalJSON(b.Bytes()); err != nil {
 		t.Fatal(err)

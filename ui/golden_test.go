@@ -2,46 +2,14 @@ package ui
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/keywarden/keywarden/internal/testutil"
 )
-
-// updating reports whether -update was given (the flag is registered by
-// x/exp/golden, which teatest imports).
-func updating() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	v, _ := f.Value.(flag.Getter).Get().(bool)
-	return v
-}
-
-// golden compares got (ANSI stripped) with testdata/name.golden.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	got = ansi.Strip(got)
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./ui -run %s -update to create it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", t.Name(), path, got, want)
-	}
-}
 
 // loaded is a dashboard of w × h that has received every group's results
 // and the audit entries, as if its commands had run.
@@ -90,7 +58,7 @@ func TestPaneGolden(t *testing.T) {
 			p.SetSize(width, 8)
 			name := strings.ToLower(strings.ReplaceAll(PaneID(id).String(), " ", "-"))
 			t.Run(name+"-"+itoa(width), func(t *testing.T) {
-				golden(t, "pane-"+name+"-"+itoa(width), box(m.st, p.Title(), p.View(), width+framedW, 8+framedH, false))
+				testutil.Golden(t, "pane-"+name+"-"+itoa(width)+".golden", []byte(ansi.Strip(box(m.st, p.Title(), p.View(), width+framedW, 8+framedH, false))))
 			})
 		}
 	}
@@ -117,7 +85,7 @@ func TestScreenGolden(t *testing.T) {
 			for _, k := range tc.keys {
 				m = step(m, press(k))
 			}
-			golden(t, "screen-"+tc.name, m.render())
+			testutil.Golden(t, "screen-"+tc.name+".golden", []byte(ansi.Strip(m.render())))
 		})
 	}
 }
