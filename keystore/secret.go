@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/keywarden/keywarden/internal/childenv"
 )
 
 // Secret holds a credential (API key, API secret, passphrase, notifier token).
@@ -14,8 +16,13 @@ type Secret struct {
 	v string
 }
 
-// NewSecret wraps a raw credential value.
-func NewSecret(v string) Secret { return Secret{v: v} }
+// NewSecret wraps a raw credential value. The value is withheld from the
+// environment of every helper process keywarden starts from now on
+// (childenv), whatever the variable holding it is called.
+func NewSecret(v string) Secret {
+	childenv.Withhold(v)
+	return Secret{v: v}
+}
 
 // Reveal returns the raw value. Use it only to sign requests, to hand the
 // value to a child process environment, or to search for leaks.

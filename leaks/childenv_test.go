@@ -59,3 +59,32 @@ func TestScanGitGetsNoCredentialEnv(t *testing.T) {
 		t.Fatal("the spy recorded no environment")
 	}
 }
+
+// The stored values under names no pattern knows (a profile's env table
+// says BOT_K and BOT_S) reach no git child either: they are withheld by
+// value.
+func TestScanGitGetsNoStoredValueUnderCustomNames(t *testing.T) {
+	r := newRepo(t)
+	r.write("bot.py", "print('hi')\n")
+	r.commit("init")
+	targets := testTargets()
+	dump := gitEnvSpy(t)
+	t.Setenv("BOT_K", testKey)
+	t.Setenv("BOT_S", testSecret)
+	t.Setenv("BOT_P", testPassphrase)
+	if _, err := Scan(t.Context(), targets, Options{Dir: r.dir, History: true, CacheDir: t.TempDir()}); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	b, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatalf("the spy git never ran: %v", err)
+	}
+	for _, v := range []string{testKey, testSecret, testPassphrase} {
+		if strings.Contains(string(b), v) {
+			t.Fatal("a git subprocess got a stored value in its environment")
+		}
+	}
+	if !strings.Contains(string(b), "cat-file --batch") || !strings.Contains(string(b), "PATH=") {
+		t.Fatalf("the spy recorded no git run with an environment:\n%s", b)
+	}
+}

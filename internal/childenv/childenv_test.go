@@ -45,3 +45,19 @@ func TestWithout(t *testing.T) {
 		t.Fatal("Without modified its argument")
 	}
 }
+
+// A profile's env table may name its variables anything: a variable is
+// dropped for holding a withheld value, whatever its name, and a short
+// withheld value drops only a variable that equals it.
+func TestWithoutWithheldValues(t *testing.T) {
+	const key = "kwCHILDkey-Zx8Cv7Bn6Mm5Ll4Kk3"
+	const secret = "kwCHILDsecret-Qw1Er2Ty3Ui4Op5"
+	Withhold(key, secret, "abc", "")
+	env := []string{"PATH=/usr/bin", "BOT_K=" + key, "BOT_S=" + secret, "DSN=postgres://u:" + secret + "@db/x",
+		"SHORT=abc", "WORDS=abcdef", "HOME=/home/bot", "EMPTY="}
+	got := Without(env)
+	want := []string{"PATH=/usr/bin", "WORDS=abcdef", "HOME=/home/bot", "EMPTY="}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Without = %q, want %q", got, want)
+	}
+}
