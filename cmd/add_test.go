@@ -21,32 +21,27 @@ import (
 // These tests drive the real keywarden binary in tmux at 80×24, keyboard
 // only, against the Bybit fake, like a person over SSH would.
 
-// tmuxBox is one throwaway home, config and keystore, and a tmux server of
-// its own.
+// tmuxBox is one throwaway home, config and keystore, and a terminal (a
+// tmux server) of its own.
 type tmuxBox struct {
 	t       *testing.T
-	tmux    string
-	sock    string
+	term    *testutil.Term
 	bin     string
 	dir     string
 	home    string
 	cfgPath string
 	backend string // file | keyring
 	fake    *exchangetest.Bybit
-	screens []string
-	runs    int    // sessions started
-	session string // the current run's tmux session
 }
 
 func newTmuxBox(t *testing.T, backend string) *tmuxBox {
 	t.Helper()
-	tm := testutil.LookPath(t, "tmux")
-	if backend == keystore.BackendKeyring && os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		testutil.MissingReal(t, "no D-Bus session bus with gnome-keyring (DBUS_SESSION_BUS_ADDRESS unset)")
+	var opts []testutil.TermOption
+	if backend == keystore.BackendKeyring {
+		opts = append(opts, testutil.WithSessionBus())
 	}
 	dir := t.TempDir()
-	b := &tmuxBox{t: t, tmux: tm, dir: dir, home: filepath.Join(dir, "home"), backend: backend,
-		sock: fmt.Sprintf("kwtest-%d-%d", os.Getpid(), time.Now().UnixNano())}
+	b := &tmuxBox{t: t, term: testutil.NewTerm(t, opts...), dir: dir, home: filepath.Join(dir, "home"), backend: backend}
 	b.bin = buildKeywarden(t, dir)
 	f, echoURL := wizFake(t)
 	t.Cleanup(f.Close)
@@ -63,7 +58,6 @@ func newTmuxBox(t *testing.T, backend string) *tmuxBox {
 	if err := os.WriteFile(b.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = exec.Command(b.tmux, "-L", b.sock, "kill-server").Run() })
 	return b
 }
 
@@ -79,21 +73,18 @@ func buildKeywarden(t *testing.T, dir string) string {
 }
 
 // start runs keywarden with args in a fresh 80×24 tmux session: stdin and
-// stderr on the terminal, stdout to a file, the exit code to another.
+// stderr on the terminal, stdout to a file, the exit code to another. The
+// terminal hands it the D-Bus session bus for the keyring backend only.
 func (b *tmuxBox) start(args ...string) {
 	b.t.Helper()
-	bus := ""
-	if b.backend == keystore.BackendKeyring {
-		bus = os.Getenv("DBUS_SESSION_BUS_ADDRESS")
-	}
 	q := make([]string, len(args))
 	for i, a := range args {
 		q[i] = strconv.Quote(a)
 	}
-	script := fmt.Sprintf(`export HOME=%q XDG_CONFIG_HOME=%q XDG_DATA_HOME=%q KEYWARDEN_CONFIG=%q KEYWARDEN_KEYSTORE= DBUS_SESSION_BUS_ADDRESS=%q CREDENTIALS_DIRECTORY= NO_COLOR=
-%[7]q %[8]s >%[6]q/out.txt
-echo $? >%[6]q/rc.tmp && mv %[6]q/rc.tmp %[6]q/rc.txt
-`, b.home, filepath.Join(b.home, ".config"), filepath.Join(b.home, ".local", "share"), b.cfgPath, bus, b.dir, b.bin, strings.Join(q, " "))
+	script := fmt.Sprintf(`export HOME=%q XDG_CONFIG_HOME=%q XDG_DATA_HOME=%q KEYWARDEN_CONFIG=%q KEYWARDEN_KEYSTORE= CREDENTIALS_DIRECTORY= NO_COLOR=
+%[6]q %[7]s >%[5]q/out.txt
+echo $? >%[5]q/rc.tmp && mv %[5]q/rc.tmp %[5]q/rc.txt
+`, b.home, filepath.Join(b.home, ".config"), filepath.Join(b.home, ".local", "share"), b.cfgPath, b.dir, b.bin, strings.Join(q, " "))
 	for _, f := range []string{"out.txt", "rc.txt"} {
 		if err := os.Remove(filepath.Join(b.dir, f)); err != nil && !os.IsNotExist(err) {
 			b.t.Fatal(err)
@@ -103,68 +94,13 @@ echo $? >%[6]q/rc.tmp && mv %[6]q/rc.tmp %[6]q/rc.txt
 	if err := os.WriteFile(run, []byte(script), 0o700); err != nil {
 		b.t.Fatal(err)
 	}
-	// A fresh session name per run: the previous run's session may still be
-	// closing after its exit code was written.
-	b.runs++
-	b.session = fmt.Sprintf("kw%d", b.runs)
-	b.tm("new-session", "-d", "-s", b.session, "-x", "80", "-y", "24", "sh "+run)
-}
-
-func (b *tmuxBox) tm(args ...string) string {
-	b.t.Helper()
-	out, err := exec.Command(b.tmux, append([]string{"-L", b.sock, "-f", "/dev/null"}, args...)...).CombinedOutput()
-	if err != nil {
-		b.t.Fatalf("tmux %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
-// keys sends tmux key names (Enter, Escape, Down, …).
-func (b *tmuxBox) keys(ks ...string) {
-	b.t.Helper()
-	b.tm(append([]string{"send-keys", "-t", b.session}, ks...)...)
-}
-
-// typ types text literally.
-func (b *tmuxBox) typ(s string) { b.t.Helper(); b.tm("send-keys", "-t", b.session, "-l", s) }
-
-// paste pastes s as a terminal paste (bracketed), via a tmux buffer loaded
-// from stdin so the value is in no process's argv.
-func (b *tmuxBox) paste(s string) {
-	b.t.Helper()
-	c := exec.Command(b.tmux, "-L", b.sock, "load-buffer", "-b", "kw", "-")
-	c.Stdin = strings.NewReader(s)
-	if out, err := c.CombinedOutput(); err != nil {
-		b.t.Fatalf("tmux load-buffer: %v\n%s", err, out)
-	}
-	b.tm("paste-buffer", "-p", "-d", "-b", "kw", "-t", b.session)
-}
-
-// waitFor polls the screen until it shows want. The deadline only bounds a
-// hang; nothing is asserted about how long it took.
-func (b *tmuxBox) waitFor(want string) string {
-	b.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		out, err := exec.Command(b.tmux, "-L", b.sock, "capture-pane", "-p", "-t", b.session).CombinedOutput()
-		screen := string(out)
-		if err == nil {
-			b.screens = append(b.screens, screen)
-			if strings.Contains(screen, want) {
-				return screen
-			}
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("screen never showed %q; last screen:\n%s", want, screen)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	b.term.Start(80, 24, "sh", run)
 }
 
 // exit waits for keywarden to end and returns its exit code and stdout.
 func (b *tmuxBox) exit() (int, string) {
 	b.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(testutil.TermWait)
 	for {
 		if rc, err := os.ReadFile(filepath.Join(b.dir, "rc.txt")); err == nil {
 			code, _ := strconv.Atoi(strings.TrimSpace(string(rc)))
@@ -178,16 +114,10 @@ func (b *tmuxBox) exit() (int, string) {
 	}
 }
 
-// noSecret fails when a credential shows on any captured screen.
+// noSecret fails when a credential shows on any captured screen or in extra.
 func (b *tmuxBox) noSecret(extra ...string) {
 	b.t.Helper()
-	for i, s := range append(b.screens, extra...) {
-		for _, sec := range wizSecrets {
-			if strings.Contains(s, sec) {
-				b.t.Fatalf("capture %d shows a credential:\n%s", i, s)
-			}
-		}
-	}
+	testutil.NoSecret(b.t, wizSecrets, append(b.term.Screens(), extra...))
 }
 
 // addToVerdict walks the add wizard to the verdict screen for a bybit
@@ -195,30 +125,30 @@ func (b *tmuxBox) noSecret(extra ...string) {
 func (b *tmuxBox) addToVerdict(name string, k exchangetest.BybitKey) string {
 	b.t.Helper()
 	b.start("add")
-	b.waitFor("Exchange")
-	b.keys("Down", "Enter")
-	b.waitFor("Endpoint")
-	b.keys("Up", "Enter")
-	b.waitFor("Custom base URL")
-	b.typ(b.fake.URL())
-	b.keys("Enter")
-	b.waitFor("Profile name")
-	b.typ(name)
-	b.keys("Enter")
-	b.waitFor("New API key")
-	b.paste(k.APIKey)
-	b.waitFor("key " + keystore.Fingerprint(keystore.NewSecret(k.APIKey)))
-	b.keys("Enter")
-	b.waitFor("API secret")
-	b.paste(k.Secret)
-	b.keys("Enter")
-	b.waitFor("What does the bot need?")
-	b.keys("Enter")
-	b.waitFor("127.0.0.1") // the whitelist, pre-filled with the egress IP
-	b.keys("Enter")
-	b.waitFor("Rotate the key after")
-	b.keys("Enter")
-	return b.waitFor("What bybit says about the key")
+	b.term.WaitFor("Exchange")
+	b.term.Keys("Down", "Enter")
+	b.term.WaitFor("Endpoint")
+	b.term.Keys("Up", "Enter")
+	b.term.WaitFor("Custom base URL")
+	b.term.Literal(b.fake.URL())
+	b.term.Keys("Enter")
+	b.term.WaitFor("Profile name")
+	b.term.Literal(name)
+	b.term.Keys("Enter")
+	b.term.WaitFor("New API key")
+	b.term.Paste(k.APIKey)
+	b.term.WaitFor("key " + keystore.Fingerprint(keystore.NewSecret(k.APIKey)))
+	b.term.Keys("Enter")
+	b.term.WaitFor("API secret")
+	b.term.Paste(k.Secret)
+	b.term.Keys("Enter")
+	b.term.WaitFor("What does the bot need?")
+	b.term.Keys("Enter")
+	b.term.WaitFor("127.0.0.1") // the whitelist, pre-filled with the egress IP
+	b.term.Keys("Enter")
+	b.term.WaitFor("Rotate the key after")
+	b.term.Keys("Enter")
+	return b.term.WaitFor("What bybit says about the key")
 }
 
 func (b *tmuxBox) cleanupKeyring(name string) {
@@ -237,11 +167,11 @@ func TestAddTmuxHappyPath(t *testing.T) {
 			name := fmt.Sprintf("kwtest-wiz-%d", os.Getpid())
 			b.cleanupKeyring(name)
 			b.addToVerdict(name, wizNew)
-			b.waitFor("good to store in keystore " + backend)
-			b.waitFor("read · trade · margin (needs: read, trade)") // the dashboard's permission line
-			b.keys("Enter")
-			b.waitFor("keywarden exec " + name + " -- CMD")
-			b.keys("Enter")
+			b.term.WaitFor("good to store in keystore " + backend)
+			b.term.WaitFor("read · trade · margin (needs: read, trade)") // the dashboard's permission line
+			b.term.Keys("Enter")
+			b.term.WaitFor("keywarden exec " + name + " -- CMD")
+			b.term.Keys("Enter")
 			code, out := b.exit()
 			if code != 0 {
 				t.Fatalf("exit %d, stdout:\n%s", code, out)
@@ -298,7 +228,7 @@ func (b *tmuxBox) seedProfile(name string) {
 	}
 	b.start("import", name, "--exchange", "bybit", "--base-url", b.fake.URL(), env)
 	if code, out := b.exit(); code != 0 {
-		b.t.Fatalf("import exited %d:\n%s\n%s", code, out, b.tm("capture-pane", "-p", "-t", b.session))
+		b.t.Fatalf("import exited %d:\n%s\n%s", code, out, b.term.Screen())
 	}
 	if err := os.Remove(env); err != nil {
 		b.t.Fatal(err)
@@ -334,8 +264,8 @@ func TestAddTmuxEscWritesNothing(t *testing.T) {
 			before := b.snapshot()
 			// Esc on the verdict screen, after the live validation.
 			b.addToVerdict("kwtest-wiz-esc", wizNew)
-			b.waitFor("good to store")
-			b.keys("Escape")
+			b.term.WaitFor("good to store")
+			b.term.Keys("Escape")
 			code, out := b.exit()
 			if code != 1 || out != "" {
 				t.Fatalf("esc: exit %d, stdout %q", code, out)
@@ -345,8 +275,8 @@ func TestAddTmuxEscWritesNothing(t *testing.T) {
 			}
 			// Esc on the first screen.
 			b.start("add")
-			b.waitFor("Exchange")
-			b.keys("Escape")
+			b.term.WaitFor("Exchange")
+			b.term.Keys("Escape")
 			if code, _ := b.exit(); code != 1 || !bytes.Equal(before, b.snapshot()) {
 				t.Fatalf("esc on the first screen: exit %d, or something was written", code)
 			}
@@ -358,17 +288,17 @@ func TestAddTmuxEscWritesNothing(t *testing.T) {
 func TestAddTmuxWithdrawalRefusedThenAccepted(t *testing.T) {
 	b := newTmuxBox(t, keystore.BackendFile)
 	b.addToVerdict("bybit-wd", wizWithdraw)
-	b.waitFor("refused: withdrawals enabled")
-	b.waitFor("WITHDRAW")
-	b.keys("Enter")
-	b.waitFor("This key is refused")
-	b.waitFor("Withdrawals are enabled")
-	b.keys("Enter")
-	b.waitFor("type accept to store the key anyway")
-	b.typ("accept")
-	b.keys("Enter")
-	b.waitFor("keywarden exec bybit-wd -- CMD")
-	b.keys("Enter")
+	b.term.WaitFor("refused: withdrawals enabled")
+	b.term.WaitFor("WITHDRAW")
+	b.term.Keys("Enter")
+	b.term.WaitFor("This key is refused")
+	b.term.WaitFor("Withdrawals are enabled")
+	b.term.Keys("Enter")
+	b.term.WaitFor("type accept to store the key anyway")
+	b.term.Literal("accept")
+	b.term.Keys("Enter")
+	b.term.WaitFor("keywarden exec bybit-wd -- CMD")
+	b.term.Keys("Enter")
 	code, out := b.exit()
 	if code != 0 || !strings.Contains(out, "stored bybit-wd") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -380,10 +310,10 @@ func TestAddTmuxBadSignature(t *testing.T) {
 	b := newTmuxBox(t, keystore.BackendFile)
 	bad := exchangetest.BybitKey{APIKey: wizNew.APIKey, Secret: wizOld.Secret}
 	b.addToVerdict("bybit-bad", bad)
-	b.waitFor("bad signature: the secret does not belong to this key")
-	b.keys("Enter")
-	b.waitFor("New API key")
-	b.keys("Escape")
+	b.term.WaitFor("bad signature: the secret does not belong to this key")
+	b.term.Keys("Enter")
+	b.term.WaitFor("New API key")
+	b.term.Keys("Escape")
 	if code, _ := b.exit(); code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -397,28 +327,28 @@ func TestRotateTmuxOldKeyValidThenRevoked(t *testing.T) {
 	b := newTmuxBox(t, keystore.BackendFile)
 	b.seedProfile("bybit-grid")
 	b.start("rotate", "bybit-grid")
-	b.waitFor("Rotate the key of bybit-grid")
-	b.waitFor("current key  kwTE…d0Ie")
-	b.keys("Enter")
-	b.waitFor("New API key")
-	b.paste(wizNew.APIKey)
-	b.keys("Enter")
-	b.waitFor("API secret")
-	b.paste(wizNew.Secret)
-	b.keys("Enter")
-	b.waitFor("good to store")
-	b.keys("Enter")
-	b.waitFor("THE OLD KEY kwTE…d0Ie STILL WORKS: REVOKE IT NOW")
-	b.waitFor("https://www.bybit.com/app/user/api-management")
+	b.term.WaitFor("Rotate the key of bybit-grid")
+	b.term.WaitFor("current key  kwTE…d0Ie")
+	b.term.Keys("Enter")
+	b.term.WaitFor("New API key")
+	b.term.Paste(wizNew.APIKey)
+	b.term.Keys("Enter")
+	b.term.WaitFor("API secret")
+	b.term.Paste(wizNew.Secret)
+	b.term.Keys("Enter")
+	b.term.WaitFor("good to store")
+	b.term.Keys("Enter")
+	b.term.WaitFor("THE OLD KEY kwTE…d0Ie STILL WORKS: REVOKE IT NOW")
+	b.term.WaitFor("https://www.bybit.com/app/user/api-management")
 	if it := storedItem(t, b, "bybit-grid"); it.APIKey.Reveal() != wizNew.APIKey {
 		t.Fatal("the new key is not stored")
 	}
 	b.fake.RemoveKey(wizOld.APIKey) // the user revokes it on the exchange
-	b.keys("r")
-	b.waitFor("old key kwTE…d0Ie revoked")
-	b.keys("Enter")
-	b.waitFor("Done")
-	b.keys("Enter")
+	b.term.Keys("r")
+	b.term.WaitFor("old key kwTE…d0Ie revoked")
+	b.term.Keys("Enter")
+	b.term.WaitFor("Done")
+	b.term.Keys("Enter")
 	code, out := b.exit()
 	if code != 0 || !strings.Contains(out, "rotated bybit-grid: key kwTE…d0Ie replaced by kwTE…6Tt5") || !strings.Contains(out, "old key kwTE…d0Ie revoked") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -431,15 +361,15 @@ func TestRotateTmuxEscWritesNothing(t *testing.T) {
 	b.seedProfile("bybit-grid")
 	before := b.snapshot()
 	b.start("rotate", "bybit-grid")
-	b.waitFor("Rotate the key of bybit-grid")
-	b.keys("Enter")
-	b.paste(wizNew.APIKey)
-	b.keys("Enter")
-	b.waitFor("API secret")
-	b.paste(wizNew.Secret)
-	b.keys("Enter")
-	b.waitFor("good to store")
-	b.keys("Escape")
+	b.term.WaitFor("Rotate the key of bybit-grid")
+	b.term.Keys("Enter")
+	b.term.Paste(wizNew.APIKey)
+	b.term.Keys("Enter")
+	b.term.WaitFor("API secret")
+	b.term.Paste(wizNew.Secret)
+	b.term.Keys("Enter")
+	b.term.WaitFor("good to store")
+	b.term.Keys("Escape")
 	code, out := b.exit()
 	if code != 1 || out != "" || !bytes.Equal(before, b.snapshot()) {
 		t.Fatalf("esc in rotate: exit %d, stdout %q, or something was written", code, out)

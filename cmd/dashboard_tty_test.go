@@ -2,62 +2,14 @@ package cmd
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/keywarden/keywarden/internal/testutil"
 )
-
-// tmuxTerm is a real terminal: a tmux server of its own running sh.
-type tmuxTerm struct {
-	t    *testing.T
-	bin  string
-	sock string
-}
-
-func newTmux(t *testing.T, w, h int) *tmuxTerm {
-	t.Helper()
-	tm := &tmuxTerm{t: t, bin: testutil.LookPath(t, "tmux"), sock: "kwdash-" + strconv.Itoa(os.Getpid())}
-	tm.run("new-session", "-d", "-s", "kw", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "sh")
-	t.Cleanup(func() { _ = exec.Command(tm.bin, "-L", tm.sock, "kill-server").Run() })
-	return tm
-}
-
-func (tm *tmuxTerm) run(args ...string) string {
-	tm.t.Helper()
-	out, err := exec.Command(tm.bin, append([]string{"-L", tm.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
-func (tm *tmuxTerm) screen() string { return tm.run("capture-pane", "-p", "-t", "kw") }
-
-// waitFor polls the screen until it holds every string. The generous limit
-// is for a loaded machine; nothing asserts how fast it happens.
-func (tm *tmuxTerm) waitFor(what ...string) string {
-	tm.t.Helper()
-	var s string
-	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
-		s = tm.screen()
-		ok := true
-		for _, w := range what {
-			ok = ok && strings.Contains(s, w)
-		}
-		if ok {
-			return s
-		}
-	}
-	hist, _ := exec.Command(tm.bin, "-L", tm.sock, "capture-pane", "-p", "-S", "-200", "-t", "kw").CombinedOutput()
-	tm.t.Fatalf("screen never showed %q:\n%s\nwith history:\n%s", what, s, hist)
-	return ""
-}
 
 // TestDashboardInTerminal runs the real `keywarden` in tmux: the dashboard
 // fills, adapts to a resize, and every way out (q, ctrl+c, SIGTERM, SIGHUP)
@@ -72,30 +24,30 @@ func TestDashboardInTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := writeConfig(t)
-	tm := newTmux(t, 120, 40)
+	tm := testutil.NewTerm(t)
+	tm.Start(120, 40, "sh")
 	for i, exit := range []string{"q", "ctrl+c", "TERM", "HUP"} {
 		pidFile := filepath.Join(dir, "pid"+strconv.Itoa(i))
 		before, after := filepath.Join(dir, "before"), filepath.Join(dir, "after")
 		done := "EXIT-" + strconv.Itoa(i) + "="
 		cmdline := "clear; stty -a > " + before + "; env -u KEYWARDEN_KEYSTORE -u NO_COLOR sh -c 'echo $$ > " + pidFile +
 			"; exec " + filepath.Join(dir, "keywarden") + " --config " + cfg + "'; echo " + done + "$?; stty -a > " + after + "; echo END-" + strconv.Itoa(i)
-		tm.run("send-keys", "-t", "kw", "-l", cmdline)
-		tm.run("send-keys", "-t", "kw", "Enter")
-		s := tm.waitFor("Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene", "refreshed")
+		tm.TypeLine(cmdline)
+		s := tm.WaitFor("Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene", "refreshed")
 		if !strings.Contains(s, "keystore: file") || !strings.Contains(s, "2 keys") {
 			t.Errorf("header lacks backend or key count:\n%s", s)
 		}
 		if i == 0 {
-			tm.run("resize-window", "-t", "kw", "-x", "80", "-y", "24")
-			tm.waitFor("── Network", "? help • q quit")
-			tm.run("resize-window", "-t", "kw", "-x", "120", "-y", "40")
-			tm.waitFor("╭─ Network")
+			tm.Resize(80, 24)
+			tm.WaitFor("── Network", "? help • q quit")
+			tm.Resize(120, 40)
+			tm.WaitFor("╭─ Network")
 		}
 		switch exit {
 		case "q":
-			tm.run("send-keys", "-t", "kw", "q")
+			tm.Keys("q")
 		case "ctrl+c":
-			tm.run("send-keys", "-t", "kw", "C-c")
+			tm.Keys("C-c")
 		default:
 			b, err := os.ReadFile(pidFile)
 			if err != nil {
@@ -107,7 +59,7 @@ func TestDashboardInTerminal(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s = tm.waitFor(done, "END-"+strconv.Itoa(i))
+		s = tm.WaitFor(done, "END-"+strconv.Itoa(i))
 		if strings.Contains(s, "Permissions") {
 			t.Errorf("%s: the dashboard is still on screen after it exited:\n%s", exit, s)
 		}

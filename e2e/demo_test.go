@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/keywarden/keywarden/internal/testutil"
 )
 
 // panes are the six pane titles every full frame shows.
@@ -22,14 +22,14 @@ var panes = []string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hy
 // demoRun is one `keywarden demo` started in a terminal: its own TMPDIR
 // (to see that the world is removed), the secrets hook, stty before/after.
 type demoRun struct {
-	tm                          *term
+	tm                          *testutil.Term
 	dir, tmp, secretsFile, pid  string
 	sttyBefore, sttyAfter, done string
 }
 
 // startDemo types the command line that runs the demo and records what the
 // test needs: the stty settings before and after, the pid, the exit status.
-func startDemo(t *testing.T, tm *term, tag string) *demoRun {
+func startDemo(t *testing.T, tm *testutil.Term, tag string) *demoRun {
 	t.Helper()
 	dir := t.TempDir()
 	r := &demoRun{tm: tm, dir: dir, tmp: filepath.Join(dir, "tmp"), secretsFile: filepath.Join(dir, "secrets"),
@@ -38,7 +38,7 @@ func startDemo(t *testing.T, tm *term, tag string) *demoRun {
 	if err := os.Mkdir(r.tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	tm.typeLine("clear; stty -a > " + r.sttyBefore + "; TMPDIR=" + r.tmp + " KEYWARDEN_DEMO_SECRETS_FILE=" + r.secretsFile +
+	tm.TypeLine("clear; stty -a > " + r.sttyBefore + "; TMPDIR=" + r.tmp + " KEYWARDEN_DEMO_SECRETS_FILE=" + r.secretsFile +
 		" sh -c 'echo $$ > " + r.pid + "; exec " + keywardenBin + " demo'; echo " + r.done + "$?; stty -a > " + r.sttyAfter)
 	return r
 }
@@ -46,7 +46,7 @@ func startDemo(t *testing.T, tm *term, tag string) *demoRun {
 // waitFull waits for a frame in which every pane shows content: all titles,
 // no pane still checking or waiting for its log, the leak counted.
 func (r *demoRun) waitFull() string {
-	return r.tm.waitUntil("every pane filled", func(s string) bool {
+	return r.tm.WaitUntil("every pane filled", func(s string) bool {
 		for _, p := range panes {
 			if !strings.Contains(s, p) {
 				return false
@@ -91,19 +91,19 @@ func (r *demoRun) signal(t *testing.T, sig syscall.Signal) {
 // left, same stty settings, the shell answers) and the world is gone.
 func (r *demoRun) checkExited(t *testing.T, how string) {
 	t.Helper()
-	s := r.tm.waitFor(r.done)
+	s := r.tm.WaitFor(r.done)
 	if !strings.Contains(s, r.done+"0") {
 		t.Errorf("%s: exit status not 0:\n%s", how, s)
 	}
 	if strings.Contains(s, "Permissions") {
 		t.Errorf("%s: the dashboard is still on screen:\n%s", how, s)
 	}
-	if r.tm.altScreen() {
+	if r.tm.AltScreen() {
 		t.Errorf("%s: the terminal is still on the alternate screen", how)
 	}
 	// The shell's prompt is usable: a command typed now runs.
-	r.tm.typeLine("echo PROMPT-$((40+2))")
-	r.tm.waitFor("PROMPT-42")
+	r.tm.TypeLine("echo PROMPT-$((40+2))")
+	r.tm.WaitFor("PROMPT-42")
 	before, _ := os.ReadFile(r.sttyBefore)
 	after, _ := os.ReadFile(r.sttyAfter)
 	if len(before) == 0 || !bytes.Equal(before, after) {
@@ -111,21 +111,6 @@ func (r *demoRun) checkExited(t *testing.T, how string) {
 	}
 	if left, _ := os.ReadDir(r.tmp); len(left) > 0 {
 		t.Errorf("%s: the demo left %v in its TMPDIR", how, left)
-	}
-}
-
-// noSecrets fails if any secret, or a common encoding of one, is in any
-// screen the test captured.
-func noSecrets(t *testing.T, secrets []string, screens []string) {
-	t.Helper()
-	for _, s := range secrets {
-		for _, enc := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)), url.QueryEscape(s)} {
-			for i, sc := range screens {
-				if strings.Contains(sc, enc) {
-					t.Fatalf("a demo secret is on captured screen %d:\n%s", i, sc)
-				}
-			}
-		}
 	}
 }
 
@@ -166,65 +151,65 @@ func TestDemoDashboard(t *testing.T) {
 			// test, once, and says so.
 			if strings.Contains(s, "no IP source answered") {
 				t.Logf("ip.public timed out on the first run; refreshing")
-				tm.keys("r")
+				tm.Keys("r")
 			}
 			// The withdrawal and IP-whitelist criticals, with their words.
-			tm.waitMatch(`✗ binance-main +withdrawals enabled`, `✗ bybit-grid +the exchange rejects this host's IP`)
+			tm.WaitMatch(`✗ binance-main +withdrawals enabled`, `✗ bybit-grid +the exchange rejects this host's IP`)
 
 			// Focus moves: three tabs from Clock is Permissions; enter opens
 			// its details with the exchange's raw permission names.
-			tm.keys("Tab", "Tab", "Tab")
-			tm.waitFor(sz.focused)
-			tm.keys("Enter")
-			tm.waitFor("Permissions ✗ · details", "hint: disable withdrawals")
+			tm.Keys("Tab", "Tab", "Tab")
+			tm.WaitFor(sz.focused)
+			tm.Keys("Enter")
+			tm.WaitFor("Permissions ✗ · details", "hint: disable withdrawals")
 			// The raw exchange data is further down on a short terminal:
 			// page down until it shows (the end of the details holds it).
 			last := time.Time{}
-			tm.waitUntil("Permissions ✗ · details, enableWithdrawals", func(s string) bool {
+			tm.WaitUntil("Permissions ✗ · details, enableWithdrawals", func(s string) bool {
 				if strings.Contains(s, "enableWithdrawals") {
 					return true
 				}
 				if time.Since(last) > 500*time.Millisecond {
-					tm.keys("PageDown")
+					tm.Keys("PageDown")
 					last = time.Now()
 				}
 				return false
 			})
-			tm.keys("Escape")
-			tm.waitFor(sz.focused, "Hygiene")
+			tm.Keys("Escape")
+			tm.WaitFor(sz.focused, "Hygiene")
 
 			// The audit log, filtered: cause tags, then the redacted leak.
 			filter := func(text string, res ...string) {
-				tm.keys("/")
-				tm.literal(text)
-				tm.keys("Enter")
+				tm.Keys("/")
+				tm.Literal(text)
+				tm.Keys("Enter")
 				// The filter is applied (its text in the title, the prompt
 				// gone) before the rows count: unfiltered rows may match too.
-				tm.waitUntil("the filter /"+text+" applied", func(s string) bool {
+				tm.WaitUntil("the filter /"+text+" applied", func(s string) bool {
 					return strings.Contains(s, "Audit log ✗  /"+text+" ") && !strings.Contains(s, "enter apply")
 				})
-				tm.waitMatch(res...)
-				tm.keys("Escape")
+				tm.WaitMatch(res...)
+				tm.Keys("Escape")
 				// Positive evidence, not an absence a half-drawn frame could
 				// fake: the title runs straight into its border again.
-				tm.waitMatch(`Audit log [✗!✓?] [─━]`)
+				tm.WaitMatch(`Audit log [✗!✓?] [─━]`)
 			}
 			filter("[clock]", `ERROR binance-main \S+ -1021 \[clock\] Timestamp`)
 			filter("[ip]", `ERROR bybit-grid \S+ 10010 \[ip\] Unmatched`)
 			filter("DEBUG", `DEBUG binance-main .*secret=\[REDACTED`, `✗ 1 secret\(s\) redacted`)
 
 			// Resize to the other size and back.
-			tm.resize(sz.other[0], sz.other[1])
-			tm.waitMatch(sz.otherFrame)
+			tm.Resize(sz.other[0], sz.other[1])
+			tm.WaitMatch(sz.otherFrame)
 			r.waitFull()
-			tm.resize(sz.w, sz.h)
-			tm.waitFor(sz.focused[:len(sz.focused)-len("Permissions")] + "Audit log")
+			tm.Resize(sz.w, sz.h)
+			tm.WaitFor(sz.focused[:len(sz.focused)-len("Permissions")] + "Audit log")
 			r.waitFull()
 
-			tm.keys("q")
+			tm.Keys("q")
 			r.checkExited(t, "q")
-			tm.history()
-			noSecrets(t, secrets, tm.screens)
+			tm.History()
+			testutil.NoSecret(t, secrets, tm.Screens())
 		})
 	}
 }
@@ -240,7 +225,7 @@ func TestDemoExits(t *testing.T) {
 		secrets = append(secrets, r.secrets(t)...)
 		switch how {
 		case "ctrl+c":
-			tm.keys("C-c")
+			tm.Keys("C-c")
 		case "TERM":
 			r.signal(t, syscall.SIGTERM)
 		case "HUP":
@@ -248,8 +233,8 @@ func TestDemoExits(t *testing.T) {
 		}
 		r.checkExited(t, how)
 	}
-	tm.history()
-	noSecrets(t, secrets, tm.screens)
+	tm.History()
+	testutil.NoSecret(t, secrets, tm.Screens())
 }
 
 // TestDemoCheckReport runs `keywarden demo --check --json` as a plain
@@ -288,7 +273,7 @@ func TestDemoCheckReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noSecrets(t, strings.Fields(string(b)), []string{out.String(), errb.String()})
+	testutil.NoSecret(t, strings.Fields(string(b)), []string{out.String(), errb.String()})
 	if left, _ := os.ReadDir(tmp); len(left) > 0 {
 		t.Errorf("the demo left %v in its TMPDIR", left)
 	}
