@@ -139,39 +139,81 @@ func (b *bybit) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Du
 	return ki, nil
 }
 
-// bybitGrants is what each Bybit permission, as "Group.Name", grants (names
-// as in config needs). Those are cut to No on a read-only key, except
+// bybitGrants is what each Bybit permission, as "Group.Name", grants
+// (capabilities as in Permissions.Get). Every name the v5 docs list is
+// here, with the older spellings still seen in answers; nil means the docs
+// show it grants nothing that moves value. Sources:
+// https://bybit-exchange.github.io/docs/v5/user/apikey-info (names and what
+// each group is the permission of), .../v5/user/modify-master-apikey,
+// .../v5/asset/convert/guideline ("API key permission: Exchange"),
+// .../v5/copytrade ("Contract - Orders & Positions" are mandatory for copy
+// trading orders), .../v5/bybit-card/* (card endpoints only query records
+// and points). Those grants are cut to No on a read-only key, except
 // withdraw: a contradictory answer must never read as "withdrawals off".
-// Names listed with nothing are known to grant none of the seven (history,
-// earn products, fiat services, …); any other name leaves Transfer and
-// Withdraw Unknown (see permTable).
+// Any other name leaves Trade, Transfer and Withdraw Unknown (see permTable).
 var bybitGrants = permTable{
-	"ContractTrade.Order":                 {"futures"},
-	"ContractTrade.Position":              {"futures"},
-	"Derivatives.DerivativesTrade":        {"futures"},
-	"Options.OptionsTrade":                {"options"},
-	"Spot.SpotTrade":                      {"trade", "margin"}, // no separate margin permission
-	"Wallet.AccountTransfer":              {"transfer"},
-	"Wallet.SubMemberTransfer":            {"transfer"},
-	"Wallet.SubMemberTransferList":        {"transfer"},
-	"Wallet.Withdraw":                     {"withdraw"},
-	"Exchange.ExchangeHistory":            nil,
-	"Earn.Earn":                           nil,
-	"FiatBitPay.FaitPayOrder":             nil,
-	"NFT.NFTQueryProductList":             nil,
-	"CopyTrading.CopyTrading":             nil,
-	"BlockTrade.BlockTrade":               nil,
-	"Affiliate.Affiliate":                 nil,
-	"FiatConvertBroker.FiatConvertBroker": nil,
+	"ContractTrade.Order":    {"futures"},
+	"ContractTrade.Position": {"futures"},
+	// "Permission of Unified account": derivatives trading in a UTA.
+	"Derivatives.DerivativesTrade": {"futures"},
+	// "Permission of USDC Contract. It supports trade option and USDC perpetual."
+	"Options.OptionsTrade": {"options", "futures"},
+	// No separate margin permission; crypto loans need "Spot trade" too.
+	"Spot.SpotTrade":               {"trade", "margin"},
+	"Wallet.AccountTransfer":       {"transfer"},
+	"Wallet.SubMemberTransfer":     {"transfer"},
+	"Wallet.SubMemberTransferList": {"transfer"},
+	"Wallet.Withdraw":              {"withdraw"},
+	// "Permission of convert": every convert endpoint needs it.
+	"Exchange.ExchangeHistory": {"convert"},
+	"Earn.Earn":                {"earn"},
+	"FiatP2P.FiatP2POrder":     {"p2p"},
+	"FiatP2P.Advertising":      {"p2p"},
+	// The docs' table names the group FiatBybitPay on the site and
+	// FiatBitPay in the example and the modify endpoint; FaitPayOrder is sic.
+	"FiatBitPay.FaitPayOrder":                  {"pay"},
+	"FiatBybitPay.FaitPayOrder":                {"pay"},
+	"FiatConvertBroker.FiatConvertBrokerOrder": {"convert"},
+	"FiatConvertBroker.FiatConvertBroker":      {"convert"}, // older spelling
+	"BlockTrade.BlockTrade":                    {"block_trade"},
+	// Deprecated (always [] now); a key that still shows it copy-trades
+	// USDT perpetuals.
+	"CopyTrading.CopyTrading": {"copy_trading", "futures"},
+	"BitCard.BitCard":         nil,
+	"ByXPost.ByXPost":         nil,
+	"Affiliate.Affiliate":     nil,
+	"NFT.NFTQueryProductList": nil, // deprecated
 }
 
-// bybitDeciding names the groups that must all be present in the answer
-// before a permission may read No (on a writable key): a group the answer
-// leaves out says nothing about what it would hold.
+// bybitDeciding names, per capability, the groups that must all be present
+// in the answer before it may read No (on a writable key): a group the
+// answer leaves out says nothing about what it would hold. "A|B" is one
+// group under either of its documented names.
 var bybitDeciding = map[string][]string{
-	"trade": {"Spot"}, "margin": {"Spot"}, "futures": {"ContractTrade", "Derivatives"},
+	"trade": {"Spot"}, "margin": {"Spot"},
+	"futures": {"ContractTrade", "Derivatives", "Options", "CopyTrading"},
 	"options": {"Options"}, "transfer": {"Wallet"}, "withdraw": {"Wallet"},
+	"convert": {"Exchange", "FiatConvertBroker"}, "block_trade": {"BlockTrade"},
+	// Copy-trading orders are ContractTrade orders on a master trader's
+	// account (see bybitGrants).
+	"copy_trading": {"CopyTrading", "ContractTrade"},
+	"p2p":          {"FiatP2P"}, "pay": {"FiatBitPay|FiatBybitPay"}, "earn": {"Earn"},
 }
+
+// bybitGroupDecides is bybitDeciding inverted, plus FiatGlobalPay (in the
+// docs' example, never described): a name no table knows inside a group
+// also leaves what that group decides Unknown.
+var bybitGroupDecides = func() map[string][]string {
+	m := map[string][]string{"FiatGlobalPay": {"pay"}}
+	for capability, groups := range bybitDeciding {
+		for _, g := range groups {
+			for alt := range strings.SplitSeq(g, "|") {
+				m[alt] = append(m[alt], capability)
+			}
+		}
+	}
+	return m
+}()
 
 // decodeBybitKeyInfo reads the result object of /v5/user/query-api.
 //
@@ -181,8 +223,9 @@ var bybitDeciding = map[string][]string{
 // "Withdraw" on a read-only key is still reported Yes: a contradictory
 // answer must never read as "withdrawals off". A permission group the
 // answer leaves out makes what it decides Unknown; a permission name this
-// package does not know leaves Transfer and Withdraw Unknown. An answer with
-// neither permissions nor readOnly is an error.
+// package does not know leaves Trade, Transfer, Withdraw and what its group
+// decides Unknown, and is named in Unrecognized. An answer with neither
+// permissions nor readOnly is an error.
 func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 	// Exact, case-sensitive field names: encoding/json would also match
 	// "Permissions" or "IPS" to a struct field, and a payload holding both
@@ -229,7 +272,9 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 		perms := *k.Permissions
 		for name, groups := range bybitDeciding {
 			// A group sent as null says no more than one left out.
-			present := !slices.ContainsFunc(groups, func(g string) bool { return perms[g] == nil })
+			present := !slices.ContainsFunc(groups, func(g string) bool {
+				return !slices.ContainsFunc(strings.Split(g, "|"), func(alt string) bool { return perms[alt] != nil })
+			})
 			// A read-only key can do nothing but read, whatever groups it lists.
 			if present || (writable == No && name != "withdraw") {
 				*ki.Permissions.field(name) = No
@@ -246,6 +291,9 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 				grants, known := bybitGrants[g+"."+n]
 				if !known {
 					unrecognisedPermission(&ki.Permissions, g+"."+n)
+					for _, name := range bybitGroupDecides[g] {
+						ki.Permissions.field(name).raise(Unknown)
+					}
 				}
 				for _, name := range grants {
 					v := writable
@@ -253,6 +301,11 @@ func decodeBybitKeyInfo(result json.RawMessage) (KeyInfo, error) {
 						v = Yes
 					}
 					ki.Permissions.field(name).raise(v)
+				}
+				// On a master trader's account these place copy-trading
+				// orders; the answer does not say whether it is one.
+				if g == "ContractTrade" && n == "Order" && writable != No {
+					ki.Permissions.CopyTrading.raise(Unknown)
 				}
 			}
 		}

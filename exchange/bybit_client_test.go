@@ -27,7 +27,12 @@ func TestBybitAgainstFake(t *testing.T) {
 		exchange: "bybit", base: &f.Base, good: bybitGood,
 		want: exchange.KeyInfo{
 			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes,
-				Futures: exchange.Yes, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes},
+				Futures: exchange.Yes, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes,
+				// The fake's answer has no Exchange, FiatP2P, FiatBitPay or
+				// FiatConvertBroker group; ContractTrade.Order may be a master
+				// trader's copy-trading orders.
+				Convert: exchange.Unknown, BlockTrade: exchange.No, CopyTrading: exchange.Unknown,
+				P2P: exchange.Unknown, Pay: exchange.Unknown, Earn: exchange.No},
 			IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7"}, CreatedAt: created,
 			// expiredAt 1970 (IP-bound key): no expiry.
 			Raw: []string{"ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade", "Wallet.Withdraw"},

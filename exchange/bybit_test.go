@@ -54,7 +54,15 @@ var bybitKeyInfoPayloads = map[string]string{
 	// Official docs example (2023): ips ["*"] = not bound, transfer only.
 	"docs-2023": `{"id":"16651472","note":"testxxx","apiKey":"opjSlSOzqIeXROT5rq","readOnly":0,"secret":"","permissions":{"ContractTrade":[],"Spot":[],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["*"],"type":1,"deadlineDay":88,"expiredAt":"2023-05-15T03:13:24Z","createdAt":"2023-02-15T03:13:24Z","unified":0,"uta":0,"userID":53888001,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0}`,
 	// Current docs shape for an IP-bound key: expiredAt 1970 = no expiry.
-	"ip-bound-withdraw":  `{"id":"13770661","note":"bot","apiKey":"XXXXXX","readOnly":0,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer","Withdraw"],"Options":["OptionsTrade"],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":["ExchangeHistory"],"NFT":[],"Affiliate":[],"Earn":["Earn"],"FiatP2P":[],"FiatBitPay":[],"FiatConvertBroker":[]},"ips":["203.0.113.7","198.51.100.0/24"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z","unified":0,"uta":1,"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0,"rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_DEFAULT","kycRegion":""}`,
+	"ip-bound-withdraw": `{"id":"13770661","note":"bot","apiKey":"XXXXXX","readOnly":0,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer","Withdraw"],"Options":["OptionsTrade"],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":["ExchangeHistory"],"NFT":[],"Affiliate":[],"Earn":["Earn"],"FiatP2P":[],"FiatBitPay":[],"FiatConvertBroker":[]},"ips":["203.0.113.7","198.51.100.0/24"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z","unified":0,"uta":1,"userID":24617703,"inviterID":0,"vipLevel":"No VIP","mktMakerLevel":"0","affiliateID":0,"rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_DEFAULT","kycRegion":""}`,
+	// The current docs example (docs/v5/user/apikey-info, 2025): every group,
+	// readOnly 1.
+	"docs-2025": `{"id":"2208369","note":"testnet","apiKey":"XXXXXXXX","readOnly":1,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer","SubMemberTransfer"],"Options":[],"Derivatives":["DerivativesTrade"],"CopyTrading":[],"BlockTrade":[],"Exchange":["ExchangeHistory"],"NFT":[],"Affiliate":[],"Earn":["Earn"],"FiatP2P":["FiatP2POrder","Advertising"],"FiatConvertBroker":["FiatConvertBrokerOrder"],"FiatGlobalPay":[],"FiatBitPay":["FaitPayOrder"],"BitCard":["BitCard"],"ByXPost":["ByXPost"]},"ips":["18.181.170.164","13.212.45.47","13.212.45.48"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-10-13T03:20:45Z","unified":0,"uta":1,"userID":1448939,"inviterID":0,"vipLevel":"PRO-1","mktMakerLevel":"0","affiliateID":0,"rsaPublicKey":"","isMaster":true,"parentUid":"0","kycLevel":"LEVEL_1","kycRegion":"MYS"}`,
+	// The same key writable, with the docs site's FiatBybitPay spelling:
+	// every documented name read as the docs describe it.
+	"docs-2025-writable": `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Wallet":[],"Options":["OptionsTrade"],"Derivatives":[],"CopyTrading":[],"BlockTrade":["BlockTrade"],"Exchange":[],"NFT":[],"Affiliate":[],"Earn":[],"FiatP2P":["Advertising"],"FiatConvertBroker":["FiatConvertBrokerOrder"],"FiatGlobalPay":[],"FiatBybitPay":["FaitPayOrder"],"BitCard":["BitCard"],"ByXPost":["ByXPost"]},"ips":["18.181.170.164"]}`,
+	// A name in FiatGlobalPay (shown in the example, never described).
+	"global-pay-name":    `{"readOnly":0,"permissions":{"ContractTrade":[],"Spot":[],"Wallet":[],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"Earn":[],"FiatP2P":[],"FiatConvertBroker":[],"FiatBitPay":[],"FiatGlobalPay":["GlobalPayOrder"]},"ips":["203.0.113.7"]}`,
 	"read-only":          `{"id":"1","note":"watch","apiKey":"XXXXXX","readOnly":1,"secret":"","permissions":{"ContractTrade":["Order","Position"],"Spot":["SpotTrade"],"Wallet":["AccountTransfer"],"Options":[],"Derivatives":[],"CopyTrading":[],"BlockTrade":[],"Exchange":[],"NFT":[]},"ips":["203.0.113.7"],"type":1,"deadlineDay":-2,"expiredAt":"1970-01-01T00:00:00Z","createdAt":"2025-09-01T10:00:00Z"}`,
 	"read-only-withdraw": `{"readOnly":1,"permissions":{"Wallet":["Withdraw"]},"ips":["*"],"expiredAt":"2026-12-01T00:00:00Z","createdAt":"2026-09-02T00:00:00Z"}`,
 	// Unknown names: a Wallet entry nobody mapped, a new group naming withdrawal.
@@ -76,48 +84,89 @@ func TestDecodeBybitKeyInfo(t *testing.T) {
 		want    KeyInfo
 	}{
 		{"docs-2023", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: No},
+			// FiatConvertBroker, FiatP2P, FiatBitPay and Earn are not in this
+			// older answer: what they decide is Unknown.
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: No,
+				Convert: Unknown, BlockTrade: No, CopyTrading: No, P2P: Unknown, Pay: Unknown, Earn: Unknown},
 			IPRestricted: No, Whitelist: []string{},
 			CreatedAt: rfc("2023-02-15T03:13:24Z"), ExpiresAt: rfc("2023-05-15T03:13:24Z"),
 			Raw: []string{"Wallet.AccountTransfer"},
 		}},
 		{"ip-bound-withdraw", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: Yes},
+			// Exchange.ExchangeHistory is convert; ContractTrade.Order may place
+			// copy-trading orders (Unknown: is this a master trader?).
+			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: Yes,
+				Convert: Yes, BlockTrade: No, CopyTrading: Unknown, P2P: No, Pay: No, Earn: Yes},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "198.51.100.0/24"},
 			CreatedAt: rfc("2025-09-01T10:00:00Z"), // expiredAt 1970: no expiry
 			Raw: []string{"ContractTrade.Order", "ContractTrade.Position", "Derivatives.DerivativesTrade", "Earn.Earn",
 				"Exchange.ExchangeHistory", "Options.OptionsTrade", "Spot.SpotTrade",
 				"Wallet.AccountTransfer", "Wallet.SubMemberTransfer", "Wallet.Withdraw"},
 		}},
+		{"docs-2025", KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No},
+			IPRestricted: Yes, Whitelist: []string{"18.181.170.164", "13.212.45.47", "13.212.45.48"},
+			CreatedAt: rfc("2025-10-13T03:20:45Z"),
+			Raw: []string{"BitCard.BitCard", "ByXPost.ByXPost", "ContractTrade.Order", "ContractTrade.Position",
+				"Derivatives.DerivativesTrade", "Earn.Earn", "Exchange.ExchangeHistory", "FiatBitPay.FaitPayOrder",
+				"FiatConvertBroker.FiatConvertBrokerOrder", "FiatP2P.FiatP2POrder", "FiatP2P.Advertising",
+				"Spot.SpotTrade", "Wallet.AccountTransfer", "Wallet.SubMemberTransfer", "readOnly"},
+		}},
+		// Options is also USDC perpetual; FiatConvertBroker is convert; card
+		// and community posts move nothing.
+		{"docs-2025-writable", KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: Yes, Options: Yes, Transfer: No, Withdraw: No,
+				Convert: Yes, BlockTrade: Yes, CopyTrading: No, P2P: Yes, Pay: Yes, Earn: No},
+			IPRestricted: Yes, Whitelist: []string{"18.181.170.164"},
+			Raw: []string{"BitCard.BitCard", "BlockTrade.BlockTrade", "ByXPost.ByXPost", "FiatBybitPay.FaitPayOrder",
+				"FiatConvertBroker.FiatConvertBrokerOrder", "FiatP2P.Advertising", "Options.OptionsTrade"},
+		}},
+		{"global-pay-name", KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: Unknown, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: Unknown, Earn: No,
+				Unrecognized: "FiatGlobalPay.GlobalPayOrder"},
+			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
+			Raw: []string{"FiatGlobalPay.GlobalPayOrder"},
+		}},
 		{"read-only", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 			CreatedAt: rfc("2025-09-01T10:00:00Z"),
 			Raw:       []string{"ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade", "Wallet.AccountTransfer", "readOnly"},
 		}},
 		// A contradictory answer never reads as "withdrawals off".
 		{"read-only-withdraw", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes},
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No},
 			IPRestricted: No, Whitelist: []string{},
 			CreatedAt: rfc("2026-09-02T00:00:00Z"), ExpiresAt: rfc("2026-12-01T00:00:00Z"),
 			Raw: []string{"Wallet.Withdraw", "readOnly"},
 		}},
 		{"wallet-unknown-entry", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Unknown},
+			Permissions: Permissions{Read: Yes, Trade: Unknown, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Unknown,
+				Convert: Unknown, BlockTrade: No, CopyTrading: No, P2P: Unknown, Pay: Unknown, Earn: Unknown,
+				Unrecognized: "Wallet.CryptoPayout"},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 			Raw: []string{"Wallet.AccountTransfer", "Wallet.CryptoPayout"},
 		}},
 		{"unknown-group-withdraw", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Yes},
+			Permissions: Permissions{Read: Yes, Trade: Unknown, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Yes,
+				Convert: Unknown, BlockTrade: No, CopyTrading: No, P2P: Unknown, Pay: Unknown, Earn: Unknown,
+				Unrecognized: "FiatGateway.FiatWithdrawOrder"},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 			Raw: []string{"FiatGateway.FiatWithdrawOrder"},
 		}},
 		{"wallet-missing", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown,
+				Convert: Unknown, BlockTrade: No, CopyTrading: No, P2P: Unknown, Pay: Unknown, Earn: Unknown},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 		}},
 		{"wallet-null", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			// No CopyTrading group: a copy-trading (futures) grant is not ruled out.
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: Unknown, Options: No, Transfer: Unknown, Withdraw: Unknown,
+				Convert: Unknown, BlockTrade: Unknown, CopyTrading: Unknown, P2P: Unknown, Pay: Unknown, Earn: Unknown},
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"},
 		}},
 		{"permissions-empty", KeyInfo{

@@ -166,12 +166,19 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 }
 
 // krakenPermissions maps Kraken's permission strings to the common model.
-// Withdrawal risk: withdraw-funds withdraws; add-withdraw-address and
+// Sources: https://docs.kraken.com/exchange/guides/rest/api-keys (what each
+// permission enables), https://docs.kraken.com/api-reference/account-data/get-api-key-info,
+// and the names as GetApiKeyInfo reports them (shared/reference/exchanges.md
+// §6.2). Withdrawal risk: withdraw-funds withdraws ("Funds permissions -
+// Withdraw", https://docs.kraken.com/api-reference/funding/withdraw-funds),
+// and it is counted as transfer too, since a key that may send funds away
+// may move them between its own wallets; add-withdraw-address and
 // update-withdraw-address rewrite the withdrawal address book, which defeats
 // address whitelisting for every withdraw-capable key on the account, and a
-// bot never needs them, so they count as Withdraw too. earn-funds moves funds
-// between spot and earn: Transfer. add-funds (deposit addresses) and
-// create-ws-token grant none of the seven and are only listed in Raw.
+// bot never needs them, so they count as Withdraw. earn-funds allocates to
+// and deallocates from Earn strategies: Earn. add-funds (deposit methods and
+// addresses) and create-ws-token grant nothing that moves value. Kraken spot
+// keys have no convert, block trade, copy trading, P2P or pay permission.
 var krakenPermissions = permTable{
 	"query-funds":             {"read"},
 	"query-open-trades":       {"read"},
@@ -180,8 +187,8 @@ var krakenPermissions = permTable{
 	"export-data":             {"read"},
 	"modify-trades":           {"trade"},
 	"close-trades":            {"trade"},
-	"earn-funds":              {"transfer"},
-	"withdraw-funds":          {"withdraw"},
+	"earn-funds":              {"earn"},
+	"withdraw-funds":          {"withdraw", "transfer"},
 	"add-withdraw-address":    {"withdraw"},
 	"update-withdraw-address": {"withdraw"},
 	"add-funds":               nil,
@@ -193,8 +200,8 @@ var krakenPermissions = permTable{
 // options (Kraken Futures has its own keys); margin orders are possible with
 // a trade permission only if the account is margin-enabled, which the key
 // info does not say (Unknown). A permission this package does not know
-// leaves Transfer and Withdraw Unknown, and one naming withdrawal counts as
-// Withdraw (see permTable). An answer without permissions is an error, not
+// leaves Trade, Transfer and Withdraw Unknown, and one naming withdrawal
+// counts as Withdraw (see permTable). An answer without permissions is an error, not
 // a key of unknown permissions. ipAllowlist [] means no restriction; absent
 // or null, the exchange said nothing. validUntil "0" is no expiry;
 // createdTime and validUntil are unix seconds, as strings or numbers.
@@ -221,7 +228,8 @@ func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
 		ki.Raw = append(ki.Raw, name)
 		krakenPermissions.grant(&ki.Permissions, name)
 	}
-	if ki.Permissions.Trade == Yes {
+	// Margin rides on a trade permission; the account decides the rest.
+	if ki.Permissions.Trade != No {
 		ki.Permissions.Margin = Unknown
 	}
 	if krakenPresent(d.IPAllowlist) {

@@ -75,7 +75,8 @@ const krakenFixture = `{"apiKeyName":"my-api-key","apiKey":"K4Wz...","nonce":"17
 func TestDecodeKrakenKeyInfo(t *testing.T) {
 	created := time.Unix(1772542900, 0).UTC()
 	with := func(f func(p *Permissions)) Permissions {
-		p := Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+		p := Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+			Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No}
 		f(&p)
 		return p
 	}
@@ -94,8 +95,9 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 			Permissions: with(func(p *Permissions) { p.Read = Yes }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"query-funds"},
 		}},
+		// A key that may send funds away may move them between its own wallets.
 		{"withdraw-funds", payload(`["query-funds","withdraw-funds"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Read, p.Withdraw = Yes, Yes }), IPRestricted: No, Whitelist: []string{},
+			Permissions: with(func(p *Permissions) { p.Read, p.Withdraw, p.Transfer = Yes, Yes, Yes }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"query-funds", "withdraw-funds"},
 		}},
 		{"trap: add-withdraw-address is withdrawal risk", payload(`["add-withdraw-address"]`, `[]`, `"0"`), KeyInfo{
@@ -106,8 +108,8 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 			Permissions: with(func(p *Permissions) { p.Read, p.Withdraw = Yes, Yes }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"query-funds", "update-withdraw-address"},
 		}},
-		{"earn-funds is transfer, not withdrawal", payload(`["query-funds","earn-funds"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Read, p.Transfer = Yes, Yes }), IPRestricted: No, Whitelist: []string{},
+		{"earn-funds is earn, not withdrawal", payload(`["query-funds","earn-funds"]`, `[]`, `"0"`), KeyInfo{
+			Permissions: with(func(p *Permissions) { p.Read, p.Earn = Yes, Yes }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"query-funds", "earn-funds"},
 		}},
 		{"modify-trades: trade, margin unknown", payload(`["query-funds","query-open-trades","modify-trades"]`, `["198.51.100.7","2001:db8::/64"]`, `"0"`), KeyInfo{
@@ -119,24 +121,31 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 			Permissions: with(func(p *Permissions) { p.Trade, p.Margin = Yes, Unknown }), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, ExpiresAt: time.Unix(1780000000, 0).UTC(), Raw: []string{"close-trades"},
 		}},
-		{"expiry as number; deposit and ws token grant none of the seven", payload(`["add-funds","create-ws-token"]`, `[]`, `1780000000`), KeyInfo{
+		{"expiry as number; deposit and ws token move nothing", payload(`["add-funds","create-ws-token"]`, `[]`, `1780000000`), KeyInfo{
 			Permissions: with(func(*Permissions) {}), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, ExpiresAt: time.Unix(1780000000, 0).UTC(), Raw: []string{"add-funds", "create-ws-token"},
 		}},
 		{"unknown permission naming withdrawal; upper case", payload(`["WITHDRAW-FUNDS-V2"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Withdraw, p.Transfer = Yes, Unknown }), IPRestricted: No, Whitelist: []string{},
+			Permissions: with(func(p *Permissions) {
+				p.Withdraw, p.Transfer, p.Trade, p.Margin, p.Unrecognized = Yes, Unknown, Unknown, Unknown, "WITHDRAW-FUNDS-V2"
+			}), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"WITHDRAW-FUNDS-V2"},
 		}},
 		{"absent ipAllowlist: the exchange did not say", payload(`["query-funds"]`, ``, `"0"`), KeyInfo{
 			Permissions: with(func(p *Permissions) { p.Read = Yes }), CreatedAt: created, Raw: []string{"query-funds"},
 		}},
 		// A name nobody mapped may move funds: withdrawal is not known to be off.
-		{"unknown permission: transfer and withdraw unknown", payload(`["query-funds","crypto-payout"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Unknown }), IPRestricted: No, Whitelist: []string{},
+		// Trade unknown: so is margin, which rides on it.
+		{"unknown permission: trade, transfer and withdraw unknown", payload(`["query-funds","crypto-payout"]`, `[]`, `"0"`), KeyInfo{
+			Permissions: with(func(p *Permissions) {
+				p.Read, p.Trade, p.Margin, p.Transfer, p.Withdraw, p.Unrecognized = Yes, Unknown, Unknown, Unknown, Unknown, "crypto-payout"
+			}), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"query-funds", "crypto-payout"},
 		}},
 		{"unknown permission naming transfer", payload(`["transfer-funds"]`, `[]`, `"0"`), KeyInfo{
-			Permissions: with(func(p *Permissions) { p.Transfer, p.Withdraw = Yes, Unknown }), IPRestricted: No, Whitelist: []string{},
+			Permissions: with(func(p *Permissions) {
+				p.Trade, p.Margin, p.Transfer, p.Withdraw, p.Unrecognized = Unknown, Unknown, Yes, Unknown, "transfer-funds"
+			}), IPRestricted: No, Whitelist: []string{},
 			CreatedAt: created, Raw: []string{"transfer-funds"},
 		}},
 	}

@@ -61,7 +61,9 @@ func TestKrakenAgainstFakeGoodKey(t *testing.T) {
 	}
 	want := exchange.KeyInfo{
 		Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Unknown, Futures: exchange.No,
-			Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes},
+			// withdraw-funds also counts as transfer between one's own wallets.
+			Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes,
+			Convert: exchange.No, BlockTrade: exchange.No, CopyTrading: exchange.No, P2P: exchange.No, Pay: exchange.No, Earn: exchange.No},
 		IPRestricted: exchange.Yes, Whitelist: []string{"127.0.0.1", "198.51.100.0/24"},
 		CreatedAt: time.Unix(1772542900, 0).UTC(), ExpiresAt: time.Unix(1780000000, 0).UTC(),
 		Raw: []string{"query-funds", "query-open-trades", "modify-trades", "withdraw-funds"},

@@ -34,9 +34,12 @@ var kucoinInfo = Info{
 	Passphrase: true,
 	APIPage:    "KuCoin → Account → API Management",
 	APIPageURL: "https://www.kucoin.com/account/api",
-	codes:      kucoinCodes,
-	perms:      kucoinPermissions,
-	newClient:  NewKuCoin,
+	// Spot and Futures also move funds between one's own accounts (see
+	// kucoinPermissions): a warning about that could never be cleared.
+	BundledWithTrade: []string{"transfer", "convert"},
+	codes:            kucoinCodes,
+	perms:            kucoinPermissions,
+	newClient:        NewKuCoin,
 }
 
 // NewKuCoin returns a KuCoin client for baseURL (scheme, host, optional
@@ -130,24 +133,40 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 }
 
 // kucoinPermissions maps KuCoin's permission names (lower-cased) to the
-// common model. The trap: "Transfer" is WITHDRAWAL ("allows you to withdraw
-// assets ... cancel withdrawals"); moving funds between one's own accounts is
-// "InnerTransfer". "Earn" moves funds into earn products, counted as transfer.
+// common model: the names GET /api/v1/user/api-key documents ("possible
+// values: General, Spot, Margin, Futures, InnerTransfer, Transfer, Earn")
+// and the labels the current spec gives endpoints (x-api-permission:
+// FlexTransfers, Withdrawal, LeadtradeFutures). Sources: Kucoin/kucoin-
+// universal-sdk spec/rest/api/*.json (https://www.kucoin.com/docs-new/api-3470130
+// and the x-api-doc page of each endpoint), legacy docs "API KEY
+// PERMISSIONS" (https://docs.kucoin.com/#api-key-permissions).
+// The trap: "Transfer" is WITHDRAWAL ("allows you to withdraw assets ...
+// cancel withdrawals"); the spec calls it Withdrawal. Moving funds between
+// one's own accounts is "InnerTransfer" (spec: FlexTransfers, the Flex
+// Transfer endpoint), but the older internal and sub-account transfer
+// endpoints (deprecated, still documented) take Spot, and the futures
+// transfer-in/out endpoints take Futures, so those grant transfer too.
+// Convert (POST /api/v1/convert/order) is not in that spec snapshot;
+// integrations built on KuCoin's Convert docs call it with Spot, so Spot
+// counts as convert.
 var kucoinPermissions = permTable{
-	"general":       {"read"},
-	"spot":          {"trade"},
-	"margin":        {"margin"},
-	"futures":       {"futures"},
-	"innertransfer": {"transfer"},
-	"earn":          {"transfer"},
-	"transfer":      {"withdraw"},
+	"general":          {"read"},
+	"spot":             {"trade", "convert", "transfer"},
+	"margin":           {"margin"},
+	"futures":          {"futures", "transfer"},
+	"innertransfer":    {"transfer"},
+	"flextransfers":    {"transfer"},
+	"earn":             {"earn"},
+	"transfer":         {"withdraw"},
+	"withdrawal":       {"withdraw"},
+	"leadtradefutures": {"copy_trading", "futures"},
 }
 
 // decodeKuCoinKeyInfo reads the data object of GET /api/v1/user/api-key.
 // permission is a comma-separated string and complete: a permission it does
-// not list is No (KuCoin has no options permission, so Options is No); a
-// name this package does not know leaves Transfer and Withdraw Unknown (see
-// permTable). An answer without it, or with an empty one (every key has at
+// not list is No (KuCoin has no options, block trade, P2P or pay
+// permission, so those are No); a name this package does not know leaves
+// Trade, Transfer and Withdraw Unknown (see permTable). An answer without it, or with an empty one (every key has at
 // least General), is an error, not a key with no permissions.
 // ipWhitelist is a comma-separated string whose entries may be masked
 // ("203.**.154"); they are kept verbatim. Empty or absent means no IP

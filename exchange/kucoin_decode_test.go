@@ -55,7 +55,8 @@ const kucoinDocsPayload = `{"remark":"account1","apiKey":"6705f5c311545b000157d3
  "ipWhitelist":"203.**.154,103.**.34","createdAt":1728443843000,"uid":165111215,"isMaster":true}`
 
 func kucoinAllNo() Permissions {
-	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+		Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No}
 }
 
 func TestDecodeKuCoinKeyInfo(t *testing.T) {
@@ -67,7 +68,8 @@ func TestDecodeKuCoinKeyInfo(t *testing.T) {
 		want    KeyInfo
 	}{
 		{"official example: every permission, masked whitelist", kucoinDocsPayload, KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: Yes, Withdraw: Yes},
+			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: No, Transfer: Yes, Withdraw: Yes,
+				Convert: Yes, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: Yes},
 			IPRestricted: Yes, Whitelist: []string{"203.**.154", "103.**.34"}, CreatedAt: created,
 			Raw: []string{"General", "Futures", "Spot", "Earn", "InnerTransfer", "Transfer", "Margin"},
 		}},
@@ -84,21 +86,39 @@ func TestDecodeKuCoinKeyInfo(t *testing.T) {
 			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General"},
 		}},
 		{"empty ipWhitelist is no restriction", `{"permission":"General,Spot","ipWhitelist":"","createdAt":1728443843000}`, KeyInfo{
-			Permissions:  with(func(p *Permissions) { p.Read, p.Trade = Yes, Yes }),
+			// Spot also places convert orders and takes the (deprecated)
+			// internal and sub-account transfer endpoints.
+			Permissions:  with(func(p *Permissions) { p.Read, p.Trade, p.Convert, p.Transfer = Yes, Yes, Yes, Yes }),
 			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "Spot"},
 		}},
 		{"unknown name naming withdrawal is withdrawal", `{"permission":"General,FlexWithdraw","createdAt":1728443843000}`, KeyInfo{
-			Permissions:  with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Yes }),
+			Permissions: with(func(p *Permissions) {
+				p.Read, p.Trade, p.Transfer, p.Withdraw, p.Unrecognized = Yes, Unknown, Unknown, Yes, "FlexWithdraw"
+			}),
 			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "FlexWithdraw"},
 		}},
 		{"case and spaces do not hide withdrawal", `{"permission":" general , spot ,TRANSFER ","ipWhitelist":" 203.**.154 , ,","createdAt":"1728443843000"}`, KeyInfo{
-			Permissions:  with(func(p *Permissions) { p.Read, p.Trade, p.Withdraw = Yes, Yes, Yes }),
+			Permissions:  with(func(p *Permissions) { p.Read, p.Trade, p.Convert, p.Transfer, p.Withdraw = Yes, Yes, Yes, Yes, Yes }),
 			IPRestricted: Yes, Whitelist: []string{"203.**.154"}, CreatedAt: created, Raw: []string{"general", "spot", "TRANSFER"},
 		}},
-		// A name nobody mapped may move funds: withdrawal is not known to be off.
-		{"unknown names leave transfer and withdraw unknown", `{"permission":"General,LeadtradeFutures","createdAt":1728443843000}`, KeyInfo{
-			Permissions:  with(func(p *Permissions) { p.Read, p.Transfer, p.Withdraw = Yes, Unknown, Unknown }),
-			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "LeadtradeFutures"},
+		// A name nobody mapped may move funds: neither trading nor withdrawal
+		// is known to be off, and the report can name it.
+		{"unknown names leave trade, transfer and withdraw unknown", `{"permission":"General,LeadtradeSpot","createdAt":1728443843000}`, KeyInfo{
+			Permissions: with(func(p *Permissions) {
+				p.Read, p.Trade, p.Transfer, p.Withdraw, p.Unrecognized = Yes, Unknown, Unknown, Unknown, "LeadtradeSpot"
+			}),
+			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "LeadtradeSpot"},
+		}},
+		// The current spec's endpoint labels (x-api-permission).
+		{"spec labels: LeadtradeFutures, FlexTransfers, Withdrawal", `{"permission":"General,LeadtradeFutures,FlexTransfers,Withdrawal","createdAt":1728443843000}`, KeyInfo{
+			Permissions: with(func(p *Permissions) {
+				p.Read, p.CopyTrading, p.Futures, p.Transfer, p.Withdraw = Yes, Yes, Yes, Yes, Yes
+			}),
+			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "LeadtradeFutures", "FlexTransfers", "Withdrawal"},
+		}},
+		{"Earn is earn; Futures also transfers in and out", `{"permission":"General,Earn,Futures","createdAt":1728443843000}`, KeyInfo{
+			Permissions:  with(func(p *Permissions) { p.Read, p.Earn, p.Futures, p.Transfer = Yes, Yes, Yes, Yes }),
+			IPRestricted: No, Whitelist: []string{}, CreatedAt: created, Raw: []string{"General", "Earn", "Futures"},
 		}},
 	}
 	for _, c := range cases {

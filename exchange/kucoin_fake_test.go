@@ -60,7 +60,8 @@ func TestKuCoinAgainstFakeGoodKey(t *testing.T) {
 	}
 	want := exchange.KeyInfo{
 		Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes, Futures: exchange.Yes,
-			Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes},
+			Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes,
+			Convert: exchange.Yes, BlockTrade: exchange.No, CopyTrading: exchange.No, P2P: exchange.No, Pay: exchange.No, Earn: exchange.Yes},
 		IPRestricted: exchange.Yes, Whitelist: []string{"203.**.154", "103.**.34"},
 		CreatedAt: time.UnixMilli(1728443843000).UTC(),
 		Raw:       []string{"General", "Futures", "Spot", "Earn", "InnerTransfer", "Transfer", "Margin"},

@@ -34,9 +34,10 @@ var okxInfo = Info{
 	Passphrase: true,
 	APIPage:    "OKX → Profile → API keys",
 	APIPageURL: "https://www.okx.com/account/my-api",
-	// "trade" covers every instrument type: a bot that needs trade cannot
-	// shed them.
-	BundledWithTrade: []string{"margin", "futures", "options"},
+	// "trade" is every write but withdrawal: a bot that needs trade cannot
+	// shed any of these, so warning about them would be a warning the user
+	// can never clear (the IP rule still judges every one of them).
+	BundledWithTrade: []string{"margin", "futures", "options", "transfer", "convert", "block_trade", "copy_trading", "earn"},
 	codes:            okxCodes,
 	perms:            okxPermissions,
 	newClient: func(baseURL string, hc *http.Client) Client {
@@ -132,19 +133,25 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 	return ki, nil
 }
 
-// okxPermissions maps OKX's perm names. "trade" also grants funding
-// transfer (and every instrument type: OKX has no finer trading permission).
+// okxPermissions maps OKX's perm names. OKX has exactly these three: "Read:
+// can request and view account info ..."; "Trade: can place and cancel
+// orders, funding transfer, make settings which need write permission";
+// "Withdraw: can make withdrawals" (https://www.okx.com/docs-v5/en/#overview-api-key-permissions).
+// So trade is every write but withdrawal: every instrument type, funding
+// transfer, and the convert, block trading (RFQ), copy trading and earn
+// endpoints, whose "Permission" line says Trade. OKX's v5 API has no P2P or
+// pay endpoint, so nothing grants those.
 var okxPermissions = permTable{
 	"read_only": {"read"},
-	"trade":     {"trade", "margin", "futures", "options", "transfer"},
+	"trade":     {"trade", "margin", "futures", "options", "transfer", "convert", "block_trade", "copy_trading", "earn"},
 	"withdraw":  {"withdraw"},
 }
 
 // decodeOKXKeyInfo reads the data array of /api/v5/account/config.
 //
 // Traps: data is an array; perm is a comma list of read_only, trade,
-// withdraw, and complete; a name this package does not know leaves Transfer
-// and Withdraw Unknown (see permTable); ip "" means NOT bound to any IP. An
+// withdraw, and complete; a name this package does not know leaves Trade,
+// Transfer and Withdraw Unknown (see permTable); ip "" means NOT bound to any IP. An
 // answer without perm, or with an empty one (every key can read), is an
 // error, not a key of unknown permissions. OKX reports no key creation or
 // expiry time.

@@ -27,7 +27,9 @@ func TestOKXAgainstFake(t *testing.T) {
 		want: exchange.KeyInfo{
 			// trade includes funding transfer and every instrument type.
 			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes,
-				Futures: exchange.Yes, Options: exchange.Yes, Transfer: exchange.Yes, Withdraw: exchange.No},
+				Futures: exchange.Yes, Options: exchange.Yes, Transfer: exchange.Yes, Withdraw: exchange.No,
+				Convert: exchange.Yes, BlockTrade: exchange.Yes, CopyTrading: exchange.Yes,
+				P2P: exchange.No, Pay: exchange.No, Earn: exchange.Yes},
 			IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7", "2001:db8::1"},
 			Raw: []string{"read_only", "trade"},
 		},

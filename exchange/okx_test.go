@@ -49,47 +49,60 @@ var okxKeyInfoPayloads = map[string]string{
 }
 
 func TestDecodeOKXKeyInfo(t *testing.T) {
-	all := Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes}
+	// OKX docs, "API key permissions": Read; Trade ("place and cancel orders,
+	// funding transfer, make settings which need write permission": so
+	// convert, block trading, copy trading and earn too); Withdraw. There is
+	// no P2P or pay API.
+	readOnly := Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+		Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No}
+	trade := Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: No,
+		Convert: Yes, BlockTrade: Yes, CopyTrading: Yes, P2P: No, Pay: No, Earn: Yes}
+	with := func(p Permissions, f func(*Permissions)) Permissions { f(&p); return p }
 	tests := []struct {
 		payload string
 		want    KeyInfo
 	}{
 		{"docs-all", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: Yes},
+			Permissions:  with(trade, func(p *Permissions) { p.Withdraw = Yes }),
 			IPRestricted: Yes, Whitelist: []string{"117.37.203.58", "117.37.203.57"},
 			Raw: []string{"read_only", "withdraw", "trade"},
 		}},
 		{"read-only-unbound", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
+			Permissions:  readOnly,
 			IPRestricted: No, Whitelist: []string{},
 			Raw: []string{"read_only"},
 		}},
 		{"trade-unbound", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: No},
+			Permissions:  trade,
 			IPRestricted: No, Whitelist: []string{},
 			Raw: []string{"read_only", "trade"},
 		}},
 		// No ip field: the exchange did not say whether the key is bound.
 		{"ip-missing", KeyInfo{
-			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: Yes, Options: Yes, Transfer: Yes, Withdraw: No},
+			Permissions: trade,
 			Raw:         []string{"read_only", "trade"},
 		}},
-		// A name nobody mapped may move funds: withdrawal is not known to be off.
+		// A name nobody mapped may move funds: neither trading nor withdrawal
+		// is known to be off, and the report can name it.
 		{"unknown-perm", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown},
+			Permissions: with(readOnly, func(p *Permissions) {
+				p.Trade, p.Transfer, p.Withdraw, p.Unrecognized = Unknown, Unknown, Unknown, "payout"
+			}),
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"}, Raw: []string{"read_only", "payout"},
 		}},
 		{"unknown-perm-tr", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Unknown},
+			Permissions: with(readOnly, func(p *Permissions) {
+				p.Trade, p.Transfer, p.Withdraw, p.Unrecognized = Unknown, Yes, Unknown, "transfer"
+			}),
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7"}, Raw: []string{"read_only", "transfer"},
 		}},
 		{"spaces", KeyInfo{
-			Permissions:  func() Permissions { p := all; p.Withdraw = No; return p }(),
+			Permissions:  trade,
 			IPRestricted: Yes, Whitelist: []string{"203.0.113.7", "2001:db8::1"},
 			Raw: []string{"read_only", "trade"},
 		}},
 		{"case-trap", KeyInfo{
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: Yes},
+			Permissions:  with(readOnly, func(p *Permissions) { p.Withdraw = Yes }),
 			IPRestricted: No, Whitelist: []string{},
 			Raw: []string{"read_only", "withdraw"},
 		}},

@@ -6,31 +6,32 @@ import "strings"
 // Bybit) share one rule for reading the list: a name this package knows
 // grants what its table says; a name it does not know (one the exchange
 // added after this was written) must never make the key look safer than it
-// is. So an unknown name naming withdrawal grants Withdraw, one naming
-// transfer grants Transfer, and any unknown name leaves Transfer and
-// Withdraw Unknown unless something else granted them: "withdrawals off"
-// is only said when every name on the list is understood.
+// is. So an unknown name leaves Trade, Transfer and Withdraw Unknown unless
+// something else granted them, one naming withdrawal grants Withdraw, one
+// naming transfer grants Transfer, and the name is recorded in
+// Permissions.Unrecognized so the report can say which: "withdrawals off" is
+// only said when every name on the list is understood.
 
-// permTable maps an exchange's permission names to the permissions each
-// grants, named as in config needs ("read", "trade", …). A name that grants
-// none of the seven maps to nil. Tables read by grant are keyed lower-case.
+// permTable maps an exchange's permission names to the capabilities each
+// grants, named as in Permissions.Get ("read", "trade", "convert", …). A
+// name documented to grant none of them maps to nil. Tables read by grant
+// are keyed lower-case.
 type permTable map[string][]string
 
 // allNo is the starting point for a complete permission list: what the list
 // does not grant, the key cannot do.
 func allNo() Permissions {
-	// The capabilities beyond the seven config names stay Unknown until each
-	// exchange's table says what grants them.
-	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No}
+	return Permissions{Read: No, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+		Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No}
 }
 
 // grant applies one name from a complete permission list to p. It reports
 // whether the name was recognised.
 func (t permTable) grant(p *Permissions, name string) bool {
-	lower := strings.ToLower(strings.TrimSpace(name))
-	grants, ok := t[lower]
+	name = strings.TrimSpace(name)
+	grants, ok := t[strings.ToLower(name)]
 	if !ok {
-		unrecognisedPermission(p, lower)
+		unrecognisedPermission(p, name)
 		return false
 	}
 	for _, g := range grants {
@@ -39,21 +40,30 @@ func (t permTable) grant(p *Permissions, name string) bool {
 	return true
 }
 
-// unrecognisedPermission applies the rule above for a name no table knows.
+// unrecognisedPermission applies the rule above for a name no table knows,
+// as the exchange spelled it.
 func unrecognisedPermission(p *Permissions, name string) {
-	name = strings.ToLower(name)
-	if strings.Contains(name, "withdraw") {
+	lower := strings.ToLower(name)
+	if strings.Contains(lower, "withdraw") {
 		p.Withdraw = Yes
 	}
-	if strings.Contains(name, "transfer") {
+	if strings.Contains(lower, "transfer") {
 		p.Transfer = Yes
 	}
-	if p.Withdraw != Yes {
-		p.Withdraw = Unknown
+	p.Trade.raise(Unknown)
+	p.Transfer.raise(Unknown)
+	p.Withdraw.raise(Unknown)
+	// A comma would split one name into two in the report.
+	name = strings.ReplaceAll(name, ",", " ")
+	for n := range strings.SplitSeq(p.Unrecognized, ",") {
+		if n == name {
+			return
+		}
 	}
-	if p.Transfer != Yes {
-		p.Transfer = Unknown
+	if p.Unrecognized != "" {
+		p.Unrecognized += ","
 	}
+	p.Unrecognized += name
 }
 
 // field returns the permission named as in config needs ("read", ...), nil

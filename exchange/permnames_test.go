@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// Every permission a table grants is one of the seven (a typo would be a
+// Every capability a table grants is a Permissions field (a typo would be a
 // nil pointer at decode time, or a grant silently lost).
 func TestPermTablesNameRealPermissions(t *testing.T) {
 	withTables := 0
@@ -28,26 +28,44 @@ func TestPermTablesNameRealPermissions(t *testing.T) {
 	}
 }
 
+// An unknown name leaves trade, transfer and withdraw Unknown (never lower
+// than they were), grants what its name says, changes nothing else, and is
+// recorded once, as the exchange spelled it.
 func TestUnrecognisedPermission(t *testing.T) {
 	tests := []struct {
-		name           string
-		start          Permissions
-		transfer, with Tri
+		name                  string
+		start                 Permissions
+		trade, transfer, with Tri
 	}{
-		{"payout", allNo(), Unknown, Unknown},
-		{"fiat-withdraw-v2", allNo(), Unknown, Yes},
-		{"FlexTransfer", allNo(), Yes, Unknown},
-		{"payout", Permissions{Transfer: Yes, Withdraw: Yes}, Yes, Yes},
+		{"payout", allNo(), Unknown, Unknown, Unknown},
+		{"fiat-withdraw-v2", allNo(), Unknown, Unknown, Yes},
+		{"FlexTransfer", allNo(), Unknown, Yes, Unknown},
+		{"payout", Permissions{Transfer: Yes, Withdraw: Yes}, Unknown, Yes, Yes},
+		{"payout", Permissions{Trade: Yes}, Yes, Unknown, Unknown},
 	}
 	for _, tt := range tests {
 		p := tt.start
 		unrecognisedPermission(&p, tt.name)
-		if p.Transfer != tt.transfer || p.Withdraw != tt.with {
-			t.Errorf("%q from %+v: transfer %v withdraw %v, want %v %v", tt.name, tt.start, p.Transfer, p.Withdraw, tt.transfer, tt.with)
+		if p.Trade != tt.trade || p.Transfer != tt.transfer || p.Withdraw != tt.with {
+			t.Errorf("%q from %+v: trade %v transfer %v withdraw %v, want %v %v %v", tt.name, tt.start,
+				p.Trade, p.Transfer, p.Withdraw, tt.trade, tt.transfer, tt.with)
 		}
-		if p.Read != tt.start.Read || p.Trade != tt.start.Trade {
-			t.Errorf("%q changed read or trade", tt.name)
+		if p.Unrecognized != tt.name {
+			t.Errorf("%q: Unrecognized = %q", tt.name, p.Unrecognized)
 		}
+		rest, want := p, tt.start
+		rest.Trade, rest.Transfer, rest.Withdraw, rest.Unrecognized = 0, 0, 0, ""
+		want.Trade, want.Transfer, want.Withdraw = 0, 0, 0
+		if rest != want {
+			t.Errorf("%q changed another capability: %+v from %+v", tt.name, p, tt.start)
+		}
+	}
+	p := allNo()
+	for _, n := range []string{"Payout", "Payout", "Fiat,Card"} {
+		unrecognisedPermission(&p, n)
+	}
+	if p.Unrecognized != "Payout,Fiat Card" {
+		t.Errorf("Unrecognized = %q, want each name once, commas out of names", p.Unrecognized)
 	}
 }
 
