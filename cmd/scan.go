@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -57,24 +58,9 @@ run, 64 usage error.`,
 
 func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 	ctx := c.Context()
-	cfg, err := app.LoadConfig()
+	targets, err := storedTargets(ctx, app)
 	if err != nil {
-		return &ExitError{Code: ExitUnknown, Err: err}
-	}
-	store, err := app.OpenStore(ctx, cfg)
-	if err != nil {
-		return withCode(ExitUnknown, err)
-	}
-	entries, err := keystore.Secrets(ctx, store)
-	if err != nil {
-		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("reading the stored keys: %w", err)}
-	}
-	var targets []leaks.Target
-	for _, e := range entries {
-		targets = append(targets, leaks.TargetsFromItem(e.Profile, e.Item)...)
-	}
-	if len(targets) == 0 {
-		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("no stored keys to look for in the %s keystore: add one with 'keywarden add' or 'keywarden import'", store.Backend())}
+		return err
 	}
 	opts := leaks.Options{Dir: dir, History: o.history, MaxFileSize: o.maxFileSize}
 	if !o.noCache {
@@ -98,4 +84,30 @@ func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 		return &ExitError{Code: ExitCrit}
 	}
 	return nil
+}
+
+// storedTargets reads every stored value to look for: what scan and the
+// git hooks search for. Any failure is exit 3 (the search cannot run), and
+// an empty keystore too: a search for nothing would pass everything.
+func storedTargets(ctx context.Context, app *App) ([]leaks.Target, error) {
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return nil, &ExitError{Code: ExitUnknown, Err: err}
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, withCode(ExitUnknown, err)
+	}
+	entries, err := keystore.Secrets(ctx, store)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUnknown, Err: fmt.Errorf("reading the stored keys: %w", err)}
+	}
+	var targets []leaks.Target
+	for _, e := range entries {
+		targets = append(targets, leaks.TargetsFromItem(e.Profile, e.Item)...)
+	}
+	if len(targets) == 0 {
+		return nil, &ExitError{Code: ExitUnknown, Err: fmt.Errorf("no stored keys to look for in the %s keystore: add one with 'keywarden add' or 'keywarden import'", store.Backend())}
+	}
+	return targets, nil
 }

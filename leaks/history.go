@@ -39,6 +39,7 @@ type objectHit struct {
 type historyScan struct {
 	objects int64 // blobs, commits and tags read
 	bytes   int64
+	missing int64 // asked for but not in the repository
 	hits    []objectHit
 }
 
@@ -127,6 +128,7 @@ func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, tot
 		}
 		sum.objects += r.objects
 		sum.bytes += r.bytes
+		sum.missing += r.missing
 		sum.hits = append(sum.hits, r.hits...)
 	}
 	if err := ctx.Err(); err != nil {
@@ -188,7 +190,8 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 				return fmt.Errorf("reading git cat-file output: %w", err)
 			}
 			f := strings.Fields(string(header))
-			if len(f) == 2 && f[1] == "missing" { // pruned since it was listed
+			if len(f) == 2 && f[1] == "missing" { // pruned since it was listed, or never there
+				res.missing++
 				continue
 			}
 			if len(f) != 3 {

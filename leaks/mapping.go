@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,17 +29,22 @@ type introduction struct {
 	age    int64
 }
 
+// allHistory is the revision range of a whole-history scan: every ref and
+// every reflog.
+var allHistory = []string{"--all", "--reflog"}
+
 // mapBlobs finds, for each blob id in want, the commits that introduced it
-// at each path, walking every ref and every reflog once (`git log --raw`,
-// merges diffed against their first parent so stash entries count). It
-// keeps the oldest commit per (blob, path).
-func mapBlobs(ctx context.Context, dir string, want map[string]bool) (map[string]map[string]introduction, error) {
+// at each path, walking the commits revs name (allHistory, or a push's
+// range) once (`git log --raw`, merges diffed against their first parent so
+// stash entries count). It keeps the oldest commit per (blob, path).
+func mapBlobs(ctx context.Context, dir string, want map[string]bool, revs []string) (map[string]map[string]introduction, error) {
 	out := map[string]map[string]introduction{}
 	if len(want) == 0 {
 		return out, nil
 	}
-	cmd := gitsafe.Command(ctx, dir, "log", "--all", "--reflog",
-		"--raw", "--no-abbrev", "--root", "--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H")
+	args := slices.Concat([]string{"log"}, revs, []string{"--raw", "--no-abbrev", "--root",
+		"--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H", "--"})
+	cmd := gitsafe.Command(ctx, dir, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -44,7 +44,14 @@ func (f Finding) Where() string {
 	if loc != "" && f.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", f.Path, f.Line)
 	}
-	if f.Source == SourceWorktree {
+	if f.InName {
+		loc = "a file or directory name (withheld)"
+		if f.Commit != nil {
+			loc = short(*f.Commit) + " " + loc
+		}
+		return loc
+	}
+	if f.Source == SourceWorktree || f.Source == SourceStaged {
 		return loc
 	}
 	switch {

@@ -30,6 +30,9 @@ type Finding struct {
 	// repository root (history); "" for a commit message or a dangling blob.
 	Path string `json:"path"`
 	Line int    `json:"line"`
+	// InName: the value is in a file or directory name, and Path is left
+	// empty because printing the name would print the value.
+	InName bool `json:"in_name,omitempty"`
 	// Commit is the first commit that added the value at Path; nil for
 	// working-tree findings and for objects no commit refers to.
 	Commit *string `json:"commit"`
@@ -207,7 +210,7 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 			want[h.id] = true
 		}
 	}
-	intro, err := mapBlobs(ctx, dir, want)
+	intro, err := mapBlobs(ctx, dir, want, allHistory)
 	if err != nil {
 		return nil, err
 	}

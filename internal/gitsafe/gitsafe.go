@@ -12,8 +12,10 @@
 //     has anything to run;
 //   - gets `-c` overrides, which beat every config file, for the settings
 //     that run a program while these commands work (see Overrides);
-//   - gets --no-pager, and log gets --no-ext-diff --no-textconv
-//     --no-show-signature;
+//   - gets --no-pager, log gets --no-ext-diff --no-textconv
+//     --no-show-signature, and diff-index (raw output of what is staged:
+//     ids and names, no content compared) --no-ext-diff --no-textconv;
+//   - config only looks values up (--get, --get-all, --get-regexp);
 //   - gets childenv's filtered environment without the user's GIT_*,
 //     PAGER and askpass variables, plus GIT_NO_REPLACE_OBJECTS (refs/replace
 //     cannot swap a leaked blob's content for a clean one),
@@ -69,8 +71,12 @@ var Overrides = [][2]string{
 var readOnly = map[string]bool{
 	"rev-parse": true, "ls-files": true, "check-ignore": true, "cat-file": true,
 	"log": true, "ls-tree": true, "rev-list": true, "for-each-ref": true,
-	"count-objects": true,
+	"count-objects": true, "diff-index": true, "config": true,
 }
+
+// configReads are the only forms of `git config` Command runs: a lookup
+// never writes and runs nothing.
+var configReads = []string{"--get", "--get-all", "--get-regexp"}
 
 // contentFlags would make cat-file run filter or textconv drivers.
 var contentFlags = []string{"--filters", "--textconv", "--path"}
@@ -111,9 +117,12 @@ func Args(dir string, args ...string) []string {
 	for _, o := range Overrides {
 		out = append(out, "-c", o[0]+"="+o[1])
 	}
-	if len(args) > 0 && args[0] == "log" {
+	if len(args) > 0 && (args[0] == "log" || args[0] == "diff-index") {
 		// Appended, or before a "--" that ends the options.
-		extra := []string{"--no-ext-diff", "--no-textconv", "--no-show-signature"}
+		extra := []string{"--no-ext-diff", "--no-textconv"}
+		if args[0] == "log" {
+			extra = append(extra, "--no-show-signature")
+		}
 		if i := slices.Index(args, "--"); i >= 0 {
 			args = slices.Concat(args[:i], extra, args[i:])
 		} else {
@@ -136,6 +145,9 @@ func Command(ctx context.Context, dir string, args ...string) *exec.Cmd {
 				panic("gitsafe: git cat-file " + a + " would run drivers")
 			}
 		}
+	}
+	if args[0] == "config" && !slices.ContainsFunc(args[1:], func(a string) bool { return slices.Contains(configReads, a) }) {
+		panic(fmt.Sprintf("gitsafe: git %q is not a config lookup", args))
 	}
 	return Own(ctx, dir, args...)
 }
