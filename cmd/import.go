@@ -128,7 +128,17 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		if vars.passphrase != "" {
 			used = vars.key + ", " + vars.secret + " and " + vars.passphrase
 		}
-		fmt.Fprintf(app.Stderr, "using %s from %s\n", used, label)
+		note := ""
+		if vars.framework != "" {
+			note = " (" + vars.framework + "'s names; exec hands them to the bot under the same names)"
+		}
+		fmt.Fprintf(app.Stderr, "using %s from %s%s\n", used, label, note)
+	}
+	for _, w := range warnOtherSecrets(vars) {
+		fmt.Fprintln(app.Stderr, w)
+	}
+	if vars.others != "" {
+		fmt.Fprintf(app.Stderr, "not imported, not an exchange key: %s\n", vars.others)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	item := keystore.Item{
@@ -155,7 +165,7 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return fmt.Errorf("storing the key: %w", err)
 	}
 	if !inConfig {
-		prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL}
+		prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL, Env: vars.env}
 		if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
 			if derr := store.Delete(ctx, name); derr != nil {
 				return fmt.Errorf("adding the profile: %w (and the stored key could not be removed again: %v)", err, derr)
@@ -171,6 +181,9 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	if inConfig {
 		// A profile written by hand that had no key yet: kept as written.
 		fmt.Fprintf(app.Stdout, "profile %s in %s now has its key\n", name, app.ConfigFile())
+		if vars.env.Key != "" && existing.Env.Key != vars.env.Key {
+			fmt.Fprintf(app.Stderr, "note: %s reads %s, but the profile hands the key as %s: set env = { key = %q, secret = %q } in its block\n", vars.framework, vars.env.Key, existing.Env.Key, vars.env.Key, vars.env.Secret)
+		}
 	} else {
 		fmt.Fprintf(app.Stdout, "profile added to %s\n", app.ConfigFile())
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/keywarden/keywarden/config"
 )
 
 // dotenv is a parsed .env file: values by name, and names in file order.
@@ -186,6 +188,14 @@ func unescapeDouble(s string) string {
 type varChoice struct {
 	key, secret, passphrase string
 	guessed                 bool
+	// framework names the convention the names follow (freqtrade, jesse,
+	// ccxt), and env the profile env map that hands the bot those names;
+	// both empty for other names.
+	framework string
+	env       config.Env
+	// others lists the secrets that were not taken for the exchange's
+	// (a JWT key, a webhook token), with what each is.
+	others string
 }
 
 // chooseVars picks the key, secret and passphrase variables: the flags when
@@ -193,6 +203,26 @@ type varChoice struct {
 // the exchange name breaking ties (BINANCE_API_KEY over BYBIT_API_KEY).
 func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool) (varChoice, error) {
 	c := flags
+	if c.key == "" && c.secret == "" {
+		if cs := conventions(d, exchange); len(cs) == 1 {
+			conv := cs[0]
+			c.key, c.secret, c.framework, c.guessed = conv.key, conv.secret, conv.framework, true
+			if needPass && c.passphrase == "" {
+				if d.vals[conv.passphrase] == "" {
+					return c, fmt.Errorf("%s follows %s's names but has no %s (its name for the %s passphrase): add it, or name another with --passphrase-var", src, conv.framework, conv.passphrase, exchange)
+				}
+				c.passphrase = conv.passphrase
+			}
+			c.env = conv.envMap(c.passphrase != "")
+		} else if len(cs) > 1 {
+			var keys []string
+			for _, conv := range cs {
+				keys = append(keys, conv.key)
+			}
+			return c, fmt.Errorf("%s has several API key variables (%s): choose one with --key-var", src, strings.Join(keys, ", "))
+		}
+	}
+	var skipped []string
 	isSecret := func(n string) bool {
 		u := strings.ToUpper(n)
 		return strings.Contains(u, "SECRET") || strings.HasSuffix(u, "PRIVATE_KEY")
@@ -214,9 +244,16 @@ func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool)
 		}
 		var cands []string
 		for _, n := range d.names {
-			if match(n) && d.vals[n] != "" {
-				cands = append(cands, n)
+			if !match(n) || d.vals[n] == "" {
+				continue
 			}
+			if _, other := otherSecret(n); other {
+				if !slices.Contains(skipped, n) {
+					skipped = append(skipped, n)
+				}
+				continue
+			}
+			cands = append(cands, n)
 		}
 		if len(cands) > 1 {
 			var ex []string
@@ -235,6 +272,8 @@ func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool)
 			return cands[0], nil
 		case len(cands) > 1:
 			return "", fmt.Errorf("%s has several %s variables (%s): choose one with %s", src, kind, strings.Join(cands, ", "), flag)
+		case required && len(skipped) > 0:
+			return "", fmt.Errorf("%s has no %s variable (it has: %s; not an exchange's: %s): name it with %s", src, kind, orNone(d.names), describeOthers(skipped), flag)
 		case required:
 			return "", fmt.Errorf("%s has no %s variable (it has: %s): name it with %s", src, kind, orNone(d.names), flag)
 		}
@@ -260,6 +299,22 @@ func chooseVars(d *dotenv, src, exchange string, flags varChoice, needPass bool)
 			return c, fmt.Errorf("%s: %s is empty", src, n)
 		}
 	}
+	if c.framework == "" {
+		// Names given by flag that are a framework's still go back to the
+		// bot under those names.
+		for _, conv := range conventions(d, exchange) {
+			if conv.key == c.key && conv.secret == c.secret && (c.passphrase == "" || c.passphrase == conv.passphrase) {
+				c.framework, c.env = conv.framework, conv.envMap(c.passphrase != "")
+			}
+		}
+	}
+	var others []string
+	for _, n := range d.names {
+		if _, other := otherSecret(n); other && d.vals[n] != "" && secretLike(n) && !slices.Contains([]string{c.key, c.secret, c.passphrase}, n) {
+			others = append(others, n)
+		}
+	}
+	c.others = describeOthers(others)
 	return c, nil
 }
 

@@ -3,6 +3,8 @@ package cmd
 import (
 	"strings"
 	"testing"
+
+	"github.com/keywarden/keywarden/config"
 )
 
 func TestParseDotenv(t *testing.T) {
@@ -82,6 +84,34 @@ func TestChooseVars(t *testing.T) {
 		{"empty secret ignored", "A_KEY=k\nA_SECRET=\n", "kraken", varChoice{}, varChoice{}, "has no API secret variable"},
 		{"empty flagged var", "A_KEY=k\nA_SECRET=\n", "kraken", varChoice{secret: "A_SECRET"}, varChoice{}, "A_SECRET is empty"},
 		{"okx without passphrase", "OKX_API_KEY=k\nOKX_SECRET_KEY=s\n", "okx", varChoice{}, varChoice{}, "has no passphrase variable"},
+		{"freqtrade", "FREQTRADE__EXCHANGE__KEY=k\nFREQTRADE__EXCHANGE__SECRET=s\nFREQTRADE__API_SERVER__JWT_SECRET_KEY=j\nFREQTRADE__TELEGRAM__TOKEN=t\nFREQTRADE__DRY_RUN=false\n", "binance", varChoice{},
+			varChoice{key: "FREQTRADE__EXCHANGE__KEY", secret: "FREQTRADE__EXCHANGE__SECRET", guessed: true, framework: "freqtrade",
+				env:    config.Env{Key: "FREQTRADE__EXCHANGE__KEY", Secret: "FREQTRADE__EXCHANGE__SECRET"},
+				others: "FREQTRADE__API_SERVER__JWT_SECRET_KEY (freqtrade's API server JWT signing key), FREQTRADE__TELEGRAM__TOKEN (freqtrade's Telegram bot token)"}, ""},
+		{"freqtrade okx password", "FREQTRADE__EXCHANGE__KEY=k\nFREQTRADE__EXCHANGE__SECRET=s\nFREQTRADE__EXCHANGE__PASSWORD=p\nFREQTRADE__API_SERVER__PASSWORD=a\n", "okx", varChoice{},
+			varChoice{key: "FREQTRADE__EXCHANGE__KEY", secret: "FREQTRADE__EXCHANGE__SECRET", passphrase: "FREQTRADE__EXCHANGE__PASSWORD", guessed: true, framework: "freqtrade",
+				env:    config.Env{Key: "FREQTRADE__EXCHANGE__KEY", Secret: "FREQTRADE__EXCHANGE__SECRET", Passphrase: "FREQTRADE__EXCHANGE__PASSWORD"},
+				others: "FREQTRADE__API_SERVER__PASSWORD (freqtrade's API server password)"}, ""},
+		{"freqtrade okx without password", "FREQTRADE__EXCHANGE__KEY=k\nFREQTRADE__EXCHANGE__SECRET=s\nFREQTRADE__API_SERVER__PASSWORD=a\n", "okx", varChoice{}, varChoice{}, "follows freqtrade's names but has no FREQTRADE__EXCHANGE__PASSWORD"},
+		{"jwt alone is no secret", "FREQTRADE__EXCHANGE__KEY=k\nFREQTRADE__API_SERVER__JWT_SECRET_KEY=j\n", "binance", varChoice{}, varChoice{},
+			"has no API secret variable (it has: FREQTRADE__EXCHANGE__KEY, FREQTRADE__API_SERVER__JWT_SECRET_KEY; not an exchange's: FREQTRADE__API_SERVER__JWT_SECRET_KEY (freqtrade's API server JWT signing key))"},
+		{"jwt by flag is used, said", "FREQTRADE__EXCHANGE__KEY=k\nFREQTRADE__API_SERVER__JWT_SECRET_KEY=j\n", "binance", varChoice{secret: "FREQTRADE__API_SERVER__JWT_SECRET_KEY"},
+			varChoice{key: "FREQTRADE__EXCHANGE__KEY", secret: "FREQTRADE__API_SERVER__JWT_SECRET_KEY", guessed: true}, ""},
+		{"ccxt", "KUCOIN_APIKEY=k\nKUCOIN_SECRET=s\nKUCOIN_PASSWORD=p\n", "kucoin", varChoice{},
+			varChoice{key: "KUCOIN_APIKEY", secret: "KUCOIN_SECRET", passphrase: "KUCOIN_PASSWORD", guessed: true, framework: "ccxt",
+				env: config.Env{Key: "KUCOIN_APIKEY", Secret: "KUCOIN_SECRET", Passphrase: "KUCOIN_PASSWORD"}}, ""},
+		{"jesse", "PASSWORD=dash\nPOSTGRES_NAME=jesse_db\nPOSTGRES_PASSWORD=pg\nREDIS_HOST=redis\nLICENSE_API_TOKEN=lt\nGENERAL_DISCORD_WEBHOOK=https://x\n" +
+			"BINANCE_PERPETUAL_FUTURES_TESTNET_API_KEY=\nBINANCE_PERPETUAL_FUTURES_TESTNET_API_SECRET=\nBINANCE_PERPETUAL_FUTURES_API_KEY=k\nBINANCE_PERPETUAL_FUTURES_API_SECRET=s\n", "binance", varChoice{},
+			varChoice{key: "BINANCE_PERPETUAL_FUTURES_API_KEY", secret: "BINANCE_PERPETUAL_FUTURES_API_SECRET", guessed: true, framework: "jesse",
+				env:    config.Env{Key: "BINANCE_PERPETUAL_FUTURES_API_KEY", Secret: "BINANCE_PERPETUAL_FUTURES_API_SECRET"},
+				others: "GENERAL_DISCORD_WEBHOOK (a webhook secret, not an exchange key), LICENSE_API_TOKEN (jesse's license token), POSTGRES_PASSWORD (a database password)"}, ""},
+		{"jesse testnet and live", "LICENSE_API_TOKEN=\nBYBIT_USDT_PERPETUAL_TESTNET_API_KEY=k1\nBYBIT_USDT_PERPETUAL_TESTNET_API_SECRET=s1\nBYBIT_USDT_PERPETUAL_API_KEY=k\nBYBIT_USDT_PERPETUAL_API_SECRET=s\n", "bybit", varChoice{}, varChoice{},
+			"several API key variables (BYBIT_USDT_PERPETUAL_TESTNET_API_KEY, BYBIT_USDT_PERPETUAL_API_KEY): choose one with --key-var"},
+		{"jesse by flag keeps its names", "LICENSE_API_TOKEN=\nBYBIT_USDT_PERPETUAL_TESTNET_API_KEY=k1\nBYBIT_USDT_PERPETUAL_TESTNET_API_SECRET=s1\nBYBIT_USDT_PERPETUAL_API_KEY=k\nBYBIT_USDT_PERPETUAL_API_SECRET=s\n", "bybit",
+			varChoice{key: "BYBIT_USDT_PERPETUAL_API_KEY", secret: "BYBIT_USDT_PERPETUAL_API_SECRET"},
+			varChoice{key: "BYBIT_USDT_PERPETUAL_API_KEY", secret: "BYBIT_USDT_PERPETUAL_API_SECRET", framework: "jesse",
+				env: config.Env{Key: "BYBIT_USDT_PERPETUAL_API_KEY", Secret: "BYBIT_USDT_PERPETUAL_API_SECRET"}}, ""},
+		{"hummingbot password is no passphrase", "OKX_API_KEY=k\nOKX_SECRET_KEY=s\nCONFIG_PASSWORD=c\nGATEWAY_PASSPHRASE=g\n", "okx", varChoice{}, varChoice{}, "not an exchange's: CONFIG_PASSWORD (hummingbot's password"},
 		{"same var twice", "A_KEY=k\n", "kraken", varChoice{key: "A_KEY", secret: "A_KEY"}, varChoice{}, "cannot both come from A_KEY"},
 	}
 	for _, tt := range tests {

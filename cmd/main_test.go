@@ -42,6 +42,7 @@ var scriptSecrets = []string{
 	"kwTESTokxKey-3b1f9c2e-Aa7Ss6Dd5",         // a third profile's key (OKX)
 	"kwTESTokxSecretGg4Hh3Jj2Kk1Ll0",          // its secret
 	"kwTESTokxPass-Mm9Nn8",                    // its passphrase
+	"kwTESTjwtFreqtrade-Vv2Bb3Nn4Mm5",         // freqtrade's API server JWT key: never imported
 }
 
 // encodings of a secret that count as leaks too.
