@@ -159,6 +159,21 @@ var binancePermissions = struct {
 	withdraw: binancePermission{"enableWithdrawals", nil},
 }
 
+// binanceUngoverned are the value-moving capabilities no apiRestrictions
+// flag governs: convert, block trade, copy trading, P2P, Pay and earn. The
+// documented flags (https://developers.binance.com/docs/wallet/account/api-key-permission)
+// are read, withdrawals, internal transfer, margin loans, futures,
+// universal transfer, vanilla options, FIX trade and read, spot and margin
+// trading, and portfolio margin; the docs do not say that any of these six
+// comes with spot trading (Convert API access is granted by application,
+// https://developers.binance.com/docs/convert/Introduction; Binance Pay's
+// own API uses merchant keys), so what a key can do there is Unknown.
+var binanceUngoverned = []string{"convert", "block_trade", "copy_trading", "p2p", "pay", "earn"}
+
+// binanceOtherFields are the documented apiRestrictions fields that are no
+// permission flag.
+var binanceOtherFields = []string{"ipRestrict", "createTime", "tradingAuthorityExpirationTime"}
+
 // fields lists every apiRestrictions field p reads.
 func (p binancePermission) fields() []string { return append([]string{p.primary}, p.extra...) }
 
@@ -179,8 +194,10 @@ func (p binancePermission) tri(flags map[string]bool) Tri {
 
 // decodeBinanceKeyInfo reads an apiRestrictions body. Binance's booleans may
 // be missing (older or newer API versions): a missing field is Unknown, never
-// false, and an answer without any permission field is an error. There is no
-// IP list (Whitelist stays nil), only ipRestrict.
+// false, and an answer without any permission field is an error. A true
+// flag this package does not know is named in Unrecognized and leaves
+// trade, transfer and withdraw Unknown. There is no IP list (Whitelist
+// stays nil), only ipRestrict.
 func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
@@ -211,6 +228,24 @@ func decodeBinanceKeyInfo(body []byte) (KeyInfo, error) {
 		Read: bp.read.tri(flags), Trade: bp.trade.tri(flags), Margin: bp.margin.tri(flags),
 		Futures: bp.futures.tri(flags), Options: bp.options.tri(flags),
 		Transfer: bp.transfer.tri(flags), Withdraw: bp.withdraw.tri(flags),
+	}
+	for _, c := range binanceUngoverned {
+		*ki.Permissions.field(c) = Unknown
+	}
+	// A flag this package does not know, set true, grants something nobody
+	// mapped (see unrecognisedPermission). Sorted: the report names them in
+	// a stable order.
+	var unknown []string
+	for name, v := range flags {
+		known := slices.Contains(binanceOtherFields, name) ||
+			slices.ContainsFunc(all, func(p binancePermission) bool { return slices.Contains(p.fields(), name) })
+		if v && !known {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		unrecognisedPermission(&ki.Permissions, name)
 	}
 	if v, ok := flags["ipRestrict"]; ok {
 		ki.IPRestricted = TriOf(v)

@@ -3,6 +3,7 @@ package exchange
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -65,6 +66,9 @@ var binanceKeyInfoPayloads = map[string]string{
 	// An ordinary trading key: read and spot trading, nothing else.
 	"trading-key":  `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
 	"margin-loans": `{"ipRestrict":true,"createTime":1700000000000,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":true,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":true,"enablePortfolioMarginTrading":false}`,
+	// Every documented flag false plus flags nobody documented: one true
+	// (what it grants is unknown), one false (grants nothing).
+	"new-flags": `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":false,"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableFixApiTrade":false,"enableFixReadOnly":false,"enableSpotAndMarginTrading":false,"enablePortfolioMarginTrading":false,"enableCryptoPayout":true,"enableCopyTrading":false}`,
 	// universal transfer off, internal transfer not reported: not a "No".
 	"transfer-half-reported": `{"ipRestrict":true,"enableReading":true,"enableWithdrawals":false,"permitsUniversalTransfer":false}`,
 }
@@ -77,7 +81,10 @@ func TestDecodeBinanceKeyInfo(t *testing.T) {
 	}{
 		{"docs-current", KeyInfo{
 			// Portfolio margin trades margin and futures; FIX read-only reads.
-			Permissions:  Permissions{Read: Yes, Trade: No, Margin: Yes, Futures: Yes, Options: No, Transfer: No, Withdraw: No},
+			// No flag governs convert, block trade, copy trading, P2P, Pay or
+			// earn: Unknown whatever the flags say.
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: Yes, Futures: Yes, Options: No, Transfer: No, Withdraw: No,
+				Convert: Unknown, BlockTrade: Unknown, CopyTrading: Unknown, P2P: Unknown, Pay: Unknown, Earn: Unknown},
 			IPRestricted: No, CreatedAt: ms(1698645219000),
 			Raw: []string{"enableFixReadOnly", "enablePortfolioMarginTrading", "enableReading"},
 		}},
@@ -109,6 +116,12 @@ func TestDecodeBinanceKeyInfo(t *testing.T) {
 			Permissions:  Permissions{Read: Yes, Trade: Yes, Margin: Yes, Futures: No, Options: No, Transfer: No, Withdraw: No},
 			IPRestricted: Yes, CreatedAt: ms(1700000000000),
 			Raw: []string{"enableMargin", "enableReading", "enableSpotAndMarginTrading"},
+		}},
+		{"new-flags", KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: Unknown, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Unknown,
+				Unrecognized: "enableCryptoPayout"},
+			IPRestricted: Yes,
+			Raw:          []string{"enableCryptoPayout", "enableReading"},
 		}},
 		{"transfer-half-reported", KeyInfo{
 			Permissions:  Permissions{Read: Yes, Withdraw: No},
@@ -168,7 +181,8 @@ func TestDecodeBinanceKeyInfoRejects(t *testing.T) {
 }
 
 // FuzzBinanceKeyInfo: the decoder never panics, and never reads a
-// permission as No unless every field granting it is literally false.
+// permission as No unless every field granting it is literally false; a
+// true flag nobody documented leaves trade, transfer and withdraw Unknown.
 func FuzzBinanceKeyInfo(f *testing.F) {
 	for _, p := range binanceKeyInfoPayloads {
 		f.Add([]byte(p))
@@ -182,6 +196,15 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 		if json.Unmarshal(body, &m) != nil {
 			t.Fatalf("decoded %q that is not a JSON object", body)
 		}
+		bp := binancePermissions
+		documented := slices.Concat(binanceOtherFields, bp.read.fields(), bp.trade.fields(), bp.margin.fields(),
+			bp.futures.fields(), bp.options.fields(), bp.transfer.fields(), bp.withdraw.fields())
+		undocumentedTrue := false
+		for k, v := range m {
+			if b, ok := v.(bool); ok && b && !slices.Contains(documented, k) {
+				undocumentedTrue = true
+			}
+		}
 		check := func(name string, got Tri, p binancePermission) {
 			want := No
 			for _, f := range p.fields() {
@@ -193,6 +216,9 @@ func FuzzBinanceKeyInfo(f *testing.F) {
 				if !ok {
 					want = Unknown
 				}
+			}
+			if want == No && undocumentedTrue && (name == "trade" || name == "transfer" || name == "withdraw") {
+				want = Unknown
 			}
 			if got != want {
 				t.Errorf("%s = %v, want %v for %s", name, got, want, body)
