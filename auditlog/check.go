@@ -199,16 +199,10 @@ func NewCheck(p config.Profile) checks.Check {
 			if err != nil {
 				return nil, err
 			}
-			return ItemSecrets(it), nil
+			return it.Secrets(), nil
 		}
 		return RunCheck(ctx, p, secrets, env.Now())
 	}}
-}
-
-// ItemSecrets returns the values of an item that must never appear in a
-// log: API key, secret and passphrase.
-func ItemSecrets(it keystore.Item) []keystore.Secret {
-	return []keystore.Secret{it.APIKey, it.APISecret, it.Passphrase}
 }
 
 func plural(n int, one, many string) string {

@@ -116,6 +116,9 @@ var profileChecks = []func(p config.Profile, o Options) Check{
 		return profileFunc("key.permissions", p, runKeyPermissions)
 	},
 	func(p config.Profile, o Options) Check {
+		return profileFunc("key.retired", p, runKeyRetired)
+	},
+	func(p config.Profile, o Options) Check {
 		if p.Project == "" {
 			return nil
 		}

@@ -85,7 +85,7 @@ func TestBuildSelectsProfilesOfflineAndExtras(t *testing.T) {
 		return Func{CheckID: "auditlog", ProfileName: p.Name, Fn: func(context.Context, *Env) Result { return Result{} }}
 	}
 	all := ids(Build(Deps{Config: cfg, Extra: []func(config.Profile) Check{extra}}, Options{}))
-	want := "clock.sync/ clock.ntp/ ip.public/ keystore/ clock.exchange/a ip.whitelist/a key.age/a key.permissions/a hygiene.files/a auditlog/a clock.exchange/b ip.whitelist/b key.age/b key.permissions/b"
+	want := "clock.sync/ clock.ntp/ ip.public/ keystore/ clock.exchange/a ip.whitelist/a key.age/a key.permissions/a key.retired/a hygiene.files/a auditlog/a clock.exchange/b ip.whitelist/b key.age/b key.permissions/b key.retired/b"
 	if strings.Join(all, " ") != want {
 		t.Errorf("all checks:\n%s\nwant\n%s", strings.Join(all, " "), want)
 	}

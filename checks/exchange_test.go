@@ -174,6 +174,9 @@ func TestEveryFaultIsUnknownWithAReason(t *testing.T) {
 				if c.ID == "ip.whitelist" {
 					continue // unknown or, with a config whitelist, judged from it
 				}
+				if c.ID == "key.retired" && r.Summary == "no retired keys" {
+					continue // nothing to ask the exchange (TestKeyRetired covers faults)
+				}
 				if r.Status != Unknown {
 					t.Errorf("%s: %v, want unknown (%s)", c.Key(), r.Status, r.Summary)
 				}

@@ -61,6 +61,7 @@ var specs = []Spec{
 	{ID: "keystore", Section: SectionKeys, Host: true, Every: 10 * time.Minute, Label: "keystore"},
 	{ID: "key.age", Section: SectionKeys, Every: 10 * time.Minute},
 	{ID: "key.permissions", Section: SectionPermissions, Network: true, Every: 10 * time.Minute},
+	{ID: "key.retired", Section: SectionPermissions, Network: true, Every: 10 * time.Minute},
 	{ID: "auditlog", Section: SectionAudit, Every: time.Minute},
 	{ID: "hygiene.files", Section: SectionHygiene, Every: 10 * time.Minute},
 	{ID: "hygiene.history", Section: SectionHygiene, Every: 10 * time.Minute},

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
@@ -81,7 +80,7 @@ func storedSecrets(ctx context.Context, store keystore.Store, cfg *config.Config
 		if err != nil {
 			continue
 		}
-		out = append(out, auditlog.ItemSecrets(it)...)
+		out = append(out, it.Secrets()...)
 	}
 	return out
 }

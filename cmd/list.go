@@ -17,16 +17,25 @@ import (
 
 // listEntry is one row of `list`; its JSON form is the spec's
 // {"name","exchange","backend","fingerprint","created_at","age_days","rotate_by"}
-// plus "stored" (false when the keystore has no key for the profile).
+// plus "stored" (false when the keystore has no key for the profile) and
+// "retired" (the keys rotations replaced, by fingerprint).
 type listEntry struct {
-	Name        string     `json:"name"`
-	Exchange    string     `json:"exchange"`
-	Backend     string     `json:"backend"`
-	Fingerprint *string    `json:"fingerprint"`
-	CreatedAt   *time.Time `json:"created_at"`
-	AgeDays     *int       `json:"age_days"`
-	RotateBy    *time.Time `json:"rotate_by"`
-	Stored      bool       `json:"stored"`
+	Name        string        `json:"name"`
+	Exchange    string        `json:"exchange"`
+	Backend     string        `json:"backend"`
+	Fingerprint *string       `json:"fingerprint"`
+	CreatedAt   *time.Time    `json:"created_at"`
+	AgeDays     *int          `json:"age_days"`
+	RotateBy    *time.Time    `json:"rotate_by"`
+	Stored      bool          `json:"stored"`
+	Retired     []listRetired `json:"retired"`
+}
+
+// listRetired is a retired key of the profile (fingerprint only).
+type listRetired struct {
+	Fingerprint string     `json:"fingerprint"`
+	RetiredAt   time.Time  `json:"retired_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
 }
 
 func newListCmd(app *App) *cobra.Command {
@@ -74,13 +83,21 @@ func listProfiles(ctx context.Context, app *App, now time.Time) ([]listEntry, []
 		return nil, nil, err
 	}
 	for _, p := range cfg.Profiles {
-		e := listEntry{Name: p.Name, Exchange: p.Exchange, Backend: store.Backend()}
+		e := listEntry{Name: p.Name, Exchange: p.Exchange, Backend: store.Backend(), Retired: []listRetired{}}
 		it, err := store.Get(ctx, p.Name)
 		switch {
 		case err == nil:
 			e.Stored = true
 			fp := keystore.Fingerprint(it.APIKey)
 			e.Fingerprint = &fp
+			for _, r := range it.Retired {
+				lr := listRetired{Fingerprint: keystore.Fingerprint(r.APIKey), RetiredAt: r.RetiredAt.UTC()}
+				if !r.RevokedAt.IsZero() {
+					t := r.RevokedAt.UTC()
+					lr.RevokedAt = &t
+				}
+				e.Retired = append(e.Retired, lr)
+			}
 		case errors.Is(err, keystore.ErrNotFound):
 		default:
 			return nil, nil, err
@@ -132,6 +149,13 @@ func printList(app *App, entries []listEntry) {
 			rot = e.RotateBy.Format("2006-01-02")
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Name, e.Exchange, e.Backend, fp, age, rot)
+		for _, r := range e.Retired {
+			state := "not yet seen revoked (key.retired tests it)"
+			if r.RevokedAt != nil {
+				state = "revoked " + r.RevokedAt.Format("2006-01-02")
+			}
+			fmt.Fprintf(tw, "  retired\t\t\t%s\t\t%s\n", r.Fingerprint, state)
+		}
 	}
 	_ = tw.Flush()
 }

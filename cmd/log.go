@@ -204,7 +204,7 @@ func logSecrets(ctx context.Context, app *App, cfg *config.Config, t logTarget) 
 		if err != nil {
 			return nil, err
 		}
-		return auditlog.ItemSecrets(it), nil
+		return it.Secrets(), nil
 	}
 	entries, err := keystore.Secrets(ctx, store)
 	if err != nil {
@@ -212,7 +212,7 @@ func logSecrets(ctx context.Context, app *App, cfg *config.Config, t logTarget) 
 	}
 	var out []keystore.Secret
 	for _, e := range entries {
-		out = append(out, auditlog.ItemSecrets(e.Item)...)
+		out = append(out, e.Item.Secrets()...)
 	}
 	return out, nil
 }

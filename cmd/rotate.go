@@ -17,9 +17,10 @@ import (
 )
 
 type rotateOptions struct {
-	from       string
-	vars       varChoice
-	acceptRisk bool
+	from           string
+	vars           varChoice
+	acceptRisk     bool
+	confirmRevoked string
 }
 
 func newRotateCmd(app *App) *cobra.Command {
@@ -32,7 +33,14 @@ current key's age and fingerprint, takes the new key and secret (masked),
 checks the new key live with the exchange like 'add' does, stores it with a
 new creation time, and then asks the exchange about the old key: still
 valid means revoke it now (the exchange's API page is named); rejected means
-it is revoked. The old secret is dropped after that test.
+it is revoked. The old key stays in the keystore as a retired key of the
+profile: never handed to the bot, but still redacted from logs and alerts,
+searched for by scan and the hygiene checks, and tested by the key.retired
+check until the exchange rejects it as unknown.
+
+--confirm-revoked FINGERPRINT records that you deleted a retired key on the
+exchange, for exchanges that reject a deleted key without saying why
+(Binance -2015): key.retired then stops asking about it.
 
 --from reads the new key from a dotenv file, or stdin with '-', for scripts
 (variables chosen as 'import' chooses them). A key with withdrawals or
@@ -59,10 +67,17 @@ refused (nothing changed), 3 an error or the old key could not be tested,
 	f.StringVar(&o.vars.secret, "secret-var", "", "with --from: dotenv variable holding the API secret")
 	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "with --from: dotenv variable holding the API passphrase")
 	f.BoolVar(&o.acceptRisk, "accept-risk", false, "with --from: store a key with withdrawals or without an IP restriction anyway")
+	f.StringVar(&o.confirmRevoked, "confirm-revoked", "", "record that the retired key with this FINGERPRINT is deleted on the exchange (no rotation)")
 	return c
 }
 
 func runRotate(ctx context.Context, app *App, o rotateOptions, name string) error {
+	if o.confirmRevoked != "" {
+		if o.from != "" || o.acceptRisk || o.vars != (varChoice{}) {
+			return usageError("--confirm-revoked records a revocation and rotates nothing: use it alone")
+		}
+		return confirmRevoked(ctx, app, name, o.confirmRevoked)
+	}
 	if o.from == "" {
 		if o.acceptRisk || o.vars != (varChoice{}) {
 			return usageError("--accept-risk and --*-var go with --from")
@@ -100,7 +115,7 @@ func runRotate(ctx context.Context, app *App, o rotateOptions, name string) erro
 		Profile: p,
 		Current: cur,
 		Save: func(ctx context.Context, p config.Profile, it keystore.Item) error {
-			return replaceKey(ctx, store, p.Name, it)
+			return replaceKey(ctx, store, p.Name, cur, it)
 		},
 		NoColor: app.NoColor,
 		Input:   app.Stdin,
@@ -122,9 +137,11 @@ func runRotate(ctx context.Context, app *App, o rotateOptions, name string) erro
 	return reportOldKey(app, p, keystore.Fingerprint(cur.APIKey), res.OldKey)
 }
 
-// replaceKey stores the new item in place of the old one in one write.
-func replaceKey(ctx context.Context, store keystore.Store, name string, it keystore.Item) error {
-	if err := store.Set(ctx, name, it); err != nil {
+// replaceKey stores the new item in place of the old one in one write, the
+// old key kept as a retired key of the profile: still redacted, searched for
+// and tested (key.retired) until the exchange rejects it.
+func replaceKey(ctx context.Context, store keystore.Store, name string, cur, it keystore.Item) error {
+	if err := store.Set(ctx, name, cur.Replace(it, time.Now())); err != nil {
 		return fmt.Errorf("storing the new key (the old one is still stored): %w", err)
 	}
 	return nil
@@ -178,7 +195,7 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 		}
 		return refuse(strings.Join(why, " ") + " Fix the key on " + exchange.APIPage(p.Exchange) + ", or pass --accept-risk")
 	}
-	if err := replaceKey(ctx, store, p.Name, it); err != nil {
+	if err := replaceKey(ctx, store, p.Name, cur, it); err != nil {
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "rotated %s: key %s replaced by %s in keystore %s\n", p.Name, keystore.Fingerprint(cur.APIKey), keystore.Fingerprint(it.APIKey), backendText(store))
@@ -215,4 +232,46 @@ func describeErr(err error) string {
 		return string(c) + ": " + err.Error()
 	}
 	return err.Error()
+}
+
+// confirmRevoked marks a retired key of the profile as revoked by the user.
+// Its values stay stored: they are still redacted and searched for.
+func confirmRevoked(ctx context.Context, app *App, name, fp string) error {
+	cfg, err := app.LoadConfig()
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Profile(name); !ok {
+		return usageError("no profile %q in %s: add one with 'keywarden add'", name, app.ConfigFile())
+	}
+	store, err := app.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	it, err := store.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for i, r := range it.Retired {
+		got := keystore.Fingerprint(r.APIKey)
+		known = append(known, got)
+		if got != fp {
+			continue
+		}
+		if !r.RevokedAt.IsZero() {
+			fmt.Fprintf(app.Stdout, "retired key %s of %s was already recorded as revoked on %s\n", fp, name, r.RevokedAt.UTC().Format("2006-01-02"))
+			return nil
+		}
+		it.Retired[i].RevokedAt = time.Now().UTC()
+		if err := store.Set(ctx, name, it); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "retired key %s of %s recorded as revoked; its values stay stored for redaction and scans\n", fp, name)
+		return nil
+	}
+	if len(known) == 0 {
+		return usageError("profile %s has no retired keys", name)
+	}
+	return usageError("profile %s has no retired key %s (retired: %s)", name, fp, strings.Join(known, ", "))
 }

@@ -135,3 +135,49 @@ func TestMemoryAndSecrets(t *testing.T) {
 		t.Errorf("after delete: %v", names)
 	}
 }
+
+// A rotation keeps the replaced key as retired, and the retired keys (with
+// their revocation dates) survive the stored JSON form.
+func TestReplaceKeepsRetiredThroughJSON(t *testing.T) {
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	old := Item{APIKey: NewSecret("kwOLDkey-Aa1Bb2"), APISecret: NewSecret("kwOLDsecret-Cc3Dd4"), Passphrase: NewSecret("kwOLDpass-Ee5")}
+	mid := Item{APIKey: NewSecret("kwMIDkey-Ff6Gg7"), APISecret: NewSecret("kwMIDsecret-Hh8Ii9")}
+	cur := old.Replace(mid, now)
+	if len(cur.Retired) != 1 || !cur.Retired[0].APISecret.Equal(old.APISecret) || !cur.Retired[0].RetiredAt.Equal(now) {
+		t.Fatalf("retired %+v", cur.Retired)
+	}
+	cur.Retired[0].RevokedAt = now.Add(time.Hour)
+	next := cur.Replace(Item{APIKey: NewSecret("kwNEWkey-Jj0Kk1"), APISecret: NewSecret("kwNEWsecret-Ll2Mm3")}, now.Add(2*time.Hour))
+	if len(next.Retired) != 2 || !next.Retired[1].APIKey.Equal(mid.APIKey) {
+		t.Fatalf("second rotation: %+v", next.Retired)
+	}
+	if same := next.Replace(Item{APIKey: next.APIKey, APISecret: NewSecret("kwNEWsecret-2")}, now); len(same.Retired) != 2 {
+		t.Errorf("re-storing the same key retired it: %d", len(same.Retired))
+	}
+	data, err := MarshalItem(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := UnmarshalItem(data)
+	if err != nil || !back.Equal(next) {
+		t.Fatalf("round trip: %v\n%+v\n%+v", err, back.Retired, next.Retired)
+	}
+	secrets := map[string]bool{}
+	for _, s := range back.Secrets() {
+		secrets[s.Reveal()] = true
+	}
+	for _, v := range []string{"kwOLDsecret-Cc3Dd4", "kwOLDpass-Ee5", "kwMIDkey-Ff6Gg7", "kwNEWsecret-Ll2Mm3"} {
+		if !secrets[v] {
+			t.Errorf("Secrets() lacks %s", v)
+		}
+	}
+	var retiredFields int
+	for _, f := range (Entry{Profile: "p", Item: back}).Values() {
+		if f.Retired {
+			retiredFields++
+		}
+	}
+	if retiredFields != 5 { // old key, secret, passphrase; mid key, secret
+		t.Errorf("%d retired fields, want 5", retiredFields)
+	}
+}

@@ -13,7 +13,7 @@ import (
 const Service = "keywarden"
 
 // Item is what is stored for one profile. It is serialised as the JSON object
-// {"api_key","api_secret","passphrase","created_at","stored_at"}; use
+// {"api_key","api_secret","passphrase","created_at","stored_at","retired"}; use
 // MarshalItem/UnmarshalItem for that, never json.Marshal (Secret redacts).
 type Item struct {
 	APIKey     Secret
@@ -21,6 +21,39 @@ type Item struct {
 	Passphrase Secret    // OKX, KuCoin; empty otherwise
 	CreatedAt  time.Time // when the key was created on the exchange (or first stored)
 	StoredAt   time.Time // when this item was last written
+	// Retired are the keys this one replaced, oldest first (see Replace).
+	Retired []Retired
+}
+
+// Retired is a key that a rotation replaced. It is kept, never handed to a
+// bot, so that every value the profile ever had is still redacted and
+// searched for, and so that the key.retired check can test it until the
+// exchange rejects it.
+type Retired struct {
+	APIKey     Secret
+	APISecret  Secret
+	Passphrase Secret
+	RetiredAt  time.Time
+	// RevokedAt is when the exchange was first seen rejecting the key as
+	// unknown; zero while it may still authenticate.
+	RevokedAt time.Time
+}
+
+// Credentials returns the retired key as an item, to sign a test request.
+func (r Retired) Credentials() Item {
+	return Item{APIKey: r.APIKey, APISecret: r.APISecret, Passphrase: r.Passphrase}
+}
+
+// Replace returns next with it retired: its key joins the retired keys
+// (unless next holds the same key, or it holds none), so nothing it ever
+// held is forgotten.
+func (it Item) Replace(next Item, now time.Time) Item {
+	next.Retired = append([]Retired(nil), it.Retired...)
+	if !it.APIKey.Empty() && !it.APIKey.Equal(next.APIKey) {
+		next.Retired = append(next.Retired, Retired{APIKey: it.APIKey, APISecret: it.APISecret,
+			Passphrase: it.Passphrase, RetiredAt: now.UTC()})
+	}
+	return next
 }
 
 // Backend names.

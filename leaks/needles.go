@@ -23,6 +23,11 @@ const (
 	FieldKey        Field = "key"
 	FieldSecret     Field = "secret"
 	FieldPassphrase Field = "passphrase"
+	// A retired key's values (see keystore.Retired): leaked once, they
+	// matter until the exchange has revoked the key, and after.
+	FieldRetiredKey        Field = "retired-key"
+	FieldRetiredSecret     Field = "retired-secret"
+	FieldRetiredPassphrase Field = "retired-passphrase"
 )
 
 // Encoding says in which form a value was found.
@@ -48,17 +53,16 @@ type Target struct {
 	Value   keystore.Secret
 }
 
-// TargetsFromItem returns the non-empty values of one profile's stored item.
+// TargetsFromItem returns the non-empty values of one profile's stored item,
+// its retired keys' included.
 func TargetsFromItem(profile string, it keystore.Item) []Target {
 	var ts []Target
-	for _, t := range []Target{
-		{profile, FieldKey, it.APIKey},
-		{profile, FieldSecret, it.APISecret},
-		{profile, FieldPassphrase, it.Passphrase},
-	} {
-		if !t.Value.Empty() {
-			ts = append(ts, t)
+	for _, f := range (keystore.Entry{Profile: profile, Item: it}).Values() {
+		field := map[string]Field{"key": FieldKey, "secret": FieldSecret, "passphrase": FieldPassphrase}[f.Name]
+		if f.Retired {
+			field = "retired-" + field
 		}
+		ts = append(ts, Target{profile, field, f.Value})
 	}
 	return ts
 }
