@@ -64,15 +64,25 @@ func checkShape(path string, src string) error {
 	return nil
 }
 
-// quotedRE matches a double-quoted token in a decoder message.
-var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+// quotedRE matches a double- or single-quoted token in a decoder message
+// ("found \"abc\" instead", "Key 'abc' has already been defined").
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'[^'\n]*'`)
 
 // hideValues removes the file's text that the TOML decoder quotes in its
 // messages ("expected value but found \"abc\" instead"): an unquoted value
 // is often a secret pasted from a .env file, and an error must not print it.
 // The line and field still say where the problem is.
 func hideValues(msg string) string {
-	return quotedRE.ReplaceAllString(msg, `"…"`)
+	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) == 3 && !isAlnum(q[1]) {
+			return q // the punctuation expected: ("]"), (",")
+		}
+		return `"…"`
+	})
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // readLimited reads at most MaxFileSize+1 bytes of path, so that checkShape

@@ -7,8 +7,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,7 +128,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		if errors.As(err, &pe) {
 			field := ""
 			if pe.LastKey != "" {
-				field = fmt.Sprintf(" field %q:", pe.LastKey)
+				field = fmt.Sprintf(" field %q:", keyLabel(strings.Split(pe.LastKey, ".")))
 			}
 			line := pe.Position.Line
 			if st := pe.Position.Start; st > 0 && st <= len(src) {
@@ -137,14 +139,13 @@ func Parse(path string, data []byte) (*Config, error) {
 			return nil, fmt.Errorf("%s:%d:%s %s", path, line, field, hideValues(pe.Message))
 		}
 		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
-			return nil, fmt.Errorf("%s:%s: %s: %s", path, m[1], m[2], m[3])
+			return nil, fmt.Errorf("%s:%s: %s: %s", path, m[1], keyLabel(strings.Split(m[2], ".")), hideValues(m[3]))
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %s", path, hideValues(err.Error()))
 	}
 	loc := newLocator(src)
 	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
-		return nil, loc.errorf(path, k, "unknown field %q: check the spelling (see README, section Config)", k.String())
+		return nil, unknownField(path, loc, und[0])
 	}
 	cfg, err := raw.build(path, loc)
 	if err != nil {
@@ -152,6 +153,106 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	cfg.Path = path
 	return cfg, nil
+}
+
+// unknownField reports a key the config does not have. The key is text the
+// user wrote, perhaps a secret pasted as a table name or dotted key, so it
+// is quoted only as far as keyLabel allows; a hidden part gets the config
+// name it is closest to, if any.
+func unknownField(path string, loc *locator, k toml.Key) error {
+	label := keyLabel(k)
+	msg := fmt.Sprintf("unknown field %q", label)
+	if strings.HasSuffix(label, "…") {
+		if near := nearestField(k[strings.Count(label, ".")]); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+	}
+	return loc.wrap(path, loc.lineOf(k), label, msg+": check the spelling (see README, section Config)")
+}
+
+// fieldNames are the names of every table and field of the config: the
+// only parts of a key an error may print as written.
+var fieldNames = tomlNames(reflect.TypeFor[rawConfig](), map[string]bool{})
+
+func tomlNames(t reflect.Type, into map[string]bool) map[string]bool {
+	for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return into
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name := f.Tag.Get("toml"); name != "" {
+			into[name] = true
+		}
+		tomlNames(f.Type, into)
+	}
+	return into
+}
+
+// nameLikeRE matches what may be printed of a key that is not a config
+// name: the shape of every config name (lower-case letters and '_'), so a
+// typo like "exchnage" or a field like "api_secret" is shown. Credentials
+// are not of that shape: exchange keys, secrets and passphrases carry
+// digits or capitals.
+var nameLikeRE = regexp.MustCompile(`^[a-z][a-z_]{0,23}$`)
+
+// keyLabel prints a key path for an error: its parts as written while they
+// are config names or look like one, and "…" from the first that does not.
+func keyLabel(parts []string) string {
+	for i, p := range parts {
+		if !fieldNames[p] && !nameLikeRE.MatchString(p) {
+			return strings.Join(append(slices.Clone(parts[:i]), "…"), ".")
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// nearestField returns the config name within two edits of s (a typo like
+// "exchnage"), or "".
+func nearestField(s string) string {
+	if len(s) > 40 {
+		return ""
+	}
+	best, bestD := "", 3
+	for n := range fieldNames {
+		if d := editDistance(s, n); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if bestD > 2 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// without removes the quoted value from the error of a checker that quotes
+// its argument (%q): a value in the config may be a pasted secret.
+func without(err error, v string) string {
+	msg := strings.ReplaceAll(err.Error(), " "+strconv.Quote(v), "")
+	return strings.ReplaceAll(msg, strconv.Quote(v), `"…"`)
 }
 
 // typeErrRE matches the decoder's type errors, which carry their line only
@@ -219,7 +320,7 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		case "auto", "keyring", "file":
 			cfg.Keystore = *r.Keystore
 		default:
-			return nil, bad(toml.Key{"keystore"}, "keystore %q is not one of auto, keyring, file", *r.Keystore)
+			return nil, bad(toml.Key{"keystore"}, "keystore is not one of auto, keyring, file")
 		}
 	}
 	if r.Vault != nil && *r.Vault != "" {
@@ -243,20 +344,20 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 	if r.IP.Sources != nil {
 		cfg.IP.Sources = r.IP.Sources
 	}
-	for _, s := range cfg.IP.Sources {
+	for i, s := range cfg.IP.Sources {
 		if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
-			return nil, bad(toml.Key{"ip", "sources"}, "ip source %q is not an http(s) URL", s)
+			return nil, bad(toml.Key{"ip", "sources"}, "ip source #%d is not an http(s) URL", i+1)
 		}
 	}
 	var err error
 	if r.Rotation.MaxAge != "" {
 		if cfg.Rotation.MaxAge, err = ParseDuration(r.Rotation.MaxAge); err != nil {
-			return nil, bad(toml.Key{"rotation", "max_age"}, "%v", err)
+			return nil, bad(toml.Key{"rotation", "max_age"}, "%s", without(err, r.Rotation.MaxAge))
 		}
 	}
 	if r.Rotation.WarnBefore != "" {
 		if cfg.Rotation.WarnBefore, err = ParseDuration(r.Rotation.WarnBefore); err != nil {
-			return nil, bad(toml.Key{"rotation", "warn_before"}, "%v", err)
+			return nil, bad(toml.Key{"rotation", "warn_before"}, "%s", without(err, r.Rotation.WarnBefore))
 		}
 	}
 	seen := map[string]int{}
@@ -275,13 +376,13 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		a := Alert{Type: ra.Type, URL: ra.URL, ChatID: ra.ChatID, Token: ra.Token, MinStatus: ra.MinStatus}
 		typ, ok := alerttype.Lookup(a.Type)
 		if !ok {
-			return nil, loc.errorfAt(path, "alert", i, "type", "alert type %q is not one of %s", a.Type, strings.Join(alerttype.Names(), ", "))
+			return nil, loc.errorfAt(path, "alert", i, "type", "alert type is not one of %s", strings.Join(alerttype.Names(), ", "))
 		}
 		if a.MinStatus == "" {
 			a.MinStatus = "warn"
 		}
 		if !slices.Contains(Statuses, a.MinStatus) {
-			return nil, loc.errorfAt(path, "alert", i, "min_status", "min_status %q is not one of %s", a.MinStatus, strings.Join(Statuses, ", "))
+			return nil, loc.errorfAt(path, "alert", i, "min_status", "min_status is not one of %s", strings.Join(Statuses, ", "))
 		}
 		// The type's own rules, owned by alert; a url can be a credential,
 		// so the message never quotes it.
@@ -309,35 +410,40 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 	if p.Name == "" {
 		return p, bad("name", "profile #%d has no name", i+1)
 	}
-	if err := CheckProfileName(p.Name); err != nil {
-		return p, bad("name", "%v", err)
+	if !ValidProfileName(p.Name) {
+		// CheckProfileName's text quotes the name and its lower-case form.
+		hint := ""
+		if ValidProfileName(strings.ToLower(p.Name)) {
+			hint = " (write it in lower case)"
+		}
+		return p, bad("name", "invalid profile name: use 1-64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit%s", hint)
 	}
 	if p.Exchange == "" {
 		return p, bad("exchange", "profile %q has no exchange: add exchange = one of %s", p.Name, strings.Join(Exchanges, ", "))
 	}
 	if err := CheckExchange(p.Exchange); err != nil {
-		return p, bad("exchange", "%v", err)
+		return p, bad("exchange", "%s", without(err, p.Exchange))
 	}
 	if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
-		return p, bad("base_url", "base_url %q is not an http(s) URL", p.BaseURL)
+		return p, bad("base_url", "base_url is not an http(s) URL")
 	}
-	for _, w := range p.Whitelist {
+	for i, w := range p.Whitelist {
 		if _, err := netip.ParsePrefix(w); err == nil {
 			continue
 		}
 		if _, err := netip.ParseAddr(w); err != nil {
-			return p, bad("whitelist", "whitelist entry %q is neither an IP address nor a CIDR range", w)
+			return p, bad("whitelist", "whitelist entry #%d is neither an IP address nor a CIDR range", i+1)
 		}
 	}
-	for _, n := range p.Needs {
+	for i, n := range p.Needs {
 		if !slices.Contains(Permissions, n) {
-			return p, bad("needs", "permission %q is not one of %s", n, strings.Join(Permissions, ", "))
+			return p, bad("needs", "permission #%d is not one of %s", i+1, strings.Join(Permissions, ", "))
 		}
 	}
 	if rp.MaxAge != "" {
 		d, err := ParseDuration(rp.MaxAge)
 		if err != nil {
-			return p, bad("max_age", "%v", err)
+			return p, bad("max_age", "%s", without(err, rp.MaxAge))
 		}
 		p.MaxAge = d
 	}
@@ -348,7 +454,7 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 	case string:
 		t, err := time.Parse(time.DateOnly, c)
 		if err != nil {
-			return p, bad("created", "created %q is not a date like 2026-10-01", c)
+			return p, bad("created", "created is not a date like 2026-10-01")
 		}
 		p.Created = t
 	default:
@@ -363,7 +469,7 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 			continue
 		}
 		if err := checkEnvName(e.v); err != nil {
-			return p, bad("env", "env.%s: %v", e.field, err)
+			return p, bad("env", "env.%s: %s", e.field, without(err, e.v))
 		}
 		*e.dst = e.v
 	}
