@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -279,16 +280,30 @@ func (c *coinbase) KeyInfo(ctx context.Context, creds keystore.Item, offset time
 // scopes) — off-platform sending is withdrawal, and no other permission
 // grants it. Margin, futures and options are not separate permissions: Trade
 // covers every market the portfolio can trade, so they are Unknown when it
-// is granted and No when it is not. Coinbase
-// reports no IP allowlist (Whitelist nil, IPRestricted Unknown), no creation
-// time and no expiry.
+// is granted and No when it is not; an INTX portfolio (Coinbase
+// International: perpetual futures) trades futures. Every endpoint needs
+// view, trade or transfer ("A CDP API key needs view, trade, or transfer",
+// https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/rest-scopes),
+// so a key with neither trade nor transfer can convert, earn, block- or
+// copy-trade or trade P2P no more than it can trade: No. With either, those
+// are Unknown (the answer does not say which scope each needs, and no flag
+// governs them). Pay (sending funds to someone) is what transfer grants. A
+// can_* flag this package does not know, set true, is named in Unrecognized
+// and leaves trade, transfer and withdraw Unknown. Coinbase reports no IP
+// allowlist (Whitelist nil, IPRestricted Unknown), no creation time and no
+// expiry.
 func decodeCoinbaseKeyInfo(body []byte) (KeyInfo, error) {
 	var d struct {
-		CanView     *bool `json:"can_view"`
-		CanTrade    *bool `json:"can_trade"`
-		CanTransfer *bool `json:"can_transfer"`
+		CanView       *bool  `json:"can_view"`
+		CanTrade      *bool  `json:"can_trade"`
+		CanTransfer   *bool  `json:"can_transfer"`
+		PortfolioType string `json:"portfolio_type"`
 	}
 	if err := json.Unmarshal(body, &d); err != nil {
+		return KeyInfo{}, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
 		return KeyInfo{}, err
 	}
 	if d.CanView == nil && d.CanTrade == nil && d.CanTransfer == nil {
@@ -308,8 +323,31 @@ func decodeCoinbaseKeyInfo(body []byte) (KeyInfo, error) {
 	ki.Permissions.Trade = tri(d.CanTrade, "can_trade", &ki.Raw)
 	ki.Permissions.Transfer = tri(d.CanTransfer, "can_transfer", &ki.Raw)
 	ki.Permissions.Withdraw = ki.Permissions.Transfer
-	if ki.Permissions.Trade == No {
-		ki.Permissions.Margin, ki.Permissions.Futures, ki.Permissions.Options = No, No, No
+	p := &ki.Permissions
+	if p.Trade == No {
+		p.Margin, p.Futures, p.Options = No, No, No
+	}
+	if p.Trade == Yes && d.PortfolioType == "INTX" {
+		p.Futures = Yes
+	}
+	p.Pay = p.Transfer
+	others := Unknown
+	if p.Trade == No && p.Transfer == No {
+		others = No
+	}
+	p.Convert, p.BlockTrade, p.CopyTrading, p.P2P, p.Earn = others, others, others, others, others
+	var unknown []string
+	for name, raw := range fields {
+		var v bool
+		if strings.HasPrefix(name, "can_") && name != "can_view" && name != "can_trade" && name != "can_transfer" &&
+			json.Unmarshal(raw, &v) == nil && v {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	for _, name := range unknown {
+		ki.Raw = append(ki.Raw, name)
+		unrecognisedPermission(p, name)
 	}
 	return ki, nil
 }

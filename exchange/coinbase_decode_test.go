@@ -174,16 +174,33 @@ func TestDecodeCoinbaseKeyInfo(t *testing.T) {
 		want          KeyInfo
 	}{
 		{"view and trade", coinbaseSDKPayload, KeyInfo{
-			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: No, Withdraw: No},
-			Raw:         []string{"can_view", "can_trade"},
+			// Pay is sending funds: transfer. Which scope the rest need the
+			// answer does not say.
+			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Unknown, Futures: Unknown, Options: Unknown, Transfer: No, Withdraw: No,
+				Convert: Unknown, BlockTrade: Unknown, CopyTrading: Unknown, P2P: Unknown, Pay: No, Earn: Unknown},
+			Raw: []string{"can_view", "can_trade"},
 		}},
 		{"view only: no trading of any kind", `{"can_view":true,"can_trade":false,"can_transfer":false,"portfolio_uuid":"x","portfolio_type":"DEFAULT"}`, KeyInfo{
-			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No},
-			Raw:         []string{"can_view"},
+			// Every endpoint needs view, trade or transfer: a view-only key moves nothing.
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: No, Withdraw: No,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No},
+			Raw: []string{"can_view"},
 		}},
 		{"trap: can_transfer sends funds off platform: withdrawal", `{"can_view":true,"can_trade":false,"can_transfer":true,"portfolio_uuid":"x","portfolio_type":"CONSUMER"}`, KeyInfo{
-			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Yes},
-			Raw:         []string{"can_view", "can_transfer"},
+			Permissions: Permissions{Read: Yes, Trade: No, Margin: No, Futures: No, Options: No, Transfer: Yes, Withdraw: Yes,
+				Convert: Unknown, BlockTrade: Unknown, CopyTrading: Unknown, P2P: Unknown, Pay: Yes, Earn: Unknown},
+			Raw: []string{"can_view", "can_transfer"},
+		}},
+		{"INTX portfolio trades perpetual futures", `{"can_view":true,"can_trade":true,"can_transfer":false,"portfolio_uuid":"x","portfolio_type":"INTX"}`, KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: Yes, Margin: Unknown, Futures: Yes, Options: Unknown, Transfer: No, Withdraw: No,
+				Convert: Unknown, BlockTrade: Unknown, CopyTrading: Unknown, P2P: Unknown, Pay: No, Earn: Unknown},
+			Raw: []string{"can_view", "can_trade"},
+		}},
+		// A permission flag Coinbase adds later: what it grants is unknown.
+		{"unknown can_ flag", `{"can_view":true,"can_trade":false,"can_transfer":false,"can_withdraw":true,"can_stake":false}`, KeyInfo{
+			Permissions: Permissions{Read: Yes, Trade: Unknown, Margin: No, Futures: No, Options: No, Transfer: Unknown, Withdraw: Yes,
+				Convert: No, BlockTrade: No, CopyTrading: No, P2P: No, Pay: No, Earn: No, Unrecognized: "can_withdraw"},
+			Raw: []string{"can_view", "can_withdraw"},
 		}},
 		{"missing can_transfer: withdrawal unknown, not false", `{"can_view":true,"can_trade":true}`, KeyInfo{
 			Permissions: Permissions{Read: Yes, Trade: Yes, Transfer: Unknown, Withdraw: Unknown},

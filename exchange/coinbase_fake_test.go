@@ -66,8 +66,9 @@ func TestCoinbaseAgainstFakeGoodKey(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := exchange.KeyInfo{
-					Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Transfer: exchange.No, Withdraw: exchange.No},
-					Raw:         []string{"can_view", "can_trade"},
+					Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Transfer: exchange.No, Withdraw: exchange.No,
+						Pay: exchange.No},
+					Raw: []string{"can_view", "can_trade"},
 				}
 				if !reflect.DeepEqual(ki, want) {
 					t.Errorf("got  %+v\nwant %+v", ki, want)
