@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/keywarden/keywarden/internal/nodump"
 )
 
 // Exit codes (Nagios plugin convention, plus 64 for usage errors).
@@ -147,6 +149,13 @@ func argErrorsAreUsage(c *cobra.Command) {
 // Main runs keywarden with args (without the program name) and returns the
 // process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Before anything is read: a core of a process holding the vault, its
+	// passphrase or a notifier token would hold them in plain text. Every
+	// command gets this, so one added later cannot forget it.
+	if err := nodump.Disable(); err != nil {
+		fmt.Fprintf(stderr, "keywarden: cannot keep secrets out of core dumps: %v\n", err)
+		return ExitUnknown
+	}
 	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

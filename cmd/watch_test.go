@@ -140,6 +140,10 @@ func (l *lockedBuffer) String() string {
 type watchWorld struct {
 	dir, config, auditLog string
 	env                   []string
+	// wrap, when set, runs watch under it (wrap... keywarden watch ARGS)
+	// in the directory cwd.
+	wrap []string
+	cwd  string
 }
 
 func newWatchWorld(t *testing.T, alerts string) *watchWorld {
@@ -211,8 +215,9 @@ var metricsLine = regexp.MustCompile(`"msg":"serving metrics","addr":"([^"]+)"`)
 func (w *watchWorld) start(t *testing.T, args ...string) *watchProc {
 	t.Helper()
 	args = append([]string{"watch", "--metrics-addr", "127.0.0.1:0", "--log-format", "json"}, args...)
-	c := exec.Command(testutil.LookPath(t, "keywarden"), args...)
-	c.Env = w.env
+	argv := append(append(append([]string(nil), w.wrap...), testutil.LookPath(t, "keywarden")), args...)
+	c := exec.Command(argv[0], argv[1:]...)
+	c.Env, c.Dir = w.env, w.cwd
 	p := &watchProc{cmd: c, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
 	pr, pw := io.Pipe()
 	c.Stderr = pw

@@ -18,43 +18,61 @@ import (
 // (LoadCredential=keywarden-passphrase:/path in the unit).
 const CredentialName = "keywarden-passphrase"
 
-// passphraseSource finds the vault passphrase once, in order: the
-// configured passphrase file, the systemd credential, a terminal prompt.
-// It is never read from argv or the environment's values.
+// passphraseSource finds the vault passphrase, in order: the configured
+// passphrase file, the systemd credential, a terminal prompt. It is never
+// read from argv or the environment's values.
+//
+// A passphrase from a file is read again at each use and dropped after the
+// key derivation, so a long-running process (watch) does not keep it; only
+// a typed one is kept for the rest of the run, since asking twice in one
+// command would be worse. Go cannot wipe a string, so a dropped passphrase
+// stays in freed memory until reused: internal/nodump keeps that memory out
+// of core files.
 type passphraseSource struct {
 	file   string
 	prompt func(msg string) (Secret, error)
 	vault  string
 
-	mu  sync.Mutex
-	val Secret
+	mu    sync.Mutex
+	typed Secret
 }
 
 // get returns the passphrase; creating asks a prompt to confirm it.
 func (p *passphraseSource) get(creating bool) (Secret, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.val.Empty() {
-		return p.val, nil
+	if !p.typed.Empty() {
+		return p.typed, nil
 	}
-	v, err := p.find(creating)
+	v, typed, err := p.find(creating)
 	if err != nil {
 		return Secret{}, err
 	}
-	p.val = v
+	if typed {
+		p.typed = v
+	}
 	return v, nil
 }
 
-func (p *passphraseSource) find(creating bool) (Secret, error) {
+// find reads the passphrase; typed says it came from the prompt.
+func (p *passphraseSource) find(creating bool) (v Secret, typed bool, err error) {
 	if p.file != "" {
-		return readPassphraseFile(p.file, "passphrase_file")
+		v, err := readPassphraseFile(p.file, "passphrase_file")
+		return v, false, err
 	}
 	if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" {
 		path := filepath.Join(dir, CredentialName)
 		if _, err := os.Stat(path); err == nil {
-			return readPassphraseFile(path, "systemd credential")
+			v, err := readPassphraseFile(path, "systemd credential")
+			return v, false, err
 		}
 	}
+	v, err = p.ask(creating)
+	return v, err == nil, err
+}
+
+// ask prompts for the passphrase, twice when creating the vault.
+func (p *passphraseSource) ask(creating bool) (Secret, error) {
 	if p.prompt == nil {
 		return Secret{}, fmt.Errorf("no passphrase for vault %s and no terminal to ask: set passphrase_file in the config (a 0600 file), or pass it as the systemd credential %s", p.vault, CredentialName)
 	}
@@ -115,6 +133,7 @@ func readPassphraseFile(path, what string) (Secret, error) {
 	// Only the first line counts: read no more than a passphrase can be,
 	// so a wrong path (a log, the vault itself) costs no memory.
 	data, err := io.ReadAll(io.LimitReader(f, maxPassphraseLen+1))
+	defer clear(data)
 	if err != nil {
 		return Secret{}, fmt.Errorf("%s: %w", what, err)
 	}

@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,5 +38,43 @@ func TestPassphraseFileReadIsBounded(t *testing.T) {
 	_, err = readPassphraseFile(huge("nonl", "x"), "passphrase_file")
 	if err == nil || !strings.Contains(err.Error(), "does not start with a passphrase line") {
 		t.Fatalf("got %v, want a clear error", err)
+	}
+}
+
+// A passphrase from a file is not kept after the key derivation: a process
+// that has read the vault (watch) finds it again at the next use, so a
+// fixed file is picked up and a removed one is missed, never remembered.
+// A typed passphrase is kept: one command asks once.
+func TestPassphraseFileIsNotKept(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	vault := filepath.Join(dir, "vault.age")
+	pass := writePassFile(t, dir, "right")
+	s := openFileStore(t, vault, pass)
+	if err := s.Set(ctx, "a", testItem()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(pass); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "b", itemFor("b")); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("write after the passphrase file went: %v, want it read again and missed", err)
+	}
+
+	asked := 0
+	prompt := func(string) (Secret, error) { asked++; return NewSecret("right"), nil }
+	s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: vault, Prompt: prompt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CREDENTIALS_DIRECTORY", "")
+	if _, err := s.Get(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "b", itemFor("b")); err != nil {
+		t.Fatal(err)
+	}
+	if asked != 1 {
+		t.Fatalf("asked %d times in one run, want 1", asked)
 	}
 }
