@@ -178,6 +178,7 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		where += " " + p
 	}
 	fmt.Fprintf(app.Stdout, "stored %s (%s, key %s) in keystore %s\n", name, o.exchange, keystore.Fingerprint(item.APIKey), where)
+	warnElsewhere(ctx, app, cfg, store, item.APIKey)
 	if inConfig {
 		// A profile written by hand that had no key yet: kept as written.
 		fmt.Fprintf(app.Stdout, "profile %s in %s now has its key\n", name, app.ConfigFile())

@@ -143,7 +143,9 @@ func TestScriptsKeyring(t *testing.T) {
 	secretTool := testutil.LookPath(t, "secret-tool")
 	// A run killed half-way may have left its item behind; clear fails
 	// harmlessly when there is none.
-	_ = exec.Command(secretTool, "clear", "service", keystore.Service, "username", "kwtest-keyring").Run()
+	for _, name := range []string{"kwtest-keyring", "kwtest-two-b"} {
+		_ = exec.Command(secretTool, "clear", "service", keystore.Service, "username", name).Run()
+	}
 	testscript.Run(t, scriptParams("testdata/keyring"))
 }
 

@@ -115,7 +115,7 @@ func runRotate(ctx context.Context, app *App, o rotateOptions, name string) erro
 		Profile: p,
 		Current: cur,
 		Save: func(ctx context.Context, p config.Profile, it keystore.Item) error {
-			return replaceKey(ctx, store, p.Name, cur, it)
+			return replaceKey(ctx, app, cfg, store, p.Name, cur, it)
 		},
 		NoColor: app.NoColor,
 		Input:   app.Stdin,
@@ -140,11 +140,13 @@ func runRotate(ctx context.Context, app *App, o rotateOptions, name string) erro
 // replaceKey stores the new item in place of the old one in one write, the
 // old key kept as a retired key of the profile: still redacted, searched for
 // and tested (key.retired) until the exchange rejects it.
-func replaceKey(ctx context.Context, store keystore.Store, name string, cur, it keystore.Item) error {
+func replaceKey(ctx context.Context, app *App, cfg *config.Config, store keystore.Store, name string, cur, it keystore.Item) error {
 	if err := store.Set(ctx, name, cur.Replace(it, time.Now())); err != nil {
 		return fmt.Errorf("storing the new key (the old one is still stored): %w", err)
 	}
-	return nil
+	// The same old key in the other backend gets the same rotation, or the
+	// user is told it could not.
+	return rotateElsewhere(ctx, app, cfg, store, cur, it)
 }
 
 // rotateFrom is the scripted rotation: the new key from a dotenv, the same
@@ -195,7 +197,7 @@ func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Conf
 		}
 		return refuse(strings.Join(why, " ") + " Fix the key on " + exchange.APIPage(p.Exchange) + ", or pass --accept-risk")
 	}
-	if err := replaceKey(ctx, store, p.Name, cur, it); err != nil {
+	if err := replaceKey(ctx, app, cfg, store, p.Name, cur, it); err != nil {
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "rotated %s: key %s replaced by %s in keystore %s\n", p.Name, keystore.Fingerprint(cur.APIKey), keystore.Fingerprint(it.APIKey), backendText(store))
