@@ -54,6 +54,12 @@ type Entry struct {
 	Code       string        // exchange error code ("-1021", "50102", "EAPI:Invalid nonce")
 	Exchange   string        // exchange named by the line, or the one the parser was given
 	Duration   time.Duration // call latency, 0 when absent
+	// OrderID and ClientOrderID identify an order the bot placed, as the
+	// exchange and the bot name it (orderId, ordId, clientOrderId, clOrdId,
+	// orderLinkId, clientOid…): what activity matching compares with the
+	// exchange's own order history.
+	OrderID       string
+	ClientOrderID string
 	Cause      exchange.Cause
 	Redacted   bool   // a stored secret was removed from the line
 	Source     Format // the layout the line was parsed as

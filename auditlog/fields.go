@@ -105,12 +105,25 @@ func setField(e *Entry, f *fields, key, val []byte, nested bool) {
 				e.Duration = time.Duration(v * float64(time.Millisecond))
 			}
 		}
+	case "order_id", "orderid", "ordid", "exchange_order_id", "ordertxid", "order_txid":
+		if e.OrderID == "" && len(val) <= maxIDLen {
+			e.OrderID = sanitize(val)
+		}
+	case "client_order_id", "clientorderid", "clordid", "cl_ord_id", "orderlinkid", "clientoid", "client_oid",
+		"newclientorderid", "origclientorderid":
+		if e.ClientOrderID == "" && len(val) <= maxIDLen {
+			e.ClientOrderID = sanitize(val)
+		}
 	case "duration", "latency", "elapsed", "took", "rtt":
 		if e.Duration == 0 {
 			e.Duration = parseDurationValue(val)
 		}
 	}
 }
+
+// maxIDLen bounds an order id: exchange ids and client ids are short (OKX
+// clOrdId ≤ 32, Binance ≤ 36); a longer value is not an id.
+const maxIDLen = 64
 
 // numericLevel reads pino's numeric levels (Node.js bots): 10 trace,
 // 20 debug, 30 info, 40 warn, 50 error, 60 fatal.

@@ -270,3 +270,24 @@ func TestPrintableASCII(t *testing.T) {
 		}
 	}
 }
+
+// The bot's order ids, as the recommended JSON schema, logfmt and the
+// exchanges' own field names carry them: what activity matching needs.
+func TestParseOrderIDs(t *testing.T) {
+	p := &Parser{}
+	for _, tt := range []struct{ line, order, client string }{
+		{`{"time":"2026-11-25T16:04:11Z","event":"place_order","order_id":"28","client_order_id":"x-R4BD3S82bot-1"}`, "28", "x-R4BD3S82bot-1"},
+		{`{"msg":"order placed","orderId":8389765,"clientOrderId":"myOrder1"}`, "8389765", "myOrder1"},
+		{`{"msg":"okx order","ordId":"590908157585625111","clOrdId":"b15"}`, "590908157585625111", "b15"},
+		{`{"msg":"bybit order","orderId":"1321003749386327552","orderLinkId":"spot-test-postonly"}`, "1321003749386327552", "spot-test-postonly"},
+		{`{"msg":"kucoin order","orderId":"5bd6e9286d99522a52e458de","clientOid":"5c52e11203aa677f33e493fb"}`, "5bd6e9286d99522a52e458de", "5c52e11203aa677f33e493fb"},
+		{`time=2026-11-25T16:04:11Z level=info op=place_order order_id=OQCLML-BW3P3-BUCMWZ cl_ord_id=kw-7`, "OQCLML-BW3P3-BUCMWZ", "kw-7"},
+		{`{"msg":"no order here","id":"123"}`, "", ""},
+		{`{"msg":"too long","order_id":"` + strings.Repeat("9", 65) + `"}`, "", ""},
+	} {
+		e := p.Parse([]byte(tt.line))
+		if e.OrderID != tt.order || e.ClientOrderID != tt.client {
+			t.Errorf("%s: order %q client %q, want %q %q", tt.line, e.OrderID, e.ClientOrderID, tt.order, tt.client)
+		}
+	}
+}
