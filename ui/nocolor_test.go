@@ -18,7 +18,8 @@ import (
 var sgrColour = regexp.MustCompile(`\x1b\[(?:[0-9]+;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9]+)*m`)
 
 // drawn runs the dashboard on a 16-colour terminal until the Permissions
-// pane is drawn, and returns every byte written.
+// and Keys panes are drawn (their groups answer separately: each holds one
+// of the glyphs the test looks for), and returns every byte written.
 func drawn(t *testing.T, noColor bool) string {
 	t.Helper()
 	opts := testOptions(&runner{rs: world()})
@@ -30,7 +31,7 @@ func drawn(t *testing.T, noColor bool) string {
 	var out bytes.Buffer
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
 		out.Write(b)
-		return strings.Contains(out.String(), "withdrawals enabled")
+		return strings.Contains(out.String(), "withdrawals enabled") && strings.Contains(out.String(), "rotate in 2d")
 	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	tm.Type("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
