@@ -2,12 +2,9 @@ package auditlog
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
-	"net/url"
 	"sort"
-	"strings"
 
+	"github.com/keywarden/keywarden/internal/secretenc"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -18,10 +15,10 @@ const RedactedMark = "[REDACTED]"
 // (a 4-digit passphrase) would match ordinary log text everywhere.
 const MinSecretLen = 6
 
-// Redactor removes stored secrets from log lines: the raw value, its base64
-// (standard and URL alphabets, padded or not), its URL encodings (query and
-// path escaping) and its hex form (lower and upper case). It is immutable
-// after NewRedactor and safe for concurrent use.
+// Redactor removes stored secrets from log lines: the raw value and every
+// form secretenc lists (base64 and base64url, padded or not; URL escapes;
+// hex; the escaped forms of JSON, YAML, TOML and shell strings). It is
+// immutable after NewRedactor and safe for concurrent use.
 type Redactor struct {
 	needles [][]byte // longest first, so a longer encoding wins over a prefix
 	first   []byte   // distinct first bytes of the needles, for a fast miss (nil: no fast path)
@@ -65,35 +62,22 @@ func NewRedactor(secrets []keystore.Secret) *Redactor {
 }
 
 // Encoding is one textual form of a secret: its name (raw, base64,
-// base64url, urlencoded, hex) and value. The value is secret: never print it.
+// base64url, urlencoded, hex, escaped, unicode-escaped, double-escaped,
+// quoted) and value. The value is secret: never print it.
 type Encoding struct {
 	Name  string
 	Value string
 }
 
-// Encodings lists the forms in which a secret can end up in a log. Each
-// distinct form is listed once, under the first name that produces it.
+// Encodings lists the forms in which a secret can end up in a log: the
+// forms secretenc lists, which the scanner and the git hooks search for
+// too. Each distinct form is listed once, under the first name that
+// produces it.
 func Encodings(v string) []Encoding {
-	b := []byte(v)
-	all := []Encoding{
-		{"raw", v},
-		{"base64", base64.StdEncoding.EncodeToString(b)},
-		{"base64", base64.RawStdEncoding.EncodeToString(b)},
-		{"base64url", base64.URLEncoding.EncodeToString(b)},
-		{"base64url", base64.RawURLEncoding.EncodeToString(b)},
-		{"urlencoded", url.QueryEscape(v)},
-		{"urlencoded", url.PathEscape(v)},
-		{"urlencoded", strings.ReplaceAll(url.QueryEscape(v), "+", "%20")},
-		{"hex", hex.EncodeToString(b)},
-		{"hex", strings.ToUpper(hex.EncodeToString(b))},
-	}
-	out := all[:0:0]
-	seen := map[string]bool{}
-	for _, e := range all {
-		if !seen[e.Value] {
-			seen[e.Value] = true
-			out = append(out, e)
-		}
+	forms := secretenc.Forms([]byte(v))
+	out := make([]Encoding, len(forms))
+	for i, f := range forms {
+		out[i] = Encoding{string(f.Name), string(f.Value)}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package auditlog
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -96,6 +97,32 @@ func TestRedactEveryEncoding(t *testing.T) {
 				for _, field := range []string{e.Message, e.Raw, e.Op, e.Endpoint, e.Code} {
 					assertNoSecret(t, "entry field", []byte(field))
 				}
+			}
+		}
+	}
+}
+
+// TestRedactEscapedForms: the escaped forms a secret takes in a logged
+// JSON body (PHP's \/, Go's HTML-safe \u0026, a JSON string inside JSON)
+// and a logged shell command are redacted too.
+func TestRedactEscapedForms(t *testing.T) {
+	r := testRedactor()
+	goJSON, _ := json.Marshal(map[string]string{"passphrase": kucoinPass})
+	nested, _ := json.Marshal(map[string]string{"body": string(goJSON)})
+	for name, line := range map[string]string{
+		"php json":    `DEBUG body={"secret":"` + strings.ReplaceAll(krakenSecret, "/", `\/`) + `"}`,
+		"go json":     "DEBUG body=" + string(goJSON),
+		"nested json": "DEBUG " + string(nested),
+		"shell":       `DEBUG exec: curl -H KC-API-PASSPHRASE:Ab12345678\)\(\*\&\^%\$#@ https://api.kucoin.com`, // as bash's printf %q writes it
+	} {
+		out, found := r.Redact([]byte(line))
+		if !found {
+			t.Errorf("%s: nothing redacted", name)
+			continue
+		}
+		for _, leftover := range []string{krakenSecret[:20], "Ab12345678"} {
+			if bytes.Contains(out, []byte(leftover)) {
+				t.Errorf("%s: redacted line still holds part of a secret", name)
 			}
 		}
 	}

@@ -28,8 +28,9 @@ current directory) and in every object of its git history: all branches, tags,
 remotes, the stash, reflogs and unreferenced objects not yet pruned.
 
 Each value is searched for exactly, raw and encoded (base64 and base64url at
-any alignment, padded or not; URL-encoded; hex in either case), so there are
-no false positives and no rules to keep up to date. A value split across two
+any alignment, padded or not; URL-encoded; hex in either case; escaped as in
+JSON, YAML, TOML and shell strings: see docs/scan.md), so there are no false
+positives and no rules to keep up to date. A value split across two
 lines is not found. Files git ignores are searched too: a key on disk is a
 key that can be copied. Values are never printed; findings say where.
 

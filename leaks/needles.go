@@ -1,17 +1,15 @@
 // Package leaks finds keywarden's stored credentials in a directory and in
 // every blob of its git history. It searches for the exact values it knows
-// (and their base64, URL and hex encodings) with one Aho-Corasick pass over
+// (and every encoding secretenc lists) with one Aho-Corasick pass over
 // each byte stream, so it has no false positives and no rules to maintain.
 package leaks
 
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
-	"net/url"
 	"sort"
-	"strings"
 
+	"github.com/keywarden/keywarden/internal/secretenc"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -35,11 +33,17 @@ type Encoding string
 
 // Encodings searched for.
 const (
-	Raw        Encoding = "raw"
-	Base64     Encoding = "base64"    // standard alphabet, any alignment, padded or not
-	Base64URL  Encoding = "base64url" // URL-safe alphabet, any alignment, padded or not
-	URLEncoded Encoding = "urlencoded"
-	Hex        Encoding = "hex" // lower or upper case
+	Raw        Encoding = Encoding(secretenc.Raw)
+	Base64     Encoding = Encoding(secretenc.Base64)    // standard alphabet, any alignment, padded or not
+	Base64URL  Encoding = Encoding(secretenc.Base64URL) // URL-safe alphabet, any alignment, padded or not
+	URLEncoded Encoding = Encoding(secretenc.URLEncoded)
+	Hex        Encoding = Encoding(secretenc.Hex) // lower or upper case
+	// The escaped forms of JSON, YAML, TOML and shell strings (see
+	// secretenc for each).
+	Escaped        Encoding = Encoding(secretenc.Escaped)
+	UnicodeEscaped Encoding = Encoding(secretenc.UnicodeEscaped)
+	DoubleEscaped  Encoding = Encoding(secretenc.DoubleEscaped)
+	Quoted         Encoding = Encoding(secretenc.Quoted)
 )
 
 // MinValueLen is the shortest value searched for. Shorter values would match
@@ -151,19 +155,17 @@ type needle struct {
 	enc Encoding
 }
 
-// encodings returns the needles for one value: raw, hex (both cases), URL
-// escapes that differ from raw, and the base64 "cores" for each alignment.
+// encodings returns the needles for one value: every form secretenc
+// lists, except that base64 is searched for by its "cores" at each
+// alignment, which also find the value inside a longer encoded stream.
 func encodings(v []byte) []needle {
-	ns := []needle{{v, Raw}}
-	h := hex.EncodeToString(v)
-	ns = append(ns, needle{[]byte(h), Hex}, needle{[]byte(strings.ToUpper(h)), Hex})
-	seen := map[string]bool{string(v): true}
-	for _, u := range []string{url.QueryEscape(string(v)), url.PathEscape(string(v))} {
-		for _, w := range []string{u, lowerEscapes(u)} {
-			if !seen[w] {
-				seen[w] = true
-				ns = append(ns, needle{[]byte(w), URLEncoded})
-			}
+	var ns []needle
+	for _, f := range secretenc.Forms(v) {
+		switch f.Name {
+		case secretenc.Base64, secretenc.Base64URL:
+			clear(f.Value)
+		default:
+			ns = append(ns, needle{f.Value, Encoding(f.Name)})
 		}
 	}
 	std, urlsafe := base64Cores(v, base64.RawStdEncoding), base64Cores(v, base64.RawURLEncoding)
@@ -196,27 +198,6 @@ func base64Cores(v []byte, enc *base64.Encoding) [][]byte {
 		cores = append(cores, core)
 	}
 	return cores
-}
-
-// lowerEscapes rewrites %XX escapes with lower-case hex digits, as some
-// encoders write them.
-func lowerEscapes(s string) string {
-	b := []byte(s)
-	for i := 0; i+2 < len(b); i++ {
-		if b[i] == '%' {
-			b[i+1] = lowerHex(b[i+1])
-			b[i+2] = lowerHex(b[i+2])
-			i += 2
-		}
-	}
-	return string(b)
-}
-
-func lowerHex(c byte) byte {
-	if c >= 'A' && c <= 'F' {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // maxHitsPerStream bounds the work and memory a file full of copies of a
