@@ -121,6 +121,27 @@ func (r *Redactor) pass(line []byte) ([]byte, bool) {
 	return out, found
 }
 
+// Contains reports whether b holds a secret in any of its encodings.
+func (r *Redactor) Contains(b []byte) bool {
+	if r.Empty() {
+		return false
+	}
+	for _, n := range r.needles {
+		if bytes.Contains(b, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// longest is the length of the longest needle (0 when empty).
+func (r *Redactor) longest() int {
+	if r.Empty() {
+		return 0
+	}
+	return len(r.needles[0])
+}
+
 // Count returns how many occurrences of secrets line holds (for leak counts
 // without building the redacted line).
 func (r *Redactor) Count(line []byte) int {
