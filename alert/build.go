@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
@@ -32,8 +33,8 @@ func Token(ctx context.Context, store keystore.Store, name string) (keystore.Sec
 
 // Targets builds the notifiers of the config's `[[alert]]` blocks, reading
 // their tokens from store. Names are the type, numbered when a type repeats
-// ("webhook-1", "webhook-2"). The returned secrets are the tokens, for the
-// caller's Scrubber.
+// ("webhook-1", "webhook-2"). The returned secrets are the tokens (and each
+// part of a token that is a URL), for the caller's Scrubber.
 func Targets(ctx context.Context, alerts []config.Alert, store keystore.Store, client *http.Client, scrub *Scrubber) ([]Target, []keystore.Secret, error) {
 	count := map[string]int{}
 	for _, a := range alerts {
@@ -64,6 +65,9 @@ func Targets(ctx context.Context, alerts []config.Alert, store keystore.Store, c
 			}
 			tok = t
 			tokens = append(tokens, t)
+			if strings.Contains(t.Reveal(), "://") {
+				tokens = append(tokens, URLParts(t.Reveal())...)
+			}
 		}
 		n, err := New(Spec{Alert: a, Name: name, Token: tok, Client: client, Scrub: scrub})
 		if err != nil {

@@ -83,7 +83,19 @@ func New(spec Spec) (Notifier, error) {
 	if spec.Client == nil {
 		spec.Client = &http.Client{CheckRedirect: noRedirect}
 	}
-	return build(spec, httpNotifier{name: spec.Name, client: spec.Client, scrub: NewScrubberWith(spec.Scrub, spec.Token)})
+	return build(spec, httpNotifier{name: spec.Name, client: spec.Client, scrub: NewScrubberWith(spec.Scrub, credentials(spec)...)})
+}
+
+// credentials are the secrets one notifier's errors must never show: its
+// token, and each part of every URL it posts to (the config's url can carry
+// a topic or a query token; Slack's and Discord's stored URL is the
+// credential itself).
+func credentials(spec Spec) []keystore.Secret {
+	out := append([]keystore.Secret{spec.Token}, URLParts(spec.URL)...)
+	if !spec.Token.Empty() && strings.Contains(spec.Token.Reveal(), "://") {
+		out = append(out, URLParts(spec.Token.Reveal())...)
+	}
+	return out
 }
 
 // builders make each alerttype's notifier; each lives in its type's file.
@@ -135,7 +147,7 @@ func (h httpNotifier) post(ctx context.Context, u, contentType string, body []by
 		return nil, nil, &DeliveryError{Notifier: h.name, Msg: h.scrub.Scrub(transportMessage(err))}
 	}
 	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	respBody := readBody(resp.Body)
 	if resp.StatusCode/100 == 2 {
 		return resp, respBody, nil
 	}
@@ -150,7 +162,7 @@ func (h httpNotifier) statusError(resp *http.Response, body []byte) *DeliveryErr
 		StatusCode: code,
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 		Permanent:  code/100 == 4 && code != 408 && code != 425 && code != 429,
-		Msg:        h.scrub.Scrub(snippet(body)),
+		Msg:        snippet(h.scrub.Scrub(string(body))),
 	}
 	if code/100 == 3 {
 		e.Permanent = true
@@ -186,13 +198,29 @@ func transportMessage(err error) string {
 	return err.Error()
 }
 
-// snippet is the start of a response body, on one line.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
+// maxBody is how much of a receiver's answer is read.
+const maxBody = 64 << 10
+
+// readBody reads at most maxBody bytes of an answer. When the answer is
+// longer, its last word is dropped: the cut may have split a secret, and a
+// piece of one is something the Scrubber cannot recognise.
+func readBody(r io.Reader) []byte {
+	b, _ := io.ReadAll(io.LimitReader(r, maxBody+1))
+	if len(b) <= maxBody {
+		return b
 	}
-	return s
+	b = b[:maxBody]
+	if i := bytes.LastIndexAny(b, " \t\r\n"); i >= 0 {
+		return b[:i]
+	}
+	return nil
+}
+
+// snippet is the start of a response body, on one line. It must be given
+// scrubbed text: cutting first could leave a prefix of a secret that no
+// longer matches it.
+func snippet(s string) string {
+	return clip(strings.Join(strings.Fields(s), " "), 200)
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.

@@ -1,6 +1,11 @@
 package alert
 
 import (
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+
 	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -40,4 +45,44 @@ func (sc *Scrubber) Scrub(s string) string {
 		return s
 	}
 	return string(out)
+}
+
+// URLParts are the pieces of a URL that can each be a credential on their
+// own: every path segment and every query value, raw and unescaped. A
+// receiver that echoes only the path ("Cannot POST /services/T…/B…/TOKEN")
+// or one parameter never shows the whole URL, so scrubbing the whole URL is
+// not enough. Segments of lower-case letters only ("services", "webhooks",
+// "api") are the API's own words, not credentials, and are left out so
+// they stay readable in errors. Parts shorter than auditlog.MinSecretLen
+// are ignored by the Scrubber anyway.
+func URLParts(raw string) []keystore.Secret {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []keystore.Secret
+	add := func(v string) {
+		if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyz") != "" {
+			out = append(out, keystore.NewSecret(v))
+		}
+	}
+	for _, seg := range strings.Split(u.EscapedPath(), "/") {
+		add(seg)
+		if un, err := url.PathUnescape(seg); err == nil && un != seg {
+			add(un)
+		}
+	}
+	q := u.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		for _, v := range q[k] {
+			add(v)
+		}
+	}
+	if u.User != nil {
+		add(u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			add(p)
+		}
+	}
+	return out
 }

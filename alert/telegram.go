@@ -68,7 +68,7 @@ func (t *Telegram) Send(ctx context.Context, a Alert) error {
 	decoded := json.Unmarshal(body, &reply) == nil
 	if de, ok := err.(*DeliveryError); ok {
 		if decoded && reply.Description != "" {
-			de.Msg = t.scrub.Scrub(reply.Description)
+			de.Msg = snippet(t.scrub.Scrub(reply.Description))
 		}
 		if de.RetryAfter == 0 && reply.Parameters.RetryAfter > 0 {
 			de.RetryAfter = time.Duration(reply.Parameters.RetryAfter) * time.Second
@@ -79,7 +79,7 @@ func (t *Telegram) Send(ctx context.Context, a Alert) error {
 		return err
 	}
 	if !decoded || !reply.OK {
-		return &DeliveryError{Notifier: t.name, Msg: "the Bot API did not confirm the message: " + t.scrub.Scrub(snippet(body))}
+		return &DeliveryError{Notifier: t.name, Msg: "the Bot API did not confirm the message: " + snippet(t.scrub.Scrub(string(body)))}
 	}
 	return nil
 }
