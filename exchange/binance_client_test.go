@@ -2,6 +2,7 @@ package exchange_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -17,40 +18,55 @@ var binanceGood = keystore.Item{
 	APISecret: keystore.NewSecret("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"),
 }
 
-func newBinanceFake() (*exchangetest.Binance, time.Time) {
-	created := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
-	f := exchangetest.NewBinance(exchangetest.BinanceKey{
-		APIKey: binanceGood.APIKey.Reveal(), Secret: binanceGood.APISecret.Reveal(),
-		Reading: true, SpotAndMarginTrading: true, Withdrawals: true,
-		Whitelist: []string{"203.0.113.7"}, CreatedAt: created,
-	})
-	return f, created
+var binanceCreated = time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
+
+// binanceKey is the fake's key of kind, whitelisted to adapterAllowedIP.
+func binanceKey(kind keyKind) exchangetest.BinanceKey {
+	k := exchangetest.BinanceKey{APIKey: binanceGood.APIKey.Reveal(), Secret: binanceGood.APISecret.Reveal(),
+		Reading: true, Whitelist: []string{adapterAllowedIP.String()}, CreatedAt: binanceCreated}
+	k.SpotAndMarginTrading = kind != readOnlyKey
+	k.Withdrawals = kind == withdrawalKey
+	return k
 }
 
-func TestBinanceAgainstFake(t *testing.T) {
-	defer adapterLeakCheck(t)()
-	f, created := newBinanceFake()
-	defer f.Close()
-	runAdapterSuite(t, adapterCase{
-		exchange: "binance", base: &f.Base, good: binanceGood,
-		want: exchange.KeyInfo{
-			// Margin follows enableMargin, not the spot-and-margin trading checkbox.
-			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.No,
-				Futures: exchange.No, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes},
-			IPRestricted: exchange.Yes, Whitelist: nil, CreatedAt: created,
-			Raw: []string{"enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"},
+func binanceConformance() conformance {
+	perms := func(trade, withdraw exchange.Tri) exchange.Permissions {
+		// Margin follows enableMargin, not the spot-and-margin trading checkbox.
+		return exchange.Permissions{Read: exchange.Yes, Trade: trade, Margin: exchange.No,
+			Futures: exchange.No, Options: exchange.No, Transfer: exchange.No, Withdraw: withdraw}
+	}
+	info := func(p exchange.Permissions, raw ...string) exchange.KeyInfo {
+		return exchange.KeyInfo{Permissions: p, IPRestricted: exchange.Yes, Whitelist: nil, CreatedAt: binanceCreated, Raw: raw}
+	}
+	// -2015 covers wrong key, IP and permission alike.
+	ambiguous := refusal{exchange.CauseAmbiguousAuth, "-2015", http.StatusUnauthorized}
+	return conformance{
+		start: func(t testing.TB, kind keyKind) (*exchangetest.Base, keystore.Item) {
+			f := exchangetest.NewBinance(binanceKey(kind))
+			t.Cleanup(f.Close)
+			return &f.Base, binanceGood
 		},
-		// -2015 covers wrong key, IP and permission alike.
-		unknownCause: exchange.CauseAmbiguousAuth, ipCause: exchange.CauseAmbiguousAuth, ipCode: "-2015",
-		rateCode: "-1003", skew: 10 * time.Second,
-	}, f.URL())
+		keys: map[keyKind]exchange.KeyInfo{
+			readOnlyKey:   info(perms(exchange.No, exchange.No), "enableReading"),
+			tradingKey:    info(perms(exchange.Yes, exchange.No), "enableReading", "enableSpotAndMarginTrading"),
+			withdrawalKey: info(perms(exchange.Yes, exchange.Yes), "enableReading", "enableSpotAndMarginTrading", "enableWithdrawals"),
+		},
+		caller: adapterAllowedIP, outsider: adapterOtherIP,
+		timeSkew: 1500 * time.Millisecond, resolution: time.Millisecond,
+		wrongSecrets: []string{binanceGood.APISecret.Reveal() + "x"},
+		signature:    refusal{exchange.CauseSignature, "-1022", http.StatusBadRequest},
+		unknownKey:   "unknownKey0123456789abcdef", unknown: ambiguous,
+		stale: []time.Duration{10 * time.Second}, clock: refusal{exchange.CauseClock, "-1021", http.StatusBadRequest},
+		ip:       ambiguous,
+		rateCode: "-1003", banCode: "-1003",
+	}
 }
 
 // Binance's window is asymmetric: a timestamp 1000 ms or more ahead of the
 // server is rejected although it is well inside recvWindow.
 func TestBinanceAheadRule(t *testing.T) {
 	defer adapterLeakCheck(t)()
-	f, _ := newBinanceFake()
+	f := exchangetest.NewBinance(binanceKey(withdrawalKey))
 	defer f.Close()
 	f.SetCallerIP(adapterAllowedIP)
 	client, tr := adapterClient(t, "binance", f.URL())
@@ -59,7 +75,7 @@ func TestBinanceAheadRule(t *testing.T) {
 
 	f.SetSkew(-2 * time.Second) // the local clock runs 2 s ahead of Binance
 	_, err := client.KeyInfo(ctx, binanceGood, 0)
-	e := adapterCause(t, adapterCase{exchange: "binance"}, err, exchange.CauseClock)
+	e := adapterCause(t, "binance", err, exchange.CauseClock)
 	if e.Code != "-1021" || e.Message != "Timestamp for this request was 1000ms ahead of the server's time." {
 		t.Errorf("error = %v, want -1021 ahead of the server's time", e)
 	}

@@ -1,6 +1,7 @@
 package exchange_test
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -14,32 +15,53 @@ var bybitGood = keystore.Item{
 	APISecret: keystore.NewSecret("Hx9uQ3yWzVbN7kLmPq2RsT4vXy6Z8aBcDeFg"),
 }
 
-func TestBybitAgainstFake(t *testing.T) {
-	defer adapterLeakCheck(t)()
+func bybitConformance() conformance {
 	created := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
-	f := exchangetest.NewBybit(exchangetest.BybitKey{
-		APIKey: bybitGood.APIKey.Reveal(), Secret: bybitGood.APISecret.Reveal(),
-		Permissions: map[string][]string{"Spot": {"SpotTrade"}, "ContractTrade": {"Order", "Position"}, "Wallet": {"Withdraw"}},
-		IPs:         []string{"203.0.113.7"}, CreatedAt: created,
-	})
-	defer f.Close()
-	runAdapterSuite(t, adapterCase{
-		exchange: "bybit", base: &f.Base, good: bybitGood,
-		want: exchange.KeyInfo{
-			Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes,
-				Futures: exchange.Yes, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.Yes,
-				// The fake's answer has no Exchange, FiatP2P, FiatBitPay or
-				// FiatConvertBroker group; ContractTrade.Order may be a master
-				// trader's copy-trading orders.
-				Convert: exchange.Unknown, BlockTrade: exchange.No, CopyTrading: exchange.Unknown,
-				P2P: exchange.Unknown, Pay: exchange.Unknown, Earn: exchange.No},
-			IPRestricted: exchange.Yes, Whitelist: []string{"203.0.113.7"}, CreatedAt: created,
-			// expiredAt 1970 (IP-bound key): no expiry.
-			Raw: []string{"ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade", "Wallet.Withdraw"},
+	trade := map[string][]string{"Spot": {"SpotTrade"}, "ContractTrade": {"Order", "Position"}}
+	withdraw := map[string][]string{"Spot": {"SpotTrade"}, "ContractTrade": {"Order", "Position"}, "Wallet": {"Withdraw"}}
+	info := func(p exchange.Permissions, raw ...string) exchange.KeyInfo {
+		// expiredAt 1970 (IP-bound key): no expiry.
+		return exchange.KeyInfo{Permissions: p, IPRestricted: exchange.Yes, Whitelist: []string{adapterAllowedIP.String()}, CreatedAt: created, Raw: raw}
+	}
+	tradePerms := exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes,
+		Futures: exchange.Yes, Options: exchange.No, Transfer: exchange.No, Withdraw: exchange.No,
+		// The fake's answer has no Exchange, FiatP2P, FiatBitPay or
+		// FiatConvertBroker group; ContractTrade.Order may be a master
+		// trader's copy-trading orders.
+		Convert: exchange.Unknown, BlockTrade: exchange.No, CopyTrading: exchange.Unknown,
+		P2P: exchange.Unknown, Pay: exchange.Unknown, Earn: exchange.No}
+	withdrawPerms := tradePerms
+	withdrawPerms.Withdraw = exchange.Yes
+	return conformance{
+		start: func(t testing.TB, kind keyKind) (*exchangetest.Base, keystore.Item) {
+			k := exchangetest.BybitKey{APIKey: bybitGood.APIKey.Reveal(), Secret: bybitGood.APISecret.Reveal(),
+				IPs: []string{adapterAllowedIP.String()}, CreatedAt: created}
+			switch kind {
+			case readOnlyKey:
+				k.ReadOnly = true
+			case tradingKey:
+				k.Permissions = trade
+			case withdrawalKey:
+				k.Permissions = withdraw
+			}
+			f := exchangetest.NewBybit(k)
+			t.Cleanup(f.Close)
+			return &f.Base, bybitGood
 		},
-		unknownCause: exchange.CauseKey, ipCause: exchange.CauseIP, ipCode: "10010",
-		rateCode: "10006", skew: 10 * time.Second,
-	}, f.URL())
+		keys: map[keyKind]exchange.KeyInfo{
+			readOnlyKey:   info(readOnly, "readOnly"),
+			tradingKey:    info(tradePerms, "ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade"),
+			withdrawalKey: info(withdrawPerms, "ContractTrade.Order", "ContractTrade.Position", "Spot.SpotTrade", "Wallet.Withdraw"),
+		},
+		caller: adapterAllowedIP, outsider: adapterOtherIP,
+		timeSkew: 1500 * time.Millisecond, resolution: time.Millisecond,
+		wrongSecrets: []string{bybitGood.APISecret.Reveal() + "x"},
+		signature:    refusal{exchange.CauseSignature, "10004", http.StatusOK},
+		unknownKey:   "unknownKey0123456789abcdef", unknown: refusal{exchange.CauseKey, "10003", http.StatusUnauthorized},
+		stale: []time.Duration{10 * time.Second}, clock: refusal{exchange.CauseClock, "10002", http.StatusOK},
+		ip:       refusal{exchange.CauseIP, "10010", http.StatusOK},
+		rateCode: "10006", banCode: "10006",
+	}
 }
 
 // ips ["*"] lets every caller in and reads as not restricted; an expiry the

@@ -16,7 +16,7 @@ import (
 
 const coinbaseTestName = "organizations/0b2e5a0c-1111-4444-8888-0123456789ab/apiKeys/9f0e1d2c-3333-5555-7777-ba9876543210"
 
-func coinbaseTestSecret(t *testing.T, alg string) string {
+func coinbaseTestSecret(t testing.TB, alg string) string {
 	t.Helper()
 	s, err := exchangetest.GenerateCoinbaseKey(alg)
 	if err != nil {
@@ -31,7 +31,7 @@ func coinbaseTestCreds(name, secret string) keystore.Item {
 
 func startCoinbase(t *testing.T, keys ...exchangetest.CoinbaseKey) (*exchangetest.Coinbase, exchange.Client) {
 	t.Helper()
-	hc := trioHTTP(t)
+	hc := testHTTP(t)
 	f := exchangetest.NewCoinbase(keys...)
 	t.Cleanup(f.Close)
 	c, err := exchange.New("coinbase", f.URL(), hc)
@@ -57,7 +57,7 @@ func TestCoinbaseAgainstFakeGoodKey(t *testing.T) {
 				if err != nil {
 					t.Fatalf("numeric %v: %v", numeric, err)
 				}
-				trioOffsetOK(t, s, -700*time.Millisecond, time.Millisecond)
+				offsetOK(t, s, -700*time.Millisecond, time.Millisecond)
 			}
 			// A PEM key pasted into a dotenv file with literal \n works too.
 			for _, pasted := range []string{secret, strings.ReplaceAll(secret, "\n", `\n`)} {
@@ -78,75 +78,43 @@ func TestCoinbaseAgainstFakeGoodKey(t *testing.T) {
 	}
 }
 
-func TestCoinbaseAgainstFakeTransferIsWithdrawal(t *testing.T) {
+func coinbaseConformance(t testing.TB) conformance {
 	secret := coinbaseTestSecret(t, "ES256")
-	perms := coinbaseViewTrade
-	perms.CanTransfer = true
-	_, c := startCoinbase(t, exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: secret, Permissions: perms})
-	ki, err := c.KeyInfo(context.Background(), coinbaseTestCreds(coinbaseTestName, secret), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ki.Permissions.Transfer != exchange.Yes || ki.Permissions.Withdraw != exchange.Yes || ki.Whitelist != nil || ki.IPRestricted != exchange.Unknown {
-		t.Errorf("got %+v", ki)
-	}
-}
-
-// Every rejection is 401 "Unauthorized": ambiguous-auth, whatever the reason.
-func TestCoinbaseAgainstFakeRejections(t *testing.T) {
-	good := coinbaseTestSecret(t, "ES256")
-	other := coinbaseTestSecret(t, "ES256")
-	otherEd := coinbaseTestSecret(t, "EdDSA")
-	cases := []struct {
-		name   string
-		creds  keystore.Item
-		caller string
-	}{
-		{"wrong private key", coinbaseTestCreds(coinbaseTestName, other), ""},
-		{"wrong key type", coinbaseTestCreds(coinbaseTestName, otherEd), ""},
-		{"unknown key name", coinbaseTestCreds("organizations/x/apiKeys/y", good), ""},
-		{"ip not on the allowlist", coinbaseTestCreds(coinbaseTestName, good), "203.0.113.9"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f, c := startCoinbase(t, exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: good,
-				AllowedIPs: []string{"127.0.0.1", "198.51.100.0/24"}, Permissions: coinbaseViewTrade})
-			if tc.caller != "" {
-				f.SetCallerIP(netip.MustParseAddr(tc.caller))
-			}
-			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := trioError(t, err, exchange.CauseAmbiguousAuth, good, other, otherEd)
-			if e.HTTPStatus != http.StatusUnauthorized {
-				t.Errorf("HTTP %d, want 401", e.HTTPStatus)
-			}
-		})
-	}
-}
-
-// The JWT is valid from nbf to nbf+120 s on the exchange's clock: a host
-// clock 10 minutes off either way fails, and the corrected signature works.
-func TestCoinbaseAgainstFakeSkewedClock(t *testing.T) {
-	secret := coinbaseTestSecret(t, "EdDSA")
-	for _, skew := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
-		t.Run(skew.String(), func(t *testing.T) {
-			f, c := startCoinbase(t, exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: secret, Permissions: coinbaseViewTrade})
-			f.SetSkew(skew)
-			ctx := context.Background()
-			creds := coinbaseTestCreds(coinbaseTestName, secret)
-			_, err := c.KeyInfo(ctx, creds, 0)
-			trioError(t, err, exchange.CauseAmbiguousAuth, secret)
-			s, err := c.ServerTime(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ki, err := c.KeyInfo(ctx, creds, s.Offset())
-			if err != nil {
-				t.Fatalf("corrected: %v", err)
-			}
-			if !ki.TimeCorrected {
-				t.Error("TimeCorrected not set")
-			}
-		})
+	view, transfer := coinbaseViewTrade, coinbaseViewTrade
+	view.CanTrade = false
+	transfer.CanTransfer = true
+	perms := map[keyKind]exchangetest.CoinbaseKeyPermissions{readOnlyKey: view, tradingKey: coinbaseViewTrade, withdrawalKey: transfer}
+	// The API reports no IP allowlist: restriction is unknown.
+	return conformance{
+		start: func(t testing.TB, kind keyKind) (*exchangetest.Base, keystore.Item) {
+			f := exchangetest.NewCoinbase(exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: secret,
+				AllowedIPs: []string{"127.0.0.1", "198.51.100.0/24"}, Permissions: perms[kind]})
+			t.Cleanup(f.Close)
+			return &f.Base, coinbaseTestCreds(coinbaseTestName, secret)
+		},
+		keys: map[keyKind]exchange.KeyInfo{
+			// Without trading there is no margin, futures or options trading either.
+			readOnlyKey: {Permissions: readOnly,
+				Raw: []string{"can_view"}},
+			tradingKey: {Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Transfer: exchange.No, Withdraw: exchange.No,
+				Pay: exchange.No},
+				Raw: []string{"can_view", "can_trade"}},
+			// Transfer is a withdrawal; pay follows it.
+			withdrawalKey: {Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Transfer: exchange.Yes, Withdraw: exchange.Yes,
+				Pay: exchange.Yes},
+				Raw: []string{"can_view", "can_trade", "can_transfer"}},
+		},
+		outsider: netip.MustParseAddr("203.0.113.9"),
+		timeSkew: -700 * time.Millisecond, resolution: time.Millisecond,
+		// Every rejection is 401 "Unauthorized": ambiguous-auth, whatever
+		// the reason. A wrong private key of either type:
+		wrongSecrets: []string{coinbaseTestSecret(t, "ES256"), coinbaseTestSecret(t, "EdDSA")},
+		signature:    refusal{exchange.CauseAmbiguousAuth, "", http.StatusUnauthorized},
+		unknownKey:   "organizations/x/apiKeys/y", unknown: refusal{exchange.CauseAmbiguousAuth, "", http.StatusUnauthorized},
+		// The JWT is valid from nbf to nbf+120 s on the exchange's clock.
+		stale: []time.Duration{10 * time.Minute, -10 * time.Minute}, clock: refusal{exchange.CauseAmbiguousAuth, "", http.StatusUnauthorized},
+		ip:       refusal{exchange.CauseAmbiguousAuth, "", http.StatusUnauthorized},
+		rateCode: "RATE_LIMIT_EXCEEDED", banCode: "RATE_LIMIT_EXCEEDED",
 	}
 }
 
@@ -154,20 +122,9 @@ func TestCoinbaseAgainstFakeBadSecret(t *testing.T) {
 	f, c := startCoinbase(t)
 	const secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 	_, err := c.KeyInfo(context.Background(), coinbaseTestCreds(coinbaseTestName, secret), 0)
-	trioError(t, err, exchange.CauseKey, secret)
+	adapterCause(t, "coinbase", err, exchange.CauseKey)
+	noSecretText(t, err, secret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent with an unusable key", n)
 	}
-}
-
-func TestCoinbaseAgainstFakeFaults(t *testing.T) {
-	secret := coinbaseTestSecret(t, "ES256")
-	trioFaultSuite(t, func(t *testing.T) trioFake {
-		f, c := startCoinbase(t, exchangetest.CoinbaseKey{Name: coinbaseTestName, Secret: secret, Permissions: coinbaseViewTrade})
-		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{secret},
-			keyInfo: func(ctx context.Context) error {
-				_, err := c.KeyInfo(ctx, coinbaseTestCreds(coinbaseTestName, secret), 0)
-				return err
-			}}
-	})
 }

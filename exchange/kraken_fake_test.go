@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -36,7 +35,7 @@ func krakenTestKeyDef() exchangetest.KrakenKey {
 
 func startKraken(t *testing.T, keys ...exchangetest.KrakenKey) (*exchangetest.Kraken, exchange.Client) {
 	t.Helper()
-	hc := trioHTTP(t)
+	hc := testHTTP(t)
 	f := exchangetest.NewKraken(keys...)
 	t.Cleanup(f.Close)
 	c, err := exchange.New("kraken", f.URL(), hc)
@@ -46,34 +45,55 @@ func startKraken(t *testing.T, keys ...exchangetest.KrakenKey) (*exchangetest.Kr
 	return f, c
 }
 
-func TestKrakenAgainstFakeGoodKey(t *testing.T) {
-	f, c := startKraken(t, krakenTestKeyDef())
-	f.SetSkew(3 * time.Second)
-	ctx := context.Background()
-	s, err := c.ServerTime(ctx)
-	if err != nil {
-		t.Fatal(err)
+func krakenConformance() conformance {
+	permissions := map[keyKind][]string{
+		readOnlyKey:   {"query-funds", "query-open-trades"},
+		tradingKey:    {"query-funds", "query-open-trades", "modify-trades"},
+		withdrawalKey: krakenTestKeyDef().Info.Permissions,
 	}
-	trioOffsetOK(t, s, 3*time.Second, 500*time.Millisecond) // unixtime is whole seconds
-	ki, err := c.KeyInfo(ctx, krakenTestCreds(krakenTestKey, krakenTestSecret), 0)
-	if err != nil {
-		t.Fatal(err)
+	info := func(p exchange.Permissions, raw []string) exchange.KeyInfo {
+		return exchange.KeyInfo{Permissions: p, IPRestricted: exchange.Yes, Whitelist: []string{"127.0.0.1", "198.51.100.0/24"},
+			CreatedAt: time.Unix(1772542900, 0).UTC(), ExpiresAt: time.Unix(1780000000, 0).UTC(), Raw: raw}
 	}
-	want := exchange.KeyInfo{
-		Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Unknown, Futures: exchange.No,
-			// withdraw-funds also counts as transfer between one's own wallets.
-			Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes,
-			Convert: exchange.No, BlockTrade: exchange.No, CopyTrading: exchange.No, P2P: exchange.No, Pay: exchange.No, Earn: exchange.No},
-		IPRestricted: exchange.Yes, Whitelist: []string{"127.0.0.1", "198.51.100.0/24"},
-		CreatedAt: time.Unix(1772542900, 0).UTC(), ExpiresAt: time.Unix(1780000000, 0).UTC(),
-		Raw: []string{"query-funds", "query-open-trades", "modify-trades", "withdraw-funds"},
+	trade := readOnly
+	trade.Trade, trade.Margin = exchange.Yes, exchange.Unknown
+	withdraw := trade
+	// withdraw-funds also counts as transfer between one's own wallets.
+	withdraw.Transfer, withdraw.Withdraw = exchange.Yes, exchange.Yes
+	return conformance{
+		start: func(t testing.TB, kind keyKind) (*exchangetest.Base, keystore.Item) {
+			k := krakenTestKeyDef()
+			k.Info.Permissions = permissions[kind]
+			f := exchangetest.NewKraken(k)
+			t.Cleanup(f.Close)
+			return &f.Base, krakenTestCreds(krakenTestKey, krakenTestSecret)
+		},
+		keys: map[keyKind]exchange.KeyInfo{
+			readOnlyKey:   info(readOnly, permissions[readOnlyKey]),
+			tradingKey:    info(trade, permissions[tradingKey]),
+			withdrawalKey: info(withdraw, permissions[withdrawalKey]),
+		},
+		outsider: netip.MustParseAddr("203.0.113.9"),
+		timeSkew: 3 * time.Second, resolution: 500 * time.Millisecond, // unixtime is whole seconds
+		// Kraken errors arrive with HTTP 200 in the error array.
+		wrongSecrets: []string{krakenOtherSecret},
+		signature:    refusal{exchange.CauseSignature, "EAPI:Invalid signature", http.StatusOK},
+		unknownKey:   "AAAAunknownKeyAAAA", unknown: refusal{exchange.CauseKey, "EAPI:Invalid key", http.StatusOK},
+		// Kraken judges a nonce, not a timestamp: a skewed host clock changes
+		// nothing, and an offset is ignored (TimeCorrected stays false).
+		stale: []time.Duration{time.Hour, -time.Hour}, clock: refusal{cause: exchange.CauseNone},
+		// GetApiKeyInfo needs no permission: a denial is the IP allowlist.
+		ip:       refusal{exchange.CauseIP, "EGeneral:Permission denied", http.StatusOK},
+		rateCode: "EAPI:Rate limit exceeded", banCode: "EGeneral:Too many requests",
 	}
-	if !reflect.DeepEqual(ki, want) {
-		t.Errorf("got  %+v\nwant %+v", ki, want)
-	}
-	// Calls in a row never reuse a nonce, or the fake would refuse them.
+}
+
+// Calls in a row never reuse a nonce, or the fake would refuse them; a
+// nonce is no timestamp, so there is no window.
+func TestKrakenAgainstFakeNonces(t *testing.T) {
+	_, c := startKraken(t, krakenTestKeyDef())
 	for range 20 {
-		if _, err := c.KeyInfo(ctx, krakenTestCreds(krakenTestKey, krakenTestSecret), 0); err != nil {
+		if _, err := c.KeyInfo(context.Background(), krakenTestCreds(krakenTestKey, krakenTestSecret), 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -82,84 +102,27 @@ func TestKrakenAgainstFakeGoodKey(t *testing.T) {
 	}
 }
 
-// Kraken errors arrive with HTTP 200 in the error array.
-func TestKrakenAgainstFakeRejections(t *testing.T) {
-	future := strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
-	cases := []struct {
-		name   string
-		creds  keystore.Item
-		caller string
-		nonce  string // last nonce already used with the key
-		code   string
-		cause  exchange.Cause
-	}{
-		{"wrong secret", krakenTestCreds(krakenTestKey, krakenOtherSecret), "", "", "EAPI:Invalid signature", exchange.CauseSignature},
-		{"unknown key", krakenTestCreds("AAAAunknownKeyAAAA", krakenTestSecret), "", "", "EAPI:Invalid key", exchange.CauseKey},
-		// GetApiKeyInfo needs no permission: a denial is the IP allowlist.
-		{"ip not on the allowlist", krakenTestCreds(krakenTestKey, krakenTestSecret), "203.0.113.9", "", "EGeneral:Permission denied", exchange.CauseIP},
-		// A previous run with a clock an hour ahead used higher nonces.
-		{"nonce not above the last used", krakenTestCreds(krakenTestKey, krakenTestSecret), "", future, "EAPI:Invalid nonce", exchange.CauseClock},
+// A previous run with a clock an hour ahead used higher nonces.
+func TestKrakenAgainstFakeNonceNotAboveLast(t *testing.T) {
+	def := krakenTestKeyDef()
+	def.Info.Nonce = strconv.FormatInt(time.Now().Add(time.Hour).UnixMilli(), 10)
+	_, c := startKraken(t, def)
+	creds := krakenTestCreds(krakenTestKey, krakenTestSecret)
+	_, err := c.KeyInfo(context.Background(), creds, 0)
+	e := adapterCause(t, "kraken", err, exchange.CauseClock)
+	if e.Code != "EAPI:Invalid nonce" || e.HTTPStatus != http.StatusOK {
+		t.Errorf("code %q HTTP %d, want EAPI:Invalid nonce HTTP 200", e.Code, e.HTTPStatus)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			def := krakenTestKeyDef()
-			def.Info.Nonce = tc.nonce
-			f, c := startKraken(t, def)
-			if tc.caller != "" {
-				f.SetCallerIP(netip.MustParseAddr(tc.caller))
-			}
-			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := trioError(t, err, tc.cause, krakenTestSecret, krakenOtherSecret)
-			if e.Code != tc.code || e.HTTPStatus != http.StatusOK {
-				t.Errorf("code %q HTTP %d, want %q HTTP 200", e.Code, e.HTTPStatus, tc.code)
-			}
-		})
-	}
-}
-
-// Kraken judges a nonce, not a timestamp: a skewed host clock changes
-// nothing, and an offset is ignored (TimeCorrected stays false).
-func TestKrakenAgainstFakeSkewedClock(t *testing.T) {
-	for _, skew := range []time.Duration{time.Hour, -time.Hour} {
-		t.Run(skew.String(), func(t *testing.T) {
-			f, c := startKraken(t, krakenTestKeyDef())
-			f.SetSkew(skew)
-			ctx := context.Background()
-			creds := krakenTestCreds(krakenTestKey, krakenTestSecret)
-			ki, err := c.KeyInfo(ctx, creds, 0)
-			if err != nil || ki.TimeCorrected {
-				t.Fatalf("uncorrected: %+v, %v", ki, err)
-			}
-			s, err := c.ServerTime(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			trioOffsetOK(t, s, skew, 500*time.Millisecond)
-			ki, err = c.KeyInfo(ctx, creds, s.Offset())
-			if err != nil || ki.TimeCorrected {
-				t.Fatalf("with offset: %+v, %v", ki, err)
-			}
-		})
-	}
+	noSecret(t, err, creds)
 }
 
 func TestKrakenAgainstFakeBadSecret(t *testing.T) {
 	f, c := startKraken(t, krakenTestKeyDef())
 	const secret = "not base64 at all, a pasted password?"
 	_, err := c.KeyInfo(context.Background(), krakenTestCreds(krakenTestKey, secret), 0)
-	trioError(t, err, exchange.CauseKey, secret)
+	adapterCause(t, "kraken", err, exchange.CauseKey)
+	noSecretText(t, err, secret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent with an unusable secret", n)
 	}
-}
-
-func TestKrakenAgainstFakeFaults(t *testing.T) {
-	trioFaultSuite(t, func(t *testing.T) trioFake {
-		f, c := startKraken(t, krakenTestKeyDef())
-		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{krakenTestSecret},
-			keyInfo: func(ctx context.Context) error {
-				_, err := c.KeyInfo(ctx, krakenTestCreds(krakenTestKey, krakenTestSecret), 0)
-				return err
-			}}
-	})
 }

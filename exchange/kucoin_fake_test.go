@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
-	"reflect"
 	"testing"
 	"time"
 
@@ -17,6 +16,12 @@ const (
 	kucoinTestKey    = "6705f5c311545b000157d3eb"
 	kucoinTestSecret = "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3"
 	kucoinTestPass   = "Ab12345678)(*&^%$#@"
+)
+
+// kucoinCaller is on the test keys' masked whitelist, kucoinOutsider not.
+var (
+	kucoinCaller   = netip.MustParseAddr("203.0.113.154")
+	kucoinOutsider = netip.MustParseAddr("203.0.113.155")
 )
 
 func kucoinTestCreds(secret, pass string) keystore.Item {
@@ -34,10 +39,10 @@ func kucoinTestKeyDef() exchangetest.KuCoinKey {
 
 func startKuCoin(t *testing.T, keys ...exchangetest.KuCoinKey) (*exchangetest.KuCoin, exchange.Client) {
 	t.Helper()
-	hc := trioHTTP(t)
+	hc := testHTTP(t)
 	f := exchangetest.NewKuCoin(keys...)
 	t.Cleanup(f.Close)
-	f.SetCallerIP(netip.MustParseAddr("203.0.113.154"))
+	f.SetCallerIP(kucoinCaller)
 	c, err := exchange.New("kucoin", f.URL(), hc)
 	if err != nil {
 		t.Fatal(err)
@@ -45,114 +50,80 @@ func startKuCoin(t *testing.T, keys ...exchangetest.KuCoinKey) (*exchangetest.Ku
 	return f, c
 }
 
-func TestKuCoinAgainstFakeGoodKey(t *testing.T) {
+func kucoinConformance() conformance {
+	permission := map[keyKind]string{readOnlyKey: "General", tradingKey: "General,Spot",
+		withdrawalKey: kucoinTestKeyDef().Info.Permission}
+	info := func(p exchange.Permissions, raw ...string) exchange.KeyInfo {
+		return exchange.KeyInfo{Permissions: p, IPRestricted: exchange.Yes, Whitelist: []string{"203.**.154", "103.**.34"},
+			CreatedAt: time.UnixMilli(1728443843000).UTC(), Raw: raw}
+	}
+	// Spot trading comes with transfers and convert.
+	trade := readOnly
+	trade.Trade, trade.Transfer, trade.Convert = exchange.Yes, exchange.Yes, exchange.Yes
+	return conformance{
+		start: func(t testing.TB, kind keyKind) (*exchangetest.Base, keystore.Item) {
+			k := kucoinTestKeyDef()
+			k.Info.Permission = permission[kind]
+			f := exchangetest.NewKuCoin(k)
+			t.Cleanup(f.Close)
+			return &f.Base, kucoinTestCreds(kucoinTestSecret, kucoinTestPass)
+		},
+		keys: map[keyKind]exchange.KeyInfo{
+			readOnlyKey: info(readOnly, "General"),
+			tradingKey:  info(trade, "General", "Spot"),
+			withdrawalKey: info(exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes, Futures: exchange.Yes,
+				Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes,
+				Convert: exchange.Yes, BlockTrade: exchange.No, CopyTrading: exchange.No, P2P: exchange.No, Pay: exchange.No, Earn: exchange.Yes},
+				"General", "Futures", "Spot", "Earn", "InnerTransfer", "Transfer", "Margin"),
+		},
+		caller: kucoinCaller, outsider: kucoinOutsider,
+		timeSkew: 1500 * time.Millisecond, resolution: time.Millisecond,
+		wrongSecrets: []string{"wrong-secret-0000-1111"},
+		signature:    refusal{exchange.CauseSignature, "400005", http.StatusUnauthorized},
+		unknownKey:   "ffffffffffffffffffffffff", unknown: refusal{exchange.CauseKey, "400003", http.StatusUnauthorized},
+		// A host clock off by more than 5 s either way.
+		stale: []time.Duration{30 * time.Second, -45 * time.Second}, clock: refusal{exchange.CauseClock, "400002", http.StatusBadRequest},
+		ip:       refusal{exchange.CauseIP, "400006", http.StatusForbidden},
+		rateCode: "429000", banCode: "429000",
+	}
+}
+
+// A clock inside the 5 s window needs no correction: signing with a sampled
+// offset the window would have absorbed anyway is not a correction worth
+// reporting.
+func TestKuCoinAgainstFakeWindow(t *testing.T) {
 	f, c := startKuCoin(t, kucoinTestKeyDef())
-	f.SetSkew(1500 * time.Millisecond) // inside the 5 s window: no correction needed
+	f.SetSkew(1500 * time.Millisecond)
 	ctx := context.Background()
 	s, err := c.ServerTime(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	trioOffsetOK(t, s, 1500*time.Millisecond, time.Millisecond)
-	ki, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := exchange.KeyInfo{
-		Permissions: exchange.Permissions{Read: exchange.Yes, Trade: exchange.Yes, Margin: exchange.Yes, Futures: exchange.Yes,
-			Options: exchange.No, Transfer: exchange.Yes, Withdraw: exchange.Yes,
-			Convert: exchange.Yes, BlockTrade: exchange.No, CopyTrading: exchange.No, P2P: exchange.No, Pay: exchange.No, Earn: exchange.Yes},
-		IPRestricted: exchange.Yes, Whitelist: []string{"203.**.154", "103.**.34"},
-		CreatedAt: time.UnixMilli(1728443843000).UTC(),
-		Raw:       []string{"General", "Futures", "Spot", "Earn", "InnerTransfer", "Transfer", "Margin"},
-	}
-	if !reflect.DeepEqual(ki, want) {
-		t.Errorf("got  %+v\nwant %+v", ki, want)
-	}
-	// Signing with a sampled offset the window would have absorbed anyway
-	// is not a correction worth reporting.
 	if ki, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), s.Offset()); err != nil || ki.TimeCorrected {
 		t.Errorf("offset %v inside the window: TimeCorrected %v, err %v", s.Offset(), ki.TimeCorrected, err)
 	}
-	if w := c.Window(); w.Behind != 5*time.Second || w.Ahead != 5*time.Second || c.Exchange() != "kucoin" || c.BaseURL() != f.URL() {
-		t.Errorf("window %+v, exchange %q, base %q", w, c.Exchange(), c.BaseURL())
+	if w := c.Window(); w.Behind != 5*time.Second || w.Ahead != 5*time.Second {
+		t.Errorf("window %+v", w)
 	}
 }
 
-func TestKuCoinAgainstFakeRejections(t *testing.T) {
-	secrets := []string{kucoinTestSecret, kucoinTestPass, "wrong-secret-0000-1111", "wrong passphrase!"}
-	cases := []struct {
-		name   string
-		creds  keystore.Item
-		caller string
-		code   string
-		status int
-		cause  exchange.Cause
-	}{
-		{"wrong secret", kucoinTestCreds("wrong-secret-0000-1111", kucoinTestPass), "203.0.113.154", "400005", http.StatusUnauthorized, exchange.CauseSignature},
-		{"wrong passphrase", kucoinTestCreds(kucoinTestSecret, "wrong passphrase!"), "203.0.113.154", "400004", http.StatusUnauthorized, exchange.CauseKey},
-		{"unknown key", keystore.Item{APIKey: keystore.NewSecret("ffffffffffffffffffffffff"), APISecret: keystore.NewSecret(kucoinTestSecret),
-			Passphrase: keystore.NewSecret(kucoinTestPass)}, "203.0.113.154", "400003", http.StatusUnauthorized, exchange.CauseKey},
-		{"ip not on the masked whitelist", kucoinTestCreds(kucoinTestSecret, kucoinTestPass), "203.0.113.155", "400006", http.StatusForbidden, exchange.CauseIP},
+func TestKuCoinAgainstFakeWrongPassphrase(t *testing.T) {
+	_, c := startKuCoin(t, kucoinTestKeyDef())
+	creds := kucoinTestCreds(kucoinTestSecret, "wrong passphrase!")
+	_, err := c.KeyInfo(context.Background(), creds, 0)
+	e := adapterCause(t, "kucoin", err, exchange.CauseKey)
+	if e.Code != "400004" || e.HTTPStatus != http.StatusUnauthorized {
+		t.Errorf("code %q HTTP %d, want 400004 HTTP 401", e.Code, e.HTTPStatus)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f, c := startKuCoin(t, kucoinTestKeyDef())
-			f.SetCallerIP(netip.MustParseAddr(tc.caller))
-			_, err := c.KeyInfo(context.Background(), tc.creds, 0)
-			e := trioError(t, err, tc.cause, secrets...)
-			if e.Code != tc.code || e.HTTPStatus != tc.status {
-				t.Errorf("code %q HTTP %d, want %q HTTP %d", e.Code, e.HTTPStatus, tc.code, tc.status)
-			}
-		})
-	}
-}
-
-// A host clock off by more than 5 s fails with 400002; signing with the
-// offset from a server-time sample then succeeds and says so.
-func TestKuCoinAgainstFakeSkewedClock(t *testing.T) {
-	for _, skew := range []time.Duration{30 * time.Second, -45 * time.Second} {
-		t.Run(skew.String(), func(t *testing.T) {
-			f, c := startKuCoin(t, kucoinTestKeyDef())
-			f.SetSkew(skew)
-			ctx := context.Background()
-			creds := kucoinTestCreds(kucoinTestSecret, kucoinTestPass)
-			_, err := c.KeyInfo(ctx, creds, 0)
-			e := trioError(t, err, exchange.CauseClock, kucoinTestSecret, kucoinTestPass)
-			if e.Code != "400002" || e.HTTPStatus != http.StatusBadRequest {
-				t.Errorf("code %q HTTP %d, want 400002 HTTP 400", e.Code, e.HTTPStatus)
-			}
-			s, err := c.ServerTime(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ki, err := c.KeyInfo(ctx, creds, s.Offset())
-			if err != nil {
-				t.Fatalf("corrected: %v", err)
-			}
-			if !ki.TimeCorrected || ki.Permissions.Withdraw != exchange.Yes {
-				t.Errorf("TimeCorrected %v, withdraw %v", ki.TimeCorrected, ki.Permissions.Withdraw)
-			}
-		})
-	}
+	noSecret(t, err, creds, kucoinTestCreds(kucoinTestSecret, kucoinTestPass))
 }
 
 func TestKuCoinAgainstFakeNoPassphrase(t *testing.T) {
 	f, c := startKuCoin(t, kucoinTestKeyDef())
 	_, err := c.KeyInfo(context.Background(), kucoinTestCreds(kucoinTestSecret, ""), 0)
-	trioError(t, err, exchange.CauseKey, kucoinTestSecret)
+	adapterCause(t, "kucoin", err, exchange.CauseKey)
+	noSecretText(t, err, kucoinTestSecret)
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent without a passphrase", n)
 	}
-}
-
-func TestKuCoinAgainstFakeFaults(t *testing.T) {
-	trioFaultSuite(t, func(t *testing.T) trioFake {
-		f, c := startKuCoin(t, kucoinTestKeyDef())
-		return trioFake{faults: &f.Faults, attempts: f.Attempts, client: c, secrets: []string{kucoinTestSecret, kucoinTestPass},
-			keyInfo: func(ctx context.Context) error {
-				_, err := c.KeyInfo(ctx, kucoinTestCreds(kucoinTestSecret, kucoinTestPass), 0)
-				return err
-			}}
-	})
 }

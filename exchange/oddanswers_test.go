@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/keywarden/keywarden/exchange"
+	"github.com/keywarden/keywarden/exchange/exchangetest"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -84,7 +85,7 @@ func TestKeyInfoOddAnswers(t *testing.T) {
 	for name, bodies := range cases {
 		for _, b := range bodies {
 			t.Run(name+"/"+b.body, func(t *testing.T) {
-				hc := trioHTTP(t)
+				hc := testHTTP(t)
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 					w.Header().Set("Content-Type", "application/json")
 					_, _ = w.Write([]byte(b.body))
@@ -108,7 +109,7 @@ func TestKeyInfoOddAnswers(t *testing.T) {
 
 // A Kraken warning ("W…") comes with a valid result: it is not an error.
 func TestKrakenWarningIsNotAnError(t *testing.T) {
-	hc := trioHTTP(t)
+	hc := testHTTP(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"error":["WGeneral:Deprecated endpoint"],"result":{"permissions":["query-funds","withdraw-funds"],"ipAllowlist":[]}}`))
 	}))
@@ -139,7 +140,7 @@ func TestKeyInfoEchoedKeyInCode(t *testing.T) {
 		"binance":  {400, `{"code":-1022,"msg":"signature for oddKey0123456789abcdef with b2RkU2VjcmV0MDEyMzQ1Njc4OWFiY2RlZg== is not valid"}`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			hc := trioHTTP(t)
+			hc := testHTTP(t)
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.WriteHeader(body.status)
 				_, _ = w.Write([]byte(body.body))
@@ -161,4 +162,51 @@ func TestKeyInfoEchoedKeyInCode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An exchange that echoes the request's credentials in its error message
+// must not get them into the error text.
+func TestRedactEchoedCredentials(t *testing.T) {
+	const key, secret, pass = "echoKey0123456789abcdef", "ZWNob1NlY3JldDAxMjM0NTY3ODlhYmNkZWY=", "echoPassphrase!"
+	cbSecret := coinbaseMustKey(t)
+	bodies := map[string]struct {
+		status int
+		body   string
+	}{
+		"kucoin":   {401, `{"code":"400005","msg":"Invalid KC-API-SIGN for ` + key + ` / ` + secret + ` / ` + pass + `"}`},
+		"coinbase": {403, `{"error":"PERMISSION_DENIED","code":7,"message":"key ` + key + ` secret ` + cbSecret + `"}`},
+		"kraken":   {200, `{"error":["EGeneral:Invalid arguments:` + key + ` ` + secret + `"]}`},
+	}
+	for name, b := range bodies {
+		t.Run(name, func(t *testing.T) {
+			hc := testHTTP(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(b.status)
+				_, _ = w.Write([]byte(b.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, err := exchange.New(name, srv.URL, hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds := keystore.Item{APIKey: keystore.NewSecret(key), APISecret: keystore.NewSecret(secret), Passphrase: keystore.NewSecret(pass)}
+			if name == "coinbase" {
+				creds.APISecret = keystore.NewSecret(cbSecret)
+			}
+			_, err = c.KeyInfo(context.Background(), creds, 0)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			noSecretText(t, err, key, secret, pass, creds.APISecret.Reveal())
+		})
+	}
+}
+
+func coinbaseMustKey(t *testing.T) string {
+	t.Helper()
+	s, err := exchangetest.GenerateCoinbaseKey("EdDSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
