@@ -139,7 +139,7 @@ func (k *kucoin) KeyInfo(ctx context.Context, creds keystore.Item, offset time.D
 // FlexTransfers, Withdrawal, LeadtradeFutures). Sources: Kucoin/kucoin-
 // universal-sdk spec/rest/api/*.json (https://www.kucoin.com/docs-new/api-3470130
 // and the x-api-doc page of each endpoint), legacy docs "API KEY
-// PERMISSIONS" (https://docs.kucoin.com/#api-key-permissions).
+// PERMISSIONS" (https://docs.kucoin.com).
 // The trap: "Transfer" is WITHDRAWAL ("allows you to withdraw assets ...
 // cancel withdrawals"); the spec calls it Withdrawal. Moving funds between
 // one's own accounts is "InnerTransfer" (spec: FlexTransfers, the Flex

@@ -133,14 +133,14 @@ func (o *okx) KeyInfo(ctx context.Context, creds keystore.Item, offset time.Dura
 	return ki, nil
 }
 
-// okxPermissions maps OKX's perm names. OKX has exactly these three: "Read:
-// can request and view account info ..."; "Trade: can place and cancel
-// orders, funding transfer, make settings which need write permission";
-// "Withdraw: can make withdrawals" (https://www.okx.com/docs-v5/en/#overview-api-key-permissions).
+// okxPermissions maps OKX's perm names. OKX has exactly three permissions,
+// Read, Trade ("Can place and cancel orders, funding transfer, make settings
+// which need write permission") and Withdraw (https://www.okx.com/docs-v5/en/,
+// Overview → API key permissions).
 // So trade is every write but withdrawal: every instrument type, funding
-// transfer, and the convert, block trading (RFQ), copy trading and earn
-// endpoints, whose "Permission" line says Trade. OKX's v5 API has no P2P or
-// pay endpoint, so nothing grants those.
+// transfer, convert, block trading (RFQ), copy trading and earn, which are
+// all writes. OKX's v5 API has no P2P or pay endpoint, so nothing grants
+// those.
 var okxPermissions = permTable{
 	"read_only": {"read"},
 	"trade":     {"trade", "margin", "futures", "options", "transfer", "convert", "block_trade", "copy_trading", "earn"},

@@ -135,8 +135,8 @@ func listAnswer(r *rand.Rand, documented map[string][]string) (names []string, a
 	return names, a
 }
 
-// From https://www.okx.com/docs-v5/en/#overview-api-key-permissions: Trade
-// is every write but withdrawal.
+// From https://www.okx.com/docs-v5/en/ (Overview → API key permissions):
+// Trade is every write but withdrawal.
 var okxDocs = map[string][]string{
 	"read_only": {"read"},
 	"trade":     {"trade", "margin", "futures", "options", "transfer", "convert", "block_trade", "copy_trading", "earn"},
