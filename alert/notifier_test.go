@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,16 +47,29 @@ func TestWebhookBodyAndSignatureVerifiableByReceiver(t *testing.T) {
 	if r.Method != http.MethodPost || r.Path != "/kw" || r.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("request: %s %s %q", r.Method, r.Path, r.Header.Get("Content-Type"))
 	}
-	// What a receiver does: HMAC-SHA256 over the raw body with the shared key.
-	mac := hmac.New(sha256.New, []byte(key))
-	mac.Write(r.Body)
-	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-	got := r.Header.Get("X-Keywarden-Signature-256")
-	if !hmac.Equal([]byte(got), []byte(want)) {
-		t.Fatalf("signature %q, receiver computed %q", got, want)
+	// What a receiver does: HMAC-SHA256 over the time, ".", and the raw
+	// body with the shared key.
+	got := r.Header.Get("X-Keywarden-Signature")
+	ts, v1, ok := strings.Cut(got, ",v1=")
+	ts, tsOK := strings.CutPrefix(ts, "t=")
+	if !ok || !tsOK {
+		t.Fatalf("signature header %q is not t=…,v1=…", got)
 	}
-	if !Verify([]byte(key), r.Body, got) || Verify([]byte("other-key-000"), r.Body, got) {
-		t.Fatal("Verify disagrees with the receiver")
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(ts + "."))
+	mac.Write(r.Body)
+	want := hex.EncodeToString(mac.Sum(nil))
+	if !hmac.Equal([]byte(v1), []byte(want)) {
+		t.Fatalf("signature %q, receiver computed %q", v1, want)
+	}
+	if sec, _ := strconv.ParseInt(ts, 10, 64); time.Since(time.Unix(sec, 0)).Abs() > time.Minute {
+		t.Fatalf("signature time %s is not the time of sending", ts)
+	}
+	if err := Verify([]byte(key), r.Body, got, time.Now(), 0); err != nil {
+		t.Fatalf("Verify refuses what the receiver accepted: %v", err)
+	}
+	if Verify([]byte("other-key-000"), r.Body, got, time.Now(), 0) == nil {
+		t.Fatal("Verify accepts another key")
 	}
 	if r.Header.Get("X-Keywarden-Event") != "firing" || r.Header.Get("X-Keywarden-Delivery") != "0123456789abcdef" {
 		t.Fatalf("headers: %v", r.Header)
@@ -320,5 +334,58 @@ func TestRetryAfterHeader(t *testing.T) {
 		if got := retryAfter(v, now); got != want {
 			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestWebhookSignatureRefusesReplays: the signed time makes a captured
+// request worthless after the tolerance, and neither the time nor the
+// body can be changed without breaking the signature.
+func TestWebhookSignatureRefusesReplays(t *testing.T) {
+	key := []byte("whsec-9f8e7d6c5b4a-signing-key")
+	sent := time.Date(2026, 11, 25, 16, 0, 0, 0, time.UTC)
+	rc := newReceiver(t, nil)
+	n := mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: rc.URL}, Token: keystore.NewSecret(string(key))})
+	n.(*Webhook).now = func() time.Time { return sent }
+	if err := n.Send(context.Background(), sample()); err != nil {
+		t.Fatal(err)
+	}
+	r := rc.next(t)
+	sig := r.Header.Get(SignatureHeader)
+	if sig != Sign(key, r.Body, sent) {
+		t.Fatalf("header %q is not the signature of the body at the time of sending", sig)
+	}
+	later := strings.Replace(sig, "t=1795622400", "t=1795623000", 1)
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		header string
+		now    time.Time
+		want   error
+	}{
+		{"fresh", r.Body, sig, sent.Add(time.Minute), nil},
+		{"clock a little behind", r.Body, sig, sent.Add(-time.Minute), nil},
+		{"replayed after 6 minutes", r.Body, sig, sent.Add(6 * time.Minute), ErrStaleRequest},
+		{"from the future", r.Body, sig, sent.Add(-6 * time.Minute), ErrStaleRequest},
+		{"time rewritten", r.Body, later, sent.Add(10 * time.Minute), ErrNoSignature},
+		{"body altered", append([]byte(" "), r.Body...), sig, sent, ErrNoSignature},
+		{"no v1", r.Body, "t=1795622400", sent, ErrNoSignature},
+		{"empty", r.Body, "", sent, ErrNoSignature},
+		{"second key's v1 among others", r.Body, sig[:strings.Index(sig, ",")] + ",v1=00ff," + sig[strings.Index(sig, ",")+1:], sent, nil},
+	} {
+		if err := Verify(key, c.body, c.header, c.now, 0); !errors.Is(err, c.want) {
+			t.Errorf("%s: Verify = %v, want %v", c.name, err, c.want)
+		}
+	}
+	if err := Verify(key, r.Body, sig, sent.Add(20*time.Minute), 30*time.Minute); err != nil {
+		t.Errorf("a wider tolerance: %v", err)
+	}
+
+	// Each attempt is signed at its own time.
+	n.(*Webhook).now = func() time.Time { return sent.Add(time.Second) }
+	if err := n.Send(context.Background(), sample()); err != nil {
+		t.Fatal(err)
+	}
+	if again := rc.next(t).Header.Get(SignatureHeader); again == sig || !strings.HasPrefix(again, "t=1795622401,") {
+		t.Fatalf("a retry reuses the signature or its time: %q", again)
 	}
 }

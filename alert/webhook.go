@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/keywarden/keywarden/keystore"
@@ -14,15 +17,20 @@ import (
 
 // Headers of the generic webhook.
 const (
-	// SignatureHeader carries "sha256=" + hex(HMAC-SHA256(key, body)) when a
-	// signing key is configured. Receivers recompute it over the raw body
-	// and compare in constant time.
-	SignatureHeader = "X-Keywarden-Signature-256"
+	// SignatureHeader carries "t=<unix seconds>,v1=<hex>" when a signing key
+	// is configured: v1 is HMAC-SHA256(key, t + "." + body), made afresh
+	// for every delivery attempt. Signing the time with the body lets a
+	// receiver refuse a replayed request (the scheme Stripe's webhooks use).
+	SignatureHeader = "X-Keywarden-Signature"
 	// EventHeader carries the alert kind (firing, resolved, …).
 	EventHeader = "X-Keywarden-Event"
 	// DeliveryHeader carries the alert id, the same on every retry.
 	DeliveryHeader = "X-Keywarden-Delivery"
 )
+
+// DefaultTolerance is how far a signature's time may be from the
+// receiver's clock before Verify refuses it.
+const DefaultTolerance = 5 * time.Minute
 
 // Webhook posts the alert as a JSON object (WebhookPayload) to a URL,
 // signed with HMAC-SHA256 when a key is stored.
@@ -30,6 +38,7 @@ type Webhook struct {
 	httpNotifier
 	url string
 	key keystore.Secret
+	now func() time.Time // the signature's time
 }
 
 func newWebhook(spec Spec, base httpNotifier) (Notifier, error) {
@@ -37,7 +46,7 @@ func newWebhook(spec Spec, base httpNotifier) (Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Webhook{httpNotifier: base, url: u, key: spec.Token}, nil
+	return &Webhook{httpNotifier: base, url: u, key: spec.Token, now: time.Now}, nil
 }
 
 // WebhookPayload is the JSON body of the generic webhook (version 1).
@@ -71,17 +80,61 @@ func Payload(a Alert) WebhookPayload {
 	return p
 }
 
-// Sign returns the SignatureHeader value for body under key.
-func Sign(key, body []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+// Sign returns the SignatureHeader value for body sent at t under key.
+func Sign(key, body []byte, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + mac(key, ts, body)
 }
 
-// Verify reports whether sig (a SignatureHeader value) is body's signature
-// under key. It is what a receiver written in Go would call.
-func Verify(key, body []byte, sig string) bool {
-	return hmac.Equal([]byte(Sign(key, body)), []byte(sig))
+func mac(key []byte, ts string, body []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Errors of Verify.
+var (
+	ErrNoSignature  = errors.New("no valid signature: wrong key, altered body or a malformed header")
+	ErrStaleRequest = errors.New("signature time outside the tolerance: a replay, or a clock off")
+)
+
+// Verify checks header (a SignatureHeader value) against body and key, and
+// that its time is within tolerance of now (DefaultTolerance when 0). It is
+// what a receiver written in Go calls before trusting the body; several v1
+// values (one per key while a key is being replaced) are accepted.
+func Verify(key, body []byte, header string, now time.Time, tolerance time.Duration) error {
+	if tolerance <= 0 {
+		tolerance = DefaultTolerance
+	}
+	var ts string
+	var sigs []string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return ErrNoSignature
+	}
+	want := mac(key, ts, body)
+	ok := false
+	for _, s := range sigs {
+		ok = ok || hmac.Equal([]byte(want), []byte(s))
+	}
+	if !ok {
+		return ErrNoSignature
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return ErrStaleRequest
+	}
+	return nil
 }
 
 // Send implements Notifier.
@@ -94,7 +147,7 @@ func (w *Webhook) Send(ctx context.Context, a Alert) error {
 	h.Set(EventHeader, string(a.Kind))
 	h.Set(DeliveryHeader, a.ID)
 	if !w.key.Empty() {
-		h.Set(SignatureHeader, Sign([]byte(w.key.Reveal()), body))
+		h.Set(SignatureHeader, Sign([]byte(w.key.Reveal()), body, w.now()))
 	}
 	_, _, err = w.post(ctx, w.url, "application/json", body, h)
 	return err

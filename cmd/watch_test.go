@@ -363,9 +363,12 @@ min_status = "crit"
 		return bytes.Contains(r.body, []byte(`"check":"auditlog"`)) || bytes.Contains(r.body, []byte("auditlog binance-main"))
 	}
 	got := hook.await(t, "the auditlog alert", isLeak)
+	sig := got.header.Get("X-Keywarden-Signature")
+	ts, _, _ := strings.Cut(strings.TrimPrefix(sig, "t="), ",")
 	mac := hmac.New(sha256.New, []byte(watchHookKey))
+	mac.Write([]byte(ts + "."))
 	mac.Write(got.body)
-	if sig := got.header.Get("X-Keywarden-Signature-256"); sig != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+	if sig != "t="+ts+",v1="+hex.EncodeToString(mac.Sum(nil)) {
 		t.Fatalf("webhook signature %q does not verify with the stored key", sig)
 	}
 	var payload map[string]any
