@@ -240,3 +240,33 @@ func judgeFiles(project string, found []FileFinding, itemErr error) Result {
 	return Result{Status: Warn, Details: d, Summary: sum + note,
 		Hint: "chmod 600 the dotenv file and add it to .gitignore, or `keywarden import --shred` it into the keystore"}
 }
+
+// DotenvGitProblem says how git sees the dotenv file path inside the work
+// tree at dir, in the words hygiene.files uses: "tracked by git", "not
+// git-ignored", or "" when it is ignored or dir is not a git work tree.
+// import warns with it about the file it read.
+func DotenvGitProblem(ctx context.Context, dir, path string) (string, error) {
+	if !isGitRepo(ctx, dir) {
+		return "", nil
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("%s is not inside %s", path, dir)
+	}
+	rel = filepath.ToSlash(rel)
+	t, err := gitLines(ctx, dir, "ls-files", "-z", "--", rel)
+	if err != nil {
+		return "", err
+	}
+	if len(t) > 0 {
+		return "tracked by git", nil
+	}
+	ign, err := gitCheckIgnore(ctx, dir, []string{rel})
+	if err != nil {
+		return "", err
+	}
+	if !ign[rel] {
+		return "not git-ignored", nil
+	}
+	return "", nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange"
@@ -77,6 +78,9 @@ type KeyJudgement struct {
 	// Excess is granted beyond needs; Missing is needed and not granted;
 	// Unsure is needed and not reported.
 	Excess, Missing, Unsure []string
+	// Created and Expires are the key's dates as the exchange reports them;
+	// zero when it does not.
+	Created, Expires time.Time
 }
 
 // Exposed reports whether the key can (or may) move value: a leaked key
@@ -92,7 +96,8 @@ func JudgeKey(info exchange.KeyInfo, needs []string, ex string) KeyJudgement {
 	if len(needs) == 0 {
 		needs = defaultNeeds
 	}
-	j := KeyJudgement{Needs: needs, Granted: info.Permissions, Restriction: EffectiveRestriction(info)}
+	j := KeyJudgement{Needs: needs, Granted: info.Permissions, Restriction: EffectiveRestriction(info),
+		Created: realTime(info.CreatedAt), Expires: realTime(info.ExpiresAt)}
 	if u := info.Permissions.Unrecognized; u != "" {
 		j.Unrecognized = strings.Split(u, ",")
 		// Whatever a decoder made of it, an unknown name leaves trade and

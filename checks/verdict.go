@@ -74,6 +74,9 @@ type Verdict struct {
 	// Missing lists permissions in needs that the key lacks.
 	Missing []string
 	Risks   []Risk
+	// Created and Expires are the key's dates as the exchange reports
+	// them; zero when it does not.
+	Created, Expires time.Time
 }
 
 // Acceptable reports whether the key may be stored without the risk screen.
@@ -135,6 +138,7 @@ func judgeVerdict(rs []Result) Verdict {
 			v.Risks = append(v.Risks, RiskUnknownPermission)
 		}
 		v.Missing = j.Missing
+		v.Created, v.Expires = j.Created, j.Expires
 	}
 	return v
 }

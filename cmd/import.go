@@ -22,6 +22,11 @@ type importOptions struct {
 	vars     varChoice
 	shred    bool
 	token    bool // store a notifier token, not an exchange key
+	offline  bool // do not validate the key live
+	created  string
+	// acceptRisk stores a key with withdrawals or without an IP
+	// restriction, as the wizard's second screen does.
+	acceptRisk bool
 }
 
 // maxDotenv bounds what import reads: a dotenv file is small.
@@ -45,7 +50,19 @@ is refused before anything is stored.
 
 With --token, NAME is a notifier token for ` + "`watch`" + ` (an [[alert]] block's
 token = "NAME"): the dotenv's only variable (or --secret-var) is stored and no
-profile is added.`,
+profile is added.
+
+Unless --offline, the key is validated live as 'keywarden add' validates it:
+a key the exchange rejects, that lacks what the profile needs, or that has
+withdrawals enabled or no IP restriction (without --accept-risk) is refused
+and nothing is stored; an exchange out of reach is a warning. The creation
+date and expiry come from the exchange when it reports them, else from
+--created. A new profile's project is the git top level of FILE's directory
+(or the directory): import warns when git tracks FILE or would commit it, and
+prints the profile's hygiene checks before it returns.
+
+Exit codes: 0 stored (whatever the hygiene checks found: they are printed),
+2 the key refused, 3 an error, 64 a usage error.`,
 		Example: `  keywarden import binance-main --exchange binance ~/mybot/.env
   keywarden import okx-arb --exchange okx --shred ./okx.env
   pass show okx | keywarden import okx-arb --exchange okx -
@@ -74,6 +91,9 @@ profile is added.`,
 	f.StringVar(&o.vars.secret, "secret-var", "", "dotenv variable holding the API secret")
 	f.StringVar(&o.vars.passphrase, "passphrase-var", "", "dotenv variable holding the API passphrase (OKX, KuCoin)")
 	f.BoolVar(&o.shred, "shred", false, "remove the imported variables from FILE (deleting it if nothing else is left) once the stored copy is verified")
+	f.BoolVar(&o.offline, "offline", false, "do not validate the key with the exchange")
+	f.StringVar(&o.created, "created", "", "the key's creation date, YYYY-MM-DD, when the exchange does not report it")
+	f.BoolVar(&o.acceptRisk, "accept-risk", false, "store a key with withdrawals enabled or without an IP restriction")
 	f.BoolVar(&o.token, "token", false, "store a notifier token for `watch` (the dotenv's only variable, or --secret-var) instead of an exchange key; no profile is added")
 	_ = c.RegisterFlagCompletionFunc("exchange", cobra.FixedCompletions(config.Exchanges, cobra.ShellCompDirectiveNoFileComp))
 	return c
@@ -90,6 +110,10 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return usageError("%w", err)
 	}
 	fromStdin := src == "-"
+	createdFlag, err := parseCreated(o.created, time.Now())
+	if err != nil {
+		return err
+	}
 	if err := checkDotenvSource(app, src, o.shred, fmt.Sprintf("keywarden import %s --exchange %s - < .env", name, o.exchange)); err != nil {
 		return err
 	}
@@ -153,6 +177,24 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	if err != nil {
 		return err
 	}
+	prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL, Env: vars.env}
+	if inConfig {
+		prof = existing
+	}
+	if !fromStdin && prof.Project == "" {
+		dir, why := botProject(ctx, src)
+		switch {
+		case why != "":
+			fmt.Fprintf(app.Stderr, "note: no project set for %s (%s): set project in its block so check and exec run its hygiene checks\n", name, why)
+		case inConfig:
+			fmt.Fprintf(app.Stderr, "note: profile %s has no project: set project = %s in its block so check and exec run its hygiene checks\n", name, config.TOMLString(dir))
+		default:
+			prof.Project = dir
+		}
+		if dir != "" {
+			warnDotenvGit(ctx, app, dir, src, prof)
+		}
+	}
 	if _, err := store.Get(ctx, name); err == nil {
 		if inConfig {
 			return usageError("profile %q already exists with a stored key: use 'keywarden rotate %s' for a new key, or 'keywarden remove %s' first", name, name, name)
@@ -161,11 +203,14 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 	} else if !errors.Is(err, keystore.ErrNotFound) {
 		return err
 	}
+	accepted, err := validateImport(ctx, app, cfg, prof, &item, createdFlag, o)
+	if err != nil {
+		return err
+	}
 	if err := store.Set(ctx, name, item); err != nil {
 		return fmt.Errorf("storing the key: %w", err)
 	}
 	if !inConfig {
-		prof := config.Profile{Name: name, Exchange: o.exchange, BaseURL: o.baseURL, Env: vars.env}
 		if err := config.AppendProfile(app.ConfigFile(), prof); err != nil {
 			if derr := store.Delete(ctx, name); derr != nil {
 				return fmt.Errorf("adding the profile: %w (and the stored key could not be removed again: %v)", err, derr)
@@ -197,6 +242,10 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		reportShred(app, src, res, vars.key, vars.secret, vars.passphrase)
 	} else if !fromStdin {
 		fmt.Fprintf(app.Stderr, "the key is still in %s: delete it, or import with --shred next time\n", src)
+	}
+	warnAccepted(app, accepted)
+	if prof.Project != "" {
+		runImportHygiene(ctx, app, cfg, store, prof)
 	}
 	fmt.Fprintf(app.Stdout, "run your bot with: keywarden exec %s -- CMD\n", name)
 	return nil

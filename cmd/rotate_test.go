@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -29,6 +30,7 @@ func wizFake(t testing.TB) (*exchangetest.Bybit, string) {
 	ip := []string{"127.0.0.1"}
 	old, nw, wd := wizOld, wizNew, wizWithdraw
 	old.Permissions, old.IPs = trade, ip
+	old.CreatedAt = time.Now().Add(-20 * 24 * time.Hour) // a key made before keywarden saw it
 	nw.Permissions, nw.IPs = trade, ip
 	wd.Permissions, wd.IPs = map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"Withdraw"}}, ip
 	f := exchangetest.NewBybit(old, nw, wd)
@@ -60,6 +62,7 @@ func TestRotateScripts(t *testing.T) {
 		f, echoURL := wizFake(t)
 		e.Defer(f.Close)
 		e.Values["bybit"] = f
+		e.Setenv("BYBIT_URL", f.URL())
 		home := filepath.Join(e.WorkDir, "home")
 		dir := filepath.Join(home, ".config", "keywarden")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
