@@ -184,25 +184,43 @@ func CauseHint(c exchange.Cause) string {
 }
 
 // NewCheck returns the `auditlog` check for a profile, for checks.Deps.Extra,
-// or nil when the profile has no audit_log. It reads the profile's stored
-// item through the shared Env (one keystore read per run) for leak detection.
+// or nil when the profile has no audit_log. It looks for every stored value
+// of every item, current and retired, not only the profile's: a bot may log
+// another bot's key, and logs are shared. Items are read through the shared
+// Env (one keystore read per item per run).
 func NewCheck(p config.Profile) checks.Check {
 	if p.AuditLog == "" {
 		return nil
 	}
 	return checks.Func{CheckID: CheckID, ProfileName: p.Name, Fn: func(ctx context.Context, env *checks.Env) checks.Result {
-		secrets := func(ctx context.Context) ([]keystore.Secret, error) {
-			it, err := env.Item(ctx, p.Name)
-			if errors.Is(err, keystore.ErrNotFound) {
-				return nil, nil // nothing stored, nothing to leak
-			}
-			if err != nil {
-				return nil, err
-			}
-			return it.Secrets(), nil
-		}
+		secrets := func(ctx context.Context) ([]keystore.Secret, error) { return everyStored(ctx, env) }
 		return RunCheck(ctx, p, secrets, env.Now())
 	}}
+}
+
+// everyStored returns the values of every item in env's store. An item that
+// cannot be read is an error: a leak of it could not be ruled out.
+func everyStored(ctx context.Context, env *checks.Env) ([]keystore.Secret, error) {
+	st, err := env.Store()
+	if err != nil {
+		return nil, err
+	}
+	names, err := st.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []keystore.Secret
+	for _, n := range names {
+		it, err := env.Item(ctx, n)
+		if errors.Is(err, keystore.ErrNotFound) {
+			continue // deleted between List and Get
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading stored key for %s: %w", n, err)
+		}
+		out = append(out, it.Secrets()...)
+	}
+	return out, nil
 }
 
 func plural(n int, one, many string) string {

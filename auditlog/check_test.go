@@ -163,3 +163,31 @@ func TestNewCheckThroughEngine(t *testing.T) {
 		t.Errorf("got %s %q leaks=%v", r.Status, r.Summary, r.Details["secret_leaks"])
 	}
 }
+
+// TestCheckRedactsByTheWholeSet: a profile's log holding another item's
+// values (another profile's secret, a token, a retired key) is crit.
+func TestCheckRedactsByTheWholeSet(t *testing.T) {
+	const otherSecret = "kwOTHERsecret-Qw1Er2Ty3Ui4Op5As6Df7"
+	const token = "kwHOOKtoken-Pp9Oo8Ii7Uu6Yy5Tt4"
+	const retired = "kwRETIREDsecret-Jj7Kk8Ll9Zz0Xx1"
+	store := keystore.NewMemory()
+	for name, it := range map[string]keystore.Item{
+		"binance-main": {APIKey: keystore.NewSecret("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"), APISecret: keystore.NewSecret(binanceSecret),
+			Retired: []keystore.Retired{{APIKey: keystore.NewSecret("kwRETIREDkey-Aa1Ss2Dd3Ff4"), APISecret: keystore.NewSecret(retired)}}},
+		"bin-b": {APIKey: keystore.NewSecret("kwOTHERkey-Zx8Cv7Bn6Mm5Ll4"), APISecret: keystore.NewSecret(otherSecret)},
+		"hook":  {APISecret: keystore.NewSecret(token)},
+	} {
+		if err := store.Set(t.Context(), name, it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	for _, v := range []string{otherSecret, token, retired} {
+		logPath := writeLog(t, now, `"level":"debug","msg":"key=`+v+`"`)
+		cfg := &config.Config{Profiles: []config.Profile{{Name: "binance-main", Exchange: "binance", AuditLog: logPath}}}
+		r := NewCheck(cfg.Profiles[0]).Run(t.Context(), checks.NewEnv(checks.Deps{Config: cfg, Store: store}))
+		if r.Status != checks.Crit || r.Details["secret_leaks"] != 1 {
+			t.Errorf("got %s %q leaks=%v", r.Status, r.Summary, r.Details["secret_leaks"])
+		}
+	}
+}

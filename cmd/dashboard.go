@@ -68,20 +68,14 @@ func dashboardOptions(app *App, cfg *config.Config, store keystore.Store, storeE
 	return opts
 }
 
-// storedSecrets reads every profile's stored values for redaction. A
-// profile whose item cannot be read contributes nothing; its checks say why.
+// storedSecrets reads every stored value (every item, current and retired)
+// for redaction. An item that cannot be read contributes nothing; its
+// checks say why.
 func storedSecrets(ctx context.Context, store keystore.Store, cfg *config.Config) []keystore.Secret {
 	if store == nil {
 		return nil
 	}
-	var out []keystore.Secret
-	for _, p := range cfg.Profiles {
-		it, err := store.Get(ctx, p.Name)
-		if err != nil {
-			continue
-		}
-		out = append(out, it.Secrets()...)
-	}
+	out, _ := everyStoredSecret(ctx, store, cfg)
 	return out
 }
 

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,10 +88,14 @@ func runLog(ctx context.Context, app *App, o logOptions, arg string) error {
 		parser.Exchange = target.profile.Exchange
 	}
 	if cfg != nil && len(cfg.Profiles) > 0 {
-		secrets, err := logSecrets(ctx, app, cfg, target)
-		if err != nil {
+		secrets, err := logSecrets(ctx, app, cfg)
+		switch {
+		case err != nil && len(secrets) == 0:
 			fmt.Fprintf(app.Stderr, "keywarden: stored secrets unavailable (%v): lines are shown unredacted\n", err)
-		} else {
+		case err != nil:
+			fmt.Fprintf(app.Stderr, "keywarden: some stored secrets unavailable (%v): lines are redacted of the others only\n", err)
+		}
+		if len(secrets) > 0 {
 			parser.Redactor = auditlog.NewRedactor(secrets)
 		}
 	}
@@ -189,32 +194,44 @@ func resolveLogTarget(cfg *config.Config, cfgErr error, arg string) (logTarget, 
 	return t, nil
 }
 
-// logSecrets returns the secrets to redact: the profile's, or for a FILE no
-// profile names, every stored one.
-func logSecrets(ctx context.Context, app *App, cfg *config.Config, t logTarget) ([]keystore.Secret, error) {
+// logSecrets returns the secrets to redact: every stored value of every
+// item, current and retired, whichever profile's log this is (a log may be
+// shared, and a bot may log another bot's key). Items that cannot be read
+// are skipped and named in the error; the values read are still returned.
+func logSecrets(ctx context.Context, app *App, cfg *config.Config) ([]keystore.Secret, error) {
 	store, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	if t.profile != nil {
-		it, err := store.Get(ctx, t.profile.Name)
-		if errors.Is(err, keystore.ErrNotFound) {
-			return nil, nil
+	return everyStoredSecret(ctx, store, cfg)
+}
+
+// everyStoredSecret reads the values of every item in store, and of every
+// profile in cfg in case the store cannot list its items. It returns what it
+// could read, and the first error (for an item that exists but cannot be
+// read).
+func everyStoredSecret(ctx context.Context, store keystore.Store, cfg *config.Config) ([]keystore.Secret, error) {
+	names, firstErr := store.List(ctx)
+	for _, p := range cfg.Profiles {
+		if !slices.Contains(names, p.Name) {
+			names = append(names, p.Name)
 		}
-		if err != nil {
-			return nil, err
-		}
-		return it.Secrets(), nil
-	}
-	entries, err := keystore.Secrets(ctx, store)
-	if err != nil {
-		return nil, err
 	}
 	var out []keystore.Secret
-	for _, e := range entries {
-		out = append(out, e.Item.Secrets()...)
+	for _, n := range names {
+		it, err := store.Get(ctx, n)
+		if errors.Is(err, keystore.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("reading stored key for %s: %w", n, err)
+			}
+			continue
+		}
+		out = append(out, it.Secrets()...)
 	}
-	return out, nil
+	return out, firstErr
 }
 
 // colorOut reports whether stdout gets colours: a terminal, and neither
