@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -106,6 +108,8 @@ type Wizard struct {
 	opts WizardOptions
 	ctx  context.Context
 	st   Styles
+	keys WizardKeyMap
+	help help.Model
 	w, h int
 
 	step     wizStep
@@ -153,8 +157,9 @@ func newWizard(mode wizardMode, opts WizardOptions) Wizard {
 	if opts.Config == nil {
 		opts.Config = &config.Config{}
 	}
-	w := Wizard{mode: mode, opts: opts, ctx: context.Background(), st: NewStyles(true), w: 80, h: 24,
-		needs: permBit("read") | permBit("trade")}
+	w := Wizard{mode: mode, opts: opts, ctx: context.Background(), st: NewStyles(true), keys: DefaultWizardKeyMap(),
+		help: help.New(), w: 80, h: 24, needs: permBit("read") | permBit("trade")}
+	w.help.Styles = w.st.Help
 	mk := func(s wizStep, placeholder string, secret bool) {
 		ti := newWizInput()
 		ti.Prompt = "> "
@@ -219,6 +224,7 @@ func (w Wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return w, nil
 	case tea.BackgroundColorMsg:
 		w.st = NewStyles(msg.IsDark())
+		w.help.Styles = w.st.Help
 		return w, nil
 	case egressMsg:
 		return w.onEgress(msg), nil
@@ -248,10 +254,10 @@ func (w *Wizard) current() *textinput.Model {
 }
 
 func (w Wizard) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch k.String() {
-	case "esc", "ctrl+c":
+	switch {
+	case key.Matches(k, w.keys.Cancel):
 		return w.cancel()
-	case "enter":
+	case key.Matches(k, w.keys.Next):
 		return w.next()
 	}
 	switch w.step {
@@ -260,7 +266,7 @@ func (w Wizard) onKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case stepVerdict:
 		return w.onVerdictKey(k)
 	case stepOldKey:
-		if k.String() == "r" && w.oldTested && w.oldResult.State != checks.OldKeyRevoked {
+		if key.Matches(k, w.keys.Recheck) && w.oldTested && w.oldResult.State != checks.OldKeyRevoked {
 			return w.testOld()
 		}
 		return w, nil
@@ -303,12 +309,12 @@ func (w *Wizard) dropOld() { w.old = keystore.Item{} }
 
 func (w Wizard) onList(k tea.KeyPressMsg) Wizard {
 	n := len(w.listItems())
-	switch k.String() {
-	case "up", "k", "shift+tab":
+	switch {
+	case key.Matches(k, w.keys.Up):
 		w.cursor = (w.cursor + n - 1) % n
-	case "down", "j", "tab":
+	case key.Matches(k, w.keys.Down):
 		w.cursor = (w.cursor + 1) % n
-	case "space", " ", "x":
+	case key.Matches(k, w.keys.Toggle):
 		if w.step == stepNeeds {
 			w.needs ^= permBit(config.Permissions[w.cursor])
 			w.errText = ""
@@ -318,10 +324,10 @@ func (w Wizard) onList(k tea.KeyPressMsg) Wizard {
 }
 
 func (w Wizard) onVerdictKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch k.String() {
-	case "r":
+	switch {
+	case key.Matches(k, w.keys.Recheck):
 		return w.validate()
-	case "e":
+	case key.Matches(k, w.keys.OtherKey):
 		return w.reenter(), nil
 	}
 	return w, nil

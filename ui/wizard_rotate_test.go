@@ -53,6 +53,7 @@ func TestRotateOldKeyStillValidThenRevoked(t *testing.T) {
 	d.keys("enter")
 	d.want("STILL WORKS: REVOKE IT NOW")
 	d.want("https://www.bybit.com/app/user/api-management")
+	d.wantFooter("r check again • enter done")
 	it, _ := ww.store.Get(context.Background(), "bybit-grid")
 	if it.APIKey.Reveal() != wizKey || time.Since(it.CreatedAt) > time.Hour {
 		t.Fatalf("new key not stored with a new creation time (%v)", it.CreatedAt)
@@ -64,6 +65,7 @@ func TestRotateOldKeyStillValidThenRevoked(t *testing.T) {
 	ww.bybit.RemoveKey(wizOldKey) // the user revokes it
 	d.keys("r")
 	d.want("old key " + keystore.Fingerprint(o.Current.APIKey) + " revoked")
+	d.wantFooter("enter done") // nothing left to check
 	if !d.w.old.APISecret.Empty() {
 		t.Fatal("the old secret is still held after the revocation was confirmed")
 	}

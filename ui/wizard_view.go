@@ -41,7 +41,9 @@ func (w Wizard) render() string {
 		body += "\n" + w.st.ErrLine.Render(glyph(checks.Crit)+" "+w.errText)
 	}
 	b.WriteString(body)
-	b.WriteString("\n\n" + w.st.Muted.Render(w.footer()))
+	h := w.help
+	h.SetWidth(width)
+	b.WriteString("\n\n" + h.ShortHelpView(w.footerKeys()))
 	return lipgloss.NewStyle().Width(width).Render(b.String())
 }
 
@@ -258,29 +260,6 @@ func (w Wizard) doneView() string {
 		s += "profile added to the config\n"
 	}
 	return s + "\nrun the bot with: keywarden exec " + p.Name + " -- CMD"
-}
-
-func (w Wizard) footer() string {
-	switch w.step {
-	case stepExchange, stepHost:
-		return "↑/↓ choose · enter next · esc cancel"
-	case stepNeeds:
-		return "↑/↓ move · space toggle · enter next · esc cancel"
-	case stepVerdict:
-		if w.verdict.Failed || len(w.verdict.Missing) > 0 {
-			return "enter re-enter key · r check again · esc cancel (nothing is written)"
-		}
-		return "enter store · r check again · e other key · esc cancel (nothing is written)"
-	case stepValidating:
-		return "esc cancel (nothing is written)"
-	case stepSaving:
-		return "storing…"
-	case stepOldKey:
-		return "r check again · enter done"
-	case stepDone:
-		return "any key to exit"
-	}
-	return "enter next · esc cancel (nothing is written)"
 }
 
 func riskNames(rs []checks.Risk) string {
