@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -38,8 +39,15 @@ The history result is cached under the user cache directory, keyed by the
 repository's refs, HEAD and object counts and by the stored values; the cache
 holds where things were found, never a value. --no-cache reads everything.
 
+Objects that history refers to but the repository lacks (a partial or damaged
+clone) are counted and reported; with nothing found the result is then
+unknown (exit 3), not clean.
+
+On a terminal, a history scan that takes more than a second shows its
+progress on stderr.
+
 Exit codes: 0 nothing found, 2 a stored value was found, 3 the scan could not
-run, 64 usage error.`,
+run or could not read all of history, 64 usage error.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			dir := "."
@@ -69,7 +77,13 @@ func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 		// values), so `check` after `scan` is instant. No cache dir: no cache.
 		opts.CacheDir, _ = leaks.DefaultCacheDir()
 	}
+	stop := func() {}
+	if tty, ok := terminal(app.Stderr); ok {
+		opts.Progress = &leaks.Progress{}
+		stop = showProgress(tty, opts.Progress, progressDelay, 200*time.Millisecond)
+	}
 	rep, err := leaks.Scan(ctx, targets, opts)
+	stop()
 	if err != nil {
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("%w\ncheck that %s exists and that git works there (git -C %s status)", err, dir, dir)}
 	}
@@ -83,6 +97,9 @@ func runScan(c *cobra.Command, app *App, dir string, o scanOptions) error {
 	}
 	if len(rep.Findings) > 0 {
 		return &ExitError{Code: ExitCrit}
+	}
+	if rep.MissingObjects > 0 {
+		return &ExitError{Code: ExitUnknown} // the report says what is missing
 	}
 	return nil
 }

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keywarden/keywarden/internal/testutil"
 	"github.com/keywarden/keywarden/keystore"
+	"github.com/keywarden/keywarden/leaks"
 )
 
 const (
@@ -189,4 +191,60 @@ func TestScanCommandNothingStored(t *testing.T) {
 		t.Errorf("empty keystore: exit %d, stderr %q; want %d and a reason", code, errOut, ExitUnknown)
 	}
 	t.Logf("stderr: %s", errOut)
+}
+
+// TestScanProgress: nothing is drawn before the delay; after it, the line
+// shows the share read and is cleared when the scan ends.
+func TestScanProgress(t *testing.T) {
+	var p leaks.Progress
+	var quick bytes.Buffer
+	showProgress(&quick, &p, time.Hour, time.Millisecond)()
+	if quick.Len() != 0 {
+		t.Errorf("a scan shorter than the delay drew %q", quick.String())
+	}
+	p.Total.Store(4 << 20)
+	p.Done.Store(1 << 20)
+	var slow syncBuffer
+	stop := showProgress(&slow, &p, time.Millisecond, time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	stop()
+	out := slow.String()
+	if !strings.Contains(out, "scanning git history:  25% (1.0 of 4.0 MiB)") || !strings.HasSuffix(out, "\r\x1b[K") {
+		t.Errorf("progress output %q", out)
+	}
+}
+
+// TestScanMissingObjects: a blob deleted from a real repository's object
+// files is counted, reported, and makes the result unknown (exit 3), not
+// clean.
+func TestScanMissingObjects(t *testing.T) {
+	w := newScanWorld(t)
+	if err := os.Remove(filepath.Join(w.repo, "values.yaml")); err != nil { // the untracked leak
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(w.repo, "notes.txt"), "clean notes\n")
+	gitRun(t, w.repo, "add", "notes.txt")
+	gitRun(t, w.repo, "commit", "-q", "-m", "notes")
+	// The commit that leaked the secret is in history: remove the leaked
+	// blob itself, so nothing is found and only the missing count tells.
+	blob := strings.TrimSpace(gitRun(t, w.repo, "rev-parse", w.commit+":config.py"))
+	if err := os.Remove(filepath.Join(w.repo, ".git", "objects", blob[:2], blob[2:])); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runMain(t, "--config", w.config, "scan", w.repo, "--no-cache")
+	if code != ExitUnknown {
+		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr: %s", code, ExitUnknown, out, errOut)
+	}
+	if !strings.Contains(out, "1 object(s) that history refers to are missing") || !strings.Contains(out, "the result is unknown") || strings.Contains(out, "✓") {
+		t.Errorf("report does not say the result is unknown:\n%s", out)
+	}
+	code, out, _ = runMain(t, "--config", w.config, "scan", w.repo, "--json")
+	if code != ExitUnknown || !strings.Contains(out, `"missing_objects": 1`) {
+		t.Errorf("--json: exit %d, want 3 with missing_objects 1:\n%s", code, out)
+	}
+	// Cached, the count is kept.
+	code, out, _ = runMain(t, "--config", w.config, "scan", w.repo, "--json")
+	if code != ExitUnknown || !strings.Contains(out, `"missing_objects": 1`) || !strings.Contains(out, `"history": "cached"`) {
+		t.Errorf("cached: exit %d, want 3 with missing_objects 1:\n%s", code, out)
+	}
 }

@@ -83,6 +83,7 @@ type cacheEntry struct {
 	Findings     []Finding `json:"findings"`
 	BlobsScanned int64     `json:"blobs_scanned"`
 	BytesScanned int64     `json:"bytes_scanned"`
+	Missing      int64     `json:"missing,omitempty"`
 }
 
 func cachePath(cacheDir, kind, where, values string) string {
@@ -136,10 +137,10 @@ func writeCache(path string, e cacheEntry) error {
 func HistoryCached(ctx context.Context, dir string, targets []Target, cacheDir string, workers int) (res HistoryResult, cached bool, err error) {
 	m := NewMatcher(targets)
 	defer m.Close()
-	return historyCached(ctx, dir, m, valuesDigest(targets), cacheDir, workers)
+	return historyCached(ctx, dir, m, valuesDigest(targets), cacheDir, workers, nil)
 }
 
-func historyCached(ctx context.Context, dir string, m *Matcher, values, cacheDir string, workers int) (HistoryResult, bool, error) {
+func historyCached(ctx context.Context, dir string, m *Matcher, values, cacheDir string, workers int, prog *Progress) (HistoryResult, bool, error) {
 	if cacheDir == "" {
 		d, err := DefaultCacheDir()
 		if err != nil {
@@ -153,14 +154,14 @@ func historyCached(ctx context.Context, dir string, m *Matcher, values, cacheDir
 	}
 	path := cachePath(cacheDir, "history", gitDir, values)
 	if e, ok := readCache(path, state); ok {
-		return HistoryResult{Findings: e.Findings, BlobsScanned: e.BlobsScanned, BytesScanned: e.BytesScanned}, true, nil
+		return HistoryResult{Findings: e.Findings, BlobsScanned: e.BlobsScanned, BytesScanned: e.BytesScanned, Missing: e.Missing}, true, nil
 	}
-	res, err := ScanHistory(ctx, dir, m, workers)
+	res, err := scanHistory(ctx, dir, m, workers, prog)
 	if err != nil {
 		return res, false, err
 	}
 	// A failed cache write costs only speed next time.
-	_ = writeCache(path, cacheEntry{State: state, Findings: res.Findings, BlobsScanned: res.BlobsScanned, BytesScanned: res.BytesScanned})
+	_ = writeCache(path, cacheEntry{State: state, Findings: res.Findings, BlobsScanned: res.BlobsScanned, BytesScanned: res.BytesScanned, Missing: res.Missing})
 	return res, false, nil
 }
 

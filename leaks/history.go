@@ -86,7 +86,7 @@ func listObjects(ctx context.Context, dir string) ([]object, int64, error) {
 // list is cut into one contiguous run per worker (pack order, so each `git
 // cat-file --batch` process keeps its delta-base cache warm) of roughly equal
 // bytes, and the workers run in parallel.
-func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, total int64, workers int) (historyScan, error) {
+func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, total int64, workers int, prog *Progress) (historyScan, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -114,7 +114,7 @@ func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, tot
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = catFile(ctx, dir, m, p)
+			results[i], errs[i] = catFile(ctx, dir, m, p, prog)
 			if errs[i] != nil {
 				cancel()
 			}
@@ -146,8 +146,9 @@ func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, tot
 // streamed, never held whole.
 const chunkSize = 256 << 10
 
-// catFile streams objs through one `git cat-file --batch` process.
-func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (historyScan, error) {
+// catFile streams objs through one `git cat-file --batch` process, adding
+// each object's size to prog (when not nil) once read.
+func catFile(ctx context.Context, dir string, m *Matcher, objs []object, prog *Progress) (historyScan, error) {
 	var res historyScan
 	cmd := gitsafe.Command(ctx, dir, "cat-file", "--batch")
 	stdin, err := cmd.StdinPipe()
@@ -221,6 +222,9 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 			}
 			res.objects++
 			res.bytes += size
+			if prog != nil {
+				prog.Done.Add(size)
+			}
 			if len(s.hits) > 0 {
 				res.hits = append(res.hits, objectHit{object{f[0], f[1], size}, s.matches()})
 			}
@@ -244,4 +248,42 @@ func catFile(ctx context.Context, dir string, m *Matcher, objs []object) (histor
 		return res, fmt.Errorf("git cat-file in %s: %w: %s", dir, waitErr, strings.TrimSpace(stderr.String()))
 	}
 	return res, nil
+}
+
+// countMissing walks every object reachable from the refs and reflogs and
+// counts those the object database lacks (`git rev-list --missing=print`
+// prints them as "?<id>"). The walk's output is streamed, never held.
+func countMissing(ctx context.Context, dir string) (int64, error) {
+	cmd := gitsafe.Command(ctx, dir, "rev-list", "--objects", "--all", "--reflog", "--missing=print")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting git rev-list: %w", err)
+	}
+	var n int64
+	r := bufio.NewReaderSize(stdout, 256<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(line) > 0 && line[0] == '?' {
+			n++
+		}
+		if err == bufio.ErrBufferFull {
+			for err == bufio.ErrBufferFull { // a very long path: skip the rest of the line
+				_, err = r.ReadSlice('\n')
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		// A ref naming a commit that is not there is damage too.
+		return n, fmt.Errorf("git rev-list in %s: %w: %s (a damaged repository? git fsck says more)", dir, err, msg)
+	}
+	return n, nil
 }

@@ -81,7 +81,7 @@ func ScanStaged(ctx context.Context, dir string, m *Matcher) (*HookReport, error
 	if len(objs) == 0 {
 		return rep, nil
 	}
-	sc, err := catFile(ctx, dir, m, objs)
+	sc, err := catFile(ctx, dir, m, objs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +278,7 @@ func ScanPush(ctx context.Context, dir string, m *Matcher, remote string, update
 		rep.Findings = append(rep.Findings, nameFindings(m, filepath.Base(name), SourcePush, nil)...)
 	}
 	rep.Findings = dedupeNames(rep.Findings)
-	sc, err := scanObjects(ctx, dir, m, objs, sumSizes(objs), 0)
+	sc, err := scanObjects(ctx, dir, m, objs, sumSizes(objs), 0, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type jsonReport struct {
 	FilesScanned int64     `json:"files_scanned"`
 	FilesSkipped int64     `json:"files_skipped"`
 	History      string    `json:"history"`
+	Missing      int64     `json:"missing_objects"` // referenced by history, absent: not searched
 	Dir          string    `json:"dir"`
 	NotSearched  []string  `json:"not_searched"` // "profile/field" values too short to search for
 }
@@ -25,7 +26,7 @@ type jsonReport struct {
 func (r *Report) WriteJSON(w io.Writer) error {
 	j := jsonReport{Findings: r.Findings, BlobsScanned: r.BlobsScanned, BytesScanned: r.BytesScanned,
 		DurationMS: r.Duration.Milliseconds(), FilesScanned: r.FilesScanned, FilesSkipped: r.FilesSkipped,
-		History: r.History, Dir: r.Dir, NotSearched: []string{}}
+		History: r.History, Missing: r.MissingObjects, Dir: r.Dir, NotSearched: []string{}}
 	if j.Findings == nil {
 		j.Findings = []Finding{}
 	}
@@ -125,6 +126,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	stats := fmt.Sprintf("%s, %s, %s in %s", files, git, mib(r.BytesScanned), r.Duration.Round(1e6))
 	for _, l := range r.Skipped {
 		fmt.Fprintf(&b, "note: %s %s is shorter than %d characters and was not searched for\n", l.Profile, l.Field, MinValueLen)
+	}
+	if r.MissingObjects > 0 {
+		fmt.Fprintf(&b, "⚠ %d object(s) that history refers to are missing from this repository (a partial or damaged clone): they were not searched\n", r.MissingObjects)
+		if len(r.Findings) == 0 {
+			fmt.Fprintf(&b, "? no stored value found in what could be read of %s (%s), but the result is unknown: fetch the missing objects (git fetch --refetch, or a fresh clone) and scan again; git fsck lists them\n", r.Dir, stats)
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
 	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(&b, "✓ no stored key, secret or passphrase found in %s (%s)\n", r.Dir, stats)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,15 @@ type Options struct {
 	// repository's ref state and the values (see HistoryCached); "" reads
 	// the whole history every time.
 	CacheDir string
+	// Progress, when set, counts the history bytes read as the scan goes.
+	Progress *Progress
+}
+
+// Progress counts a running history scan's work; another goroutine may
+// read it at any time.
+type Progress struct {
+	Done  atomic.Int64 // bytes of objects read so far
+	Total atomic.Int64 // bytes to read (0 until the objects are listed)
 }
 
 // Finding is one stored value found in one place. It never holds the value.
@@ -58,15 +68,18 @@ const (
 
 // Report is a scan's outcome.
 type Report struct {
-	Dir          string        `json:"dir"`
-	Findings     []Finding     `json:"findings"`
-	FilesScanned int64         `json:"files_scanned"`
-	FilesSkipped int64         `json:"files_skipped"` // larger than the size limit
-	BlobsScanned int64         `json:"blobs_scanned"` // blobs, commits and tags read from git
-	BytesScanned int64         `json:"bytes_scanned"`
-	History      string        `json:"history"` // scanned, cached, off, or why it was not
-	Skipped      []Label       `json:"-"`       // values too short to search for
-	Duration     time.Duration `json:"-"`
+	Dir          string    `json:"dir"`
+	Findings     []Finding `json:"findings"`
+	FilesScanned int64     `json:"files_scanned"`
+	FilesSkipped int64     `json:"files_skipped"` // larger than the size limit
+	BlobsScanned int64     `json:"blobs_scanned"` // blobs, commits and tags read from git
+	BytesScanned int64     `json:"bytes_scanned"`
+	History      string    `json:"history"` // scanned, cached, off, or why it was not
+	// MissingObjects counts objects history refers to that the repository
+	// lacks: they were not searched (see HistoryResult.Missing).
+	MissingObjects int64         `json:"-"`
+	Skipped        []Label       `json:"-"` // values too short to search for
+	Duration       time.Duration `json:"-"`
 }
 
 // Scan searches opts.Dir, and with opts.History its whole git object
@@ -94,9 +107,9 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 		var hist HistoryResult
 		cached := false
 		if opts.CacheDir != "" {
-			hist, cached, err = historyCached(ctx, dir, m, valuesDigest(targets), opts.CacheDir, opts.Workers)
+			hist, cached, err = historyCached(ctx, dir, m, valuesDigest(targets), opts.CacheDir, opts.Workers, opts.Progress)
 		} else {
-			hist, err = ScanHistory(ctx, dir, m, opts.Workers)
+			hist, err = scanHistory(ctx, dir, m, opts.Workers, opts.Progress)
 		}
 		switch {
 		case errors.Is(err, ErrNotRepo):
@@ -111,6 +124,7 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 				rep.History = "cached"
 			}
 			rep.BlobsScanned, rep.BytesScanned = hist.BlobsScanned, rep.BytesScanned+hist.BytesScanned
+			rep.MissingObjects = hist.Missing
 			rep.Findings = append(rep.Findings, hist.Findings...)
 		}
 	}
@@ -170,6 +184,11 @@ type HistoryResult struct {
 	Findings     []Finding
 	BlobsScanned int64
 	BytesScanned int64
+	// Missing counts objects history refers to that the repository lacks
+	// (a partial or damaged clone; at least this many: below a missing
+	// tree nothing is known). They were not searched, so a result without
+	// findings is not clean.
+	Missing int64
 }
 
 // ScanHistory reads every blob, commit and tag in the object database of
@@ -182,12 +201,35 @@ type HistoryResult struct {
 // disk in .git, are copied by backups and tarballs of the project, and the
 // value they hold must be revoked all the same. Their Reach says so.
 func ScanHistory(ctx context.Context, dir string, m *Matcher, workers int) (HistoryResult, error) {
+	return scanHistory(ctx, dir, m, workers, nil)
+}
+
+func scanHistory(ctx context.Context, dir string, m *Matcher, workers int, prog *Progress) (HistoryResult, error) {
 	var res HistoryResult
 	objs, total, err := listObjects(ctx, dir)
 	if err != nil {
 		return res, err
 	}
-	sc, err := scanObjects(ctx, dir, m, objs, total, workers)
+	if prog != nil {
+		prog.Total.Store(total)
+	}
+	// What the object database lacks is found by walking history, which
+	// runs beside the reading.
+	walkCtx, cancelWalk := context.WithCancel(ctx)
+	defer cancelWalk()
+	missing := make(chan error, 1)
+	go func() {
+		var err error
+		res.Missing, err = countMissing(walkCtx, dir)
+		missing <- err
+	}()
+	sc, err := scanObjects(ctx, dir, m, objs, total, workers, prog)
+	if err != nil {
+		cancelWalk()
+	}
+	if mErr := <-missing; err == nil && mErr != nil {
+		err = mErr
+	}
 	if err != nil {
 		return res, err
 	}
