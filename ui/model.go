@@ -112,9 +112,13 @@ func New(opts Options) Model {
 func (m Model) WithContext(ctx context.Context) Model { m.ctx = ctx; return m }
 
 // Init asks for the background colour, starts every check group and every
-// audit feed, and arms the minute redraw.
+// audit feed, arms the minute redraw and passes on each pane's own first
+// command.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tea.RequestBackgroundColor, everyMinute(m.ctx, m.opts.Now)}
+	for _, p := range m.panes {
+		cmds = append(cmds, p.Init())
+	}
 	for g := range numGroups {
 		cmds = append(cmds, fetch(m.ctx, m.opts.Run, g, m.gen[g], m.opts.Now, m.opts.Secrets))
 	}
@@ -127,7 +131,8 @@ func (m Model) Init() tea.Cmd {
 }
 
 // Update dispatches: keys to the focused pane or the root, results and
-// ticks to their group, audit entries to the audit pane.
+// ticks to their group, audit entries to the audit pane. Every Cmd a pane
+// returns is batched into the one Update returns, never dropped.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	defer guard(m.opts.Secrets)
 	switch msg := msg.(type) {
@@ -153,7 +158,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.refetch(msg.Group)
 	case minuteMsg:
 		m.now = msg.At
-		return m.route(), everyMinute(m.ctx, m.opts.Now)
+		var cmd tea.Cmd
+		m, cmd = m.route()
+		return m, tea.Batch(cmd, everyMinute(m.ctx, m.opts.Now))
 	case auditStartedMsg:
 		m.feeds[msg.Profile] = msg.Ch
 		return m, waitAudit(msg.Profile, msg.Ch, m.opts.Now)
@@ -161,12 +168,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		delete(m.feeds, msg.Profile)
 	case AuditMsg:
 		// Only the audit pane changed: no need to route every result again.
-		m.audit.Update(msg)
+		cmd := m.panes[PaneAudit].Update(msg)
 		m.now = later(m.now, msg.At)
 		if m.detail != nil && m.detail.pane == PaneAudit {
 			m.detail.SetContent(m.audit.Detail())
 		}
-		return m.relayout(), m.rearmAudit(msg.Profile)
+		return m.relayout(), tea.Batch(cmd, m.rearmAudit(msg.Profile))
 	}
 	return m, nil
 }
@@ -190,7 +197,8 @@ func (m Model) onResults(msg ResultsMsg) (Model, tea.Cmd) {
 	m.done[msg.Group] = true
 	m.refreshed = msg.At
 	m.now = later(m.now, msg.At)
-	return m.route(), tick(m.ctx, msg.Group, msg.Gen)
+	m, cmd := m.route()
+	return m, tea.Batch(cmd, tick(m.ctx, msg.Group, msg.Gen))
 }
 
 // refetch starts a new generation of group g.
@@ -221,8 +229,10 @@ func (m Model) onKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, tea.Quit // always, whatever has the keyboard
 	}
 	if m.audit.Editing() {
-		m.audit.Update(k)
-		return m.route(), nil
+		cmd := m.panes[PaneAudit].Update(k)
+		var rc tea.Cmd
+		m, rc = m.route()
+		return m, tea.Batch(cmd, rc)
 	}
 	if m.detail != nil {
 		switch {
@@ -232,6 +242,7 @@ func (m Model) onKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, m.detail.Update(k)
 	}
+	var cmd tea.Cmd
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
@@ -247,7 +258,7 @@ func (m Model) onKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m.openDetail(), nil
 	case key.Matches(k, m.keys.Filter):
 		m.focus = PaneAudit
-		m.audit.Update(startFilter{})
+		cmd = m.panes[PaneAudit].Update(startFilter{})
 	case key.Matches(k, m.keys.Back):
 		m.audit.clearFilter()
 	case key.Matches(k, m.keys.Profile):
@@ -259,7 +270,8 @@ func (m Model) onKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	default:
 		return m, m.panes[m.focus].Update(k)
 	}
-	return m.route(), nil
+	m, rc := m.route()
+	return m, tea.Batch(cmd, rc)
 }
 
 // onClick focuses the pane under the pointer.
@@ -280,8 +292,9 @@ func (m Model) openDetail() Model {
 }
 
 // route hands every pane its results, the selected profile and the time,
-// then lays the panes out again (their wants may have changed).
-func (m Model) route() Model {
+// then lays the panes out again (their wants may have changed). It returns
+// the panes' Cmds, batched.
+func (m Model) route() (Model, tea.Cmd) {
 	var per [numPanes][]checks.Result
 	for g := range numGroups {
 		for _, r := range m.results[g] {
@@ -290,6 +303,7 @@ func (m Model) route() Model {
 			}
 		}
 	}
+	var cmds []tea.Cmd
 	for p := range numPanes {
 		rs := per[p]
 		order := paneChecks[p]
@@ -302,12 +316,12 @@ func (m Model) route() Model {
 		if rs == nil && m.paneDone(p) {
 			rs = []checks.Result{}
 		}
-		m.panes[p].Update(paneData{Results: rs, Profile: m.profiles[m.profile], Now: m.now})
+		cmds = append(cmds, m.panes[p].Update(paneData{Results: rs, Profile: m.profiles[m.profile], Now: m.now}))
 	}
 	if m.detail != nil {
 		m.detail.SetContent(m.panes[m.detail.pane].Detail())
 	}
-	return m.relayout()
+	return m.relayout(), tea.Batch(cmds...)
 }
 
 // paneDone reports whether every group feeding pane p has answered once.
