@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
+
+	"github.com/keywarden/keywarden/internal/regularfile"
 )
 
 // ScanLimit bounds how much of the end of a log Scan reads.
@@ -29,8 +30,10 @@ type ScanResult struct {
 // and returns their counts. Lines without a time take the time of the next
 // newer line that has one (a traceback belongs to the entry it follows).
 func Scan(ctx context.Context, path string, p *Parser, now time.Time) (ScanResult, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	f, err := regularfile.Open(path, "audit log")
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return ScanResult{}, err
+	} else if err != nil {
 		return ScanResult{}, fmt.Errorf("open audit log: %w", err)
 	}
 	defer f.Close()

@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/keywarden/keywarden/internal/regularfile"
 )
 
 // MaxLineBytes is the longest line kept; longer lines are cut there and
@@ -23,8 +24,10 @@ const tailChunk = 64 << 10
 // depends on n and the line lengths, not on the file's size. A last line
 // without a newline is included. Lines over MaxLineBytes are truncated.
 func Tail(path string, n int) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	f, err := regularfile.Open(path, "audit log")
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
 	defer f.Close()

@@ -68,7 +68,7 @@ func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store
 		Notice:         func(msg string) { fmt.Fprintln(a.Stderr, msg) },
 	}
 	if a.stdinIsTerminal() {
-		opts.Prompt = a.promptSecret
+		opts.Prompt = func(msg string) (keystore.Secret, error) { return a.promptSecret(ctx, msg) }
 	}
 	s, err := keystore.Open(ctx, opts)
 	if err != nil {
@@ -118,25 +118,34 @@ func (a *App) stdinIsTerminal() bool {
 }
 
 // promptSecret asks for a secret on the terminal without echo; the prompt
-// goes to stderr so stdout stays clean for scripts.
-func (a *App) promptSecret(msg string) (keystore.Secret, error) {
+// goes to stderr so stdout stays clean for scripts. SIGINT and SIGTERM end
+// the wait and turn echo back on.
+func (a *App) promptSecret(ctx context.Context, msg string) (keystore.Secret, error) {
 	fd, ok := a.stdinTTY()
 	if !ok {
 		return keystore.Secret{}, fmt.Errorf("stdin is not a terminal")
 	}
+	state, err := term.GetState(fd)
+	if err != nil {
+		return keystore.Secret{}, err
+	}
 	fmt.Fprint(a.Stderr, msg)
-	b, err := term.ReadPassword(fd)
+	b, err := interruptible(ctx, func() ([]byte, error) { return term.ReadPassword(fd) })
 	fmt.Fprintln(a.Stderr)
+	if errors.Is(err, errInterrupted) {
+		_ = term.Restore(fd, state)
+	}
 	if err != nil {
 		return keystore.Secret{}, err
 	}
 	return keystore.NewSecret(string(b)), nil
 }
 
-// confirm asks a yes/no question on stderr and reads the answer from stdin.
-func (a *App) confirm(question string) (bool, error) {
+// confirm asks a yes/no question on stderr and reads the answer from stdin
+// until the answer, SIGINT or SIGTERM.
+func (a *App) confirm(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(a.Stderr, "%s [y/N] ", question)
-	line, err := bufio.NewReader(a.Stdin).ReadString('\n')
+	line, err := interruptible(ctx, func() (string, error) { return bufio.NewReader(a.Stdin).ReadString('\n') })
 	if err != nil && err != io.EOF {
 		return false, err
 	}

@@ -132,7 +132,7 @@ func runImport(ctx context.Context, app *App, o importOptions, name, src string)
 		return usageError("profile %q already exists in %s: edit its base_url there instead of passing --base-url", name, app.ConfigFile())
 	}
 
-	label, text, err := readDotenv(app, src)
+	label, text, err := readDotenv(ctx, app, src)
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,19 @@ func checkDotenvSource(app *App, src string, shred bool, example string) error {
 	return nil
 }
 
-func readDotenv(app *App, src string) (label, text string, err error) {
+// readDotenv reads the dotenv at src ("-" for stdin). A pipe, a FIFO or
+// process substitution is a fine source, so waiting for its writer is
+// allowed; SIGINT and SIGTERM end the wait.
+func readDotenv(ctx context.Context, app *App, src string) (label, text string, err error) {
+	type dotenv struct{ label, text string }
+	d, err := interruptible(ctx, func() (dotenv, error) {
+		label, text, err := readDotenvBlocking(app, src)
+		return dotenv{label, text}, err
+	})
+	return d.label, d.text, err
+}
+
+func readDotenvBlocking(app *App, src string) (label, text string, err error) {
 	var r io.Reader
 	label = src
 	if src == "-" {

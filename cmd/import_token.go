@@ -32,7 +32,7 @@ func runImportToken(ctx context.Context, app *App, o importOptions, name, src st
 	if _, ok := cfg.Profile(name); ok {
 		return usageError("%q is a profile in %s: give the token a name of its own", name, app.ConfigFile())
 	}
-	label, text, err := readDotenv(app, src)
+	label, text, err := readDotenv(ctx, app, src)
 	if err != nil {
 		return err
 	}

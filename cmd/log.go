@@ -18,6 +18,7 @@ import (
 
 	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/internal/regularfile"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -109,6 +110,9 @@ func runLog(ctx context.Context, app *App, o logOptions, arg string) error {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("audit log %s does not exist: check audit_log in the config, or start the bot (use -f to wait for it)", target.path)}
+		}
+		if errors.Is(err, regularfile.ErrNotRegular) {
+			return &ExitError{Code: ExitUnknown, Err: err}
 		}
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("%w: check the file's permissions", err)}
 	}

@@ -58,7 +58,7 @@ func runRemove(ctx context.Context, app *App, name string, yes bool) error {
 		if !app.stdinIsTerminal() {
 			return usageError("not removing %s without confirmation: pass --yes", name)
 		}
-		ok, err := app.confirm(fmt.Sprintf("remove profile %s and its stored key from the %s keystore?", name, store.Backend()))
+		ok, err := app.confirm(ctx, fmt.Sprintf("remove profile %s and its stored key from the %s keystore?", name, store.Backend()))
 		if err != nil {
 			return err
 		}

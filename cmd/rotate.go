@@ -152,7 +152,7 @@ func replaceKey(ctx context.Context, app *App, cfg *config.Config, store keystor
 // rotateFrom is the scripted rotation: the new key from a dotenv, the same
 // live validation as the wizard, verdict lines on stderr.
 func rotateFrom(ctx context.Context, app *App, o rotateOptions, cfg *config.Config, store keystore.Store, p config.Profile, cur keystore.Item) error {
-	label, text, err := readDotenv(app, o.from)
+	label, text, err := readDotenv(ctx, app, o.from)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/keywarden/keywarden/internal/atomicfile"
+	"github.com/keywarden/keywarden/internal/regularfile"
 	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
@@ -234,6 +235,9 @@ func readForEdit(path string) (string, fs.FileMode, error) {
 	data, err := readLimited(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", 0o600, nil
+	}
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return "", 0, err
 	}
 	if err != nil {
 		return "", 0, fmt.Errorf("reading config: %w", err)

@@ -3,8 +3,9 @@ package config
 import (
 	"fmt"
 	"io"
-	"os"
 	"regexp"
+
+	"github.com/keywarden/keywarden/internal/regularfile"
 )
 
 // MaxFileSize caps the config file: a real one is a few kilobytes, and a
@@ -88,7 +89,7 @@ func isAlnum(c byte) bool {
 // readLimited reads at most MaxFileSize+1 bytes of path, so that checkShape
 // can refuse a huge file without it ever being read whole.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regularfile.Open(path, "config file")
 	if err != nil {
 		return nil, err
 	}

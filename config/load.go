@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/keywarden/keywarden/alert/alerttype"
+	"github.com/keywarden/keywarden/internal/regularfile"
 	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
@@ -92,6 +93,9 @@ func Load(path string) (*Config, error) {
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("config file %s does not exist: create it, or drop --config to use %s", path, DefaultPath())
+		}
+		if errors.Is(err, regularfile.ErrNotRegular) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("reading config: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/keywarden/keywarden/internal/atomicfile"
+	"github.com/keywarden/keywarden/internal/regularfile"
 	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
@@ -141,6 +142,10 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if c := f.cached; c != nil && os.SameFile(c.stat, fi) && c.stat.Size() == fi.Size() && c.stat.ModTime().Equal(fi.ModTime()) {
 		return cloneDoc(c.doc), nil
 	}
+	// Before any prompt: a FIFO would block the read for ever.
+	if err := regularfile.Check(f.path, "vault", fi); err != nil {
+		return vaultDoc{}, err
+	}
 	if m := fi.Mode().Perm(); m&0o022 != 0 {
 		return vaultDoc{}, fmt.Errorf("vault %s is writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", f.path, m, f.path)
 	}
@@ -152,9 +157,9 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if fi.Size() > maxVaultSize {
 		return vaultDoc{}, fmt.Errorf("vault %s is larger than %d MiB: that is not a keywarden vault, check vault in the config", f.path, maxVaultSize>>20)
 	}
-	ciphertext, err := os.ReadFile(f.path)
+	ciphertext, err := readVault(f.path)
 	if err != nil {
-		return vaultDoc{}, fmt.Errorf("vault: %w", err)
+		return vaultDoc{}, err
 	}
 	pass, err := f.pass.get(false)
 	if err != nil {
@@ -166,6 +171,26 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	}
 	f.cached = &vaultCache{stat: fi, doc: doc}
 	return cloneDoc(doc), nil
+}
+
+// readVault reads the vault file, refusing anything swapped in since the
+// stat that is not a regular file, and no more than maxVaultSize.
+func readVault(path string) ([]byte, error) {
+	f, err := regularfile.Open(path, "vault")
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxVaultSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	if len(data) > maxVaultSize {
+		return nil, fmt.Errorf("vault %s is larger than %d MiB: that is not a keywarden vault, check vault in the config", path, maxVaultSize>>20)
+	}
+	return data, nil
 }
 
 func cloneDoc(d vaultDoc) vaultDoc {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/keywarden/keywarden/internal/regularfile"
 	"github.com/keywarden/keywarden/internal/trustpath"
 )
 
@@ -125,8 +126,10 @@ func readPassphraseFile(path, what string) (Secret, error) {
 	if m := fi.Mode().Perm(); m&0o077 != 0 && what != "systemd credential" {
 		return Secret{}, fmt.Errorf("%s %s is readable or writable by group or others (mode %04o), refusing to use it\nfix: chmod 600 %s", what, path, m, path)
 	}
-	f, err := os.Open(path)
-	if err != nil {
+	f, err := regularfile.Open(path, what)
+	if errors.Is(err, regularfile.ErrNotRegular) {
+		return Secret{}, err
+	} else if err != nil {
 		return Secret{}, fmt.Errorf("%s: %w", what, err)
 	}
 	defer f.Close()
