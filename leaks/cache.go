@@ -41,7 +41,8 @@ func valuesDigest(targets []Target) string {
 	}
 	sort.Strings(rows)
 	h := sha256.New()
-	h.Write([]byte("keywarden scan cache v1\x00"))
+	// v2: trees and ref names are searched, and names are redacted.
+	h.Write([]byte("keywarden scan cache v2\x00"))
 	for _, r := range rows {
 		h.Write([]byte(r))
 		h.Write([]byte{0})
@@ -215,9 +216,10 @@ func TrackedCached(ctx context.Context, dir string, targets []Target, cacheDir s
 	}
 	findings = []Finding{}
 	for _, fh := range hits {
+		shown, _ := m.RedactName(fh.path)
 		for _, mt := range fh.matches {
 			findings = append(findings, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
-				Path: fh.path, Line: mt.Line, Source: SourceWorktree, GitStatus: StatusTracked})
+				Path: shown, Line: mt.Line, Source: SourceWorktree, GitStatus: StatusTracked})
 		}
 	}
 	_ = writeCache(path, cacheEntry{State: state, Findings: findings})

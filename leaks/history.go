@@ -37,7 +37,7 @@ type objectHit struct {
 
 // historyScan is the raw outcome of reading the object database.
 type historyScan struct {
-	objects int64 // blobs, commits and tags read
+	objects int64 // blobs, trees, commits and tags read
 	bytes   int64
 	missing int64 // asked for but not in the repository
 	hits    []objectHit
@@ -50,9 +50,9 @@ func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 }
 
 // listObjects lists every object in the repository's object database in
-// pack order, except trees (they hold only names and ids). This covers every
-// ref (branches, tags, remotes, the stash), reflogs, and unreachable objects
-// that gc has not pruned yet.
+// pack order, trees too (a value may be a file or directory name). This
+// covers every ref (branches, tags, remotes, the stash), reflogs, and
+// unreachable objects that gc has not pruned yet.
 func listObjects(ctx context.Context, dir string) ([]object, int64, error) {
 	out, err := git(ctx, dir, "cat-file", "--batch-all-objects", "--unordered",
 		"--batch-check=%(objectname) %(objecttype) %(objectsize)")
@@ -69,7 +69,7 @@ func listObjects(ctx context.Context, dir string) ([]object, int64, error) {
 			out = nil
 		}
 		f := strings.Fields(string(line))
-		if len(f) != 3 || f[1] == "tree" {
+		if len(f) != 3 {
 			continue
 		}
 		n, err := strconv.ParseInt(f[2], 10, 64)

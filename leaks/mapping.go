@@ -33,17 +33,18 @@ type introduction struct {
 // every reflog.
 var allHistory = []string{"--all", "--reflog"}
 
-// mapBlobs finds, for each blob id in want, the commits that introduced it
-// at each path, walking the commits revs name (allHistory, or a push's
-// range) once (`git log --raw`, merges diffed against their first parent so
-// stash entries count). It keeps the oldest commit per (blob, path).
+// mapBlobs finds, for each blob or tree id in want, the commits that
+// introduced it at each path, walking the commits revs name (allHistory, or
+// a push's range) once (`git log --raw -t`, merges diffed against their
+// first parent so stash entries count). It keeps the oldest commit per
+// (object, path). A commit's root tree is at path "".
 func mapBlobs(ctx context.Context, dir string, want map[string]bool, revs []string) (map[string]map[string]introduction, error) {
 	out := map[string]map[string]introduction{}
 	if len(want) == 0 {
 		return out, nil
 	}
 	args := slices.Concat([]string{"log"}, revs, []string{"--raw", "--no-abbrev", "--root",
-		"--diff-merges=first-parent", "--no-renames", "--topo-order", "--format=%x01%H", "--"})
+		"--diff-merges=first-parent", "--no-renames", "--topo-order", "-t", "--format=%x01%H %T", "--"})
 	cmd := gitsafe.Command(ctx, dir, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -53,6 +54,16 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool, revs []stri
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting git log: %w", err)
+	}
+	record := func(id, path, commit string, age int64) {
+		byPath := out[id]
+		if byPath == nil {
+			byPath = map[string]introduction{}
+			out[id] = byPath
+		}
+		if have, ok := byPath[path]; !ok || age > have.age {
+			byPath[path] = introduction{commit, age}
+		}
 	}
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
@@ -64,8 +75,12 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool, revs []stri
 			continue
 		}
 		if line[0] == 1 {
-			commit = string(line[1:])
+			var root string
+			commit, root, _ = strings.Cut(string(line[1:]), " ")
 			age++
+			if want[root] {
+				record(root, "", commit, age)
+			}
 			continue
 		}
 		// :100644 100644 <old> <new> M\tpath
@@ -80,15 +95,7 @@ func mapBlobs(ctx context.Context, dir string, want map[string]bool, revs []stri
 		if len(f) < 5 || !want[f[3]] {
 			continue
 		}
-		path := unquotePath(string(line[tab+1:]))
-		byPath := out[f[3]]
-		if byPath == nil {
-			byPath = map[string]introduction{}
-			out[f[3]] = byPath
-		}
-		if have, ok := byPath[path]; !ok || age > have.age {
-			byPath[path] = introduction{commit, age}
-		}
+		record(f[3], unquotePath(string(line[tab+1:])), commit, age)
 	}
 	if err := sc.Err(); err != nil {
 		_ = cmd.Process.Kill()

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"sort"
+	"strings"
 
 	"github.com/keywarden/keywarden/internal/secretenc"
 	"github.com/keywarden/keywarden/keystore"
@@ -84,6 +85,7 @@ type Label struct {
 type Matcher struct {
 	ac     *automaton
 	labels [][]Label // per needle id
+	lens   []int     // per needle id: its length, to cut it out of a name
 	// Skipped lists targets too short to search for (value never kept).
 	Skipped []Label
 }
@@ -101,6 +103,7 @@ func NewMatcher(targets []Target) *Matcher {
 			index[string(n)] = id
 			needles = append(needles, n)
 			m.labels = append(m.labels, nil)
+			m.lens = append(m.lens, len(n))
 		}
 		for _, have := range m.labels[id] {
 			if have == l {
@@ -125,6 +128,7 @@ func NewMatcher(targets []Target) *Matcher {
 	if len(needles) == 0 {
 		needles = [][]byte{{0}} // never reported: labels are empty for it
 		m.labels = append(m.labels, nil)
+		m.lens = append(m.lens, 1)
 	}
 	m.ac = newAutomaton(needles)
 	for _, n := range needles {
@@ -283,4 +287,38 @@ func (m *Matcher) Find(data []byte) []Match {
 	s := m.newStream()
 	s.write(data)
 	return s.matches()
+}
+
+// RedactedName replaces a stored value in a name (a path, a ref) that is
+// printed or cached.
+const RedactedName = "[redacted]"
+
+// RedactName returns name with every stored value (in any encoding) in it
+// replaced by RedactedName, and whether there was one: a file called after a
+// key, or a branch named with it, must be reported without printing it.
+func (m *Matcher) RedactName(name string) (string, bool) {
+	type span struct{ from, to int }
+	var spans []span
+	m.ac.scan([]byte(name), 0, func(id int32, end int) {
+		if len(m.labels[id]) > 0 {
+			spans = append(spans, span{end - m.lens[id], end})
+		}
+	})
+	if len(spans) == 0 {
+		return name, false
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].from < spans[j].from })
+	var b strings.Builder
+	at := 0
+	for i := 0; i < len(spans); {
+		from, to := spans[i].from, spans[i].to
+		for i++; i < len(spans) && spans[i].from <= to; i++ {
+			to = max(to, spans[i].to) // overlapping forms of one value
+		}
+		b.WriteString(name[at:from])
+		b.WriteString(RedactedName)
+		at = to
+	}
+	b.WriteString(name[at:])
+	return b.String(), true
 }

@@ -47,6 +47,9 @@ func (f Finding) Where() string {
 	}
 	if f.InName {
 		loc = "a file or directory name (withheld)"
+		if f.InRef {
+			loc = "a ref name (withheld)"
+		}
 		if f.Commit != nil {
 			loc = short(*f.Commit) + " " + loc
 		}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -40,9 +42,12 @@ type Finding struct {
 	// repository root (history); "" for a commit message or a dangling blob.
 	Path string `json:"path"`
 	Line int    `json:"line"`
-	// InName: the value is in a file or directory name, and Path is left
-	// empty because printing the name would print the value.
+	// InName: the value is in a file or directory name (or, with InRef, a
+	// ref name), and Path is left empty because printing the name would
+	// print the value. A value in a name found beside other content has
+	// that part of Path replaced by RedactedName instead.
 	InName bool `json:"in_name,omitempty"`
+	InRef  bool `json:"in_ref,omitempty"`
 	// Commit is the first commit that added the value at Path; nil for
 	// working-tree findings and for objects no commit refers to.
 	Commit *string `json:"commit"`
@@ -128,17 +133,17 @@ func Scan(ctx context.Context, targets []Target, opts Options) (*Report, error) 
 			rep.Findings = append(rep.Findings, hist.Findings...)
 		}
 	}
-	wt, err := treeFindings(ctx, dir, tree.hits, rep.Findings)
+	wt, err := treeFindings(ctx, dir, m, tree.hits, rep.Findings)
 	if err != nil {
 		return nil, err
 	}
-	rep.Findings = append(wt, rep.Findings...)
+	rep.Findings = slices.Concat(wt, tree.names, rep.Findings)
 	rep.Duration = time.Since(t0)
 	return rep, nil
 }
 
 // treeFindings turns file hits into findings with their git status.
-func treeFindings(ctx context.Context, dir string, hits []fileHit, history []Finding) ([]Finding, error) {
+func treeFindings(ctx context.Context, dir string, m *Matcher, hits []fileHit, history []Finding) ([]Finding, error) {
 	paths := make([]string, len(hits))
 	for i, h := range hits {
 		paths[i] = h.path
@@ -163,10 +168,11 @@ func treeFindings(ctx context.Context, dir string, hits []fileHit, history []Fin
 	}
 	var out []Finding
 	for _, h := range hits {
+		shown, _ := m.RedactName(h.path)
 		for _, mt := range h.matches {
 			out = append(out, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
-				Path: h.path, Line: mt.Line, Source: SourceWorktree, GitStatus: st[h.path],
-				InHead: inHead[[3]string{mt.Profile, string(mt.Field), prefix + h.path}]})
+				Path: shown, Line: mt.Line, Source: SourceWorktree, GitStatus: st[h.path],
+				InHead: inHead[[3]string{mt.Profile, string(mt.Field), prefix + shown}]})
 		}
 	}
 	return out, nil
@@ -191,10 +197,12 @@ type HistoryResult struct {
 	Missing int64
 }
 
-// ScanHistory reads every blob, commit and tag in the object database of
-// dir's repository once (trees are skipped: they hold only names), in
-// parallel, and maps each hit back to the first commit and path that
-// introduced it, whether HEAD still has it, and which refs contain it.
+// ScanHistory reads every blob, tree, commit and tag in the object database
+// of dir's repository once, in parallel, and maps each hit back to the
+// first commit and path that introduced it, whether HEAD still has it, and
+// which refs contain it. A hit in a tree is a value used as a file or
+// directory name; ref names are searched too. No name holding a value is
+// reported (or cached) as it is.
 //
 // Objects reachable only from a reflog (an "orphaned" commit after a reset
 // or rebase) and dangling objects not yet pruned by gc count: they are on
@@ -234,21 +242,44 @@ func scanHistory(ctx context.Context, dir string, m *Matcher, workers int, prog 
 		return res, err
 	}
 	res.BlobsScanned, res.BytesScanned = sc.objects, sc.bytes
-	if len(sc.hits) == 0 {
-		return res, nil
+	refs, err := refNameFindings(ctx, dir, m)
+	if err != nil {
+		return res, err
 	}
-	res.Findings, err = historyFindings(ctx, dir, sc.hits)
-	return res, err
+	if len(sc.hits) > 0 {
+		if res.Findings, err = historyFindings(ctx, dir, m, sc.hits); err != nil {
+			return res, err
+		}
+	}
+	res.Findings = append(res.Findings, refs...)
+	return res, nil
+}
+
+// refNameFindings searches every ref's name (branches, tags, remotes,
+// notes, the stash): one finding per value found, the ref withheld.
+func refNameFindings(ctx context.Context, dir string, m *Matcher) ([]Finding, error) {
+	out, err := git(ctx, dir, "for-each-ref", "--format=%(refname)")
+	if err != nil {
+		return nil, err
+	}
+	var fs []Finding
+	for _, ref := range strings.Split(string(out), "\n") {
+		for _, mt := range m.Find([]byte(ref)) {
+			fs = append(fs, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
+				InName: true, InRef: true, Source: SourceHistory, Reach: ReachRef})
+		}
+	}
+	return dedupeNames(fs), nil
 }
 
 // historyFindings maps object hits to commits and paths. Every version of
 // a file that held the value is one hit; they are grouped per (value,
 // encoding, path) into one finding that names the first commit from which
 // the value is still reachable, with Versions counting the blobs.
-func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Finding, error) {
+func historyFindings(ctx context.Context, dir string, m *Matcher, hits []objectHit) ([]Finding, error) {
 	want := map[string]bool{}
 	for _, h := range hits {
-		if h.typ == "blob" {
+		if h.typ == "blob" || h.typ == "tree" {
 			want[h.id] = true
 		}
 	}
@@ -278,7 +309,7 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 		}
 		var places []place
 		switch h.typ {
-		case "blob":
+		case "blob", "tree":
 			for p, in := range intro[h.id] {
 				places = append(places, place{p, in})
 			}
@@ -291,7 +322,11 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 			places = []place{{}} // a tag message
 		}
 		for _, pl := range places {
-			f := Finding{Path: pl.path, Source: SourceHistory, Object: h.id, Reach: ReachDangling, Versions: 1}
+			if h.typ == "tree" {
+				pl.path = "" // the names in it are the leak: withheld
+			}
+			pl.path, _ = m.RedactName(pl.path) // keys/<key>.json holding a secret
+			f := Finding{Path: pl.path, Source: SourceHistory, Object: h.id, Reach: ReachDangling, Versions: 1, InName: h.typ == "tree"}
 			if pl.in.commit != "" {
 				c := pl.in.commit
 				f.Commit = &c
@@ -306,7 +341,11 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 			f.InHead = pl.path != "" && head[pl.path] == h.id
 			for _, mt := range h.matches {
 				k := groupKey{mt.Profile, string(mt.Field), string(mt.Encoding), pl.path, ""}
-				if pl.path == "" {
+				switch {
+				case f.InName:
+					k.object = "names" // one finding per value used as a name
+					mt.Line = 0
+				case pl.path == "":
 					k.object = h.id
 				}
 				g := f
@@ -334,6 +373,9 @@ func historyFindings(ctx context.Context, dir string, hits []objectHit) ([]Findi
 			if !ok && len(refCache) < maxRefLookups {
 				if r, err = refsContaining(ctx, dir, *f.Commit); err != nil {
 					return nil, err
+				}
+				for i := range r {
+					r[i], _ = m.RedactName(r[i])
 				}
 				refCache[*f.Commit] = r
 			}

@@ -35,13 +35,15 @@ type fileHit struct {
 type treeScan struct {
 	files, skipped, bytes int64
 	hits                  []fileHit
+	names                 []Finding // values used as file or directory names
 }
 
 // scanTree reads every regular file under dir (except .git directories) up
-// to maxSize bytes, in parallel. Ignore rules do not apply: a key in an
-// ignored file is still a key on disk.
+// to maxSize bytes, in parallel, and matches every file and directory name.
+// Ignore rules do not apply: a key in an ignored file is still a key on disk.
 func scanTree(ctx context.Context, dir string, m *Matcher, maxSize int64, workers int) (treeScan, error) {
 	var skipped int64
+	var names []Finding
 	res, err := scanFiles(ctx, dir, m, workers, func(paths chan<- string) error {
 		return filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
 			if err != nil {
@@ -53,10 +55,13 @@ func scanTree(ctx context.Context, dir string, m *Matcher, maxSize int64, worker
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if de.IsDir() && de.Name() == ".git" && path != dir {
+				return filepath.SkipDir
+			}
+			if path != dir {
+				names = append(names, nameFindings(m, de.Name(), SourceWorktree, nil)...)
+			}
 			if de.IsDir() {
-				if de.Name() == ".git" && path != dir {
-					return filepath.SkipDir
-				}
 				return nil
 			}
 			if !de.Type().IsRegular() {
@@ -72,6 +77,7 @@ func scanTree(ctx context.Context, dir string, m *Matcher, maxSize int64, worker
 		})
 	})
 	res.skipped = skipped
+	res.names = dedupeNames(names)
 	return res, err
 }
 
