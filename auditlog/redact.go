@@ -89,7 +89,7 @@ func (r *Redactor) Empty() bool { return r == nil || len(r.needles) == 0 }
 // RedactedMark, and whether anything was replaced. The input is not
 // modified; when nothing is found the input itself is returned.
 func (r *Redactor) Redact(line []byte) ([]byte, bool) {
-	if r.Empty() || r.first != nil && bytes.IndexAny(line, string(r.first)) < 0 {
+	if r.Empty() || r.first != nil && !bytes.ContainsAny(line, string(r.first)) {
 		return line, false
 	}
 	out, found := r.pass(line)

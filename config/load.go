@@ -377,7 +377,7 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		cfg.Profiles = append(cfg.Profiles, p)
 	}
 	for i, ra := range r.Alert {
-		a := Alert{Type: ra.Type, URL: ra.URL, ChatID: ra.ChatID, Token: ra.Token, MinStatus: ra.MinStatus}
+		a := Alert(ra)
 		typ, ok := alerttype.Lookup(a.Type)
 		if !ok {
 			return nil, loc.errorfAt(path, "alert", i, "type", "alert type is not one of %s", strings.Join(alerttype.Names(), ", "))
