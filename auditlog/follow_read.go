@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -24,7 +23,8 @@ type tracked struct {
 	partial  []byte // bytes after the last newline, at most MaxLineBytes+1
 	skipping bool   // partial overflowed: drop bytes up to the next newline
 	recent   [fingerprintLen]byte
-	rn       int // valid bytes in recent
+	rn       int    // valid bytes in recent
+	head     []byte // the content's first bytes (at most headLen), as read
 	lastData time.Time
 	buf      []byte
 }
@@ -86,6 +86,9 @@ func (w *watchLoop) drain(t *tracked) bool {
 			if !w.truncated(t) {
 				return false
 			}
+			if w.changed { // copies of unseen content come first
+				return true
+			}
 			continue
 		}
 		if size == t.off {
@@ -113,6 +116,9 @@ func (w *watchLoop) drain(t *tracked) bool {
 
 // consume splits data into lines, sends them and advances t.
 func (w *watchLoop) consume(t *tracked, data []byte) bool {
+	if n := int64(len(t.head)); n == t.off && n < headLen {
+		t.head = append(t.head, data[:min(int64(len(data)), headLen-n)]...)
+	}
 	t.off += int64(len(data))
 	t.note(data)
 	t.lastData = time.Now()
@@ -158,7 +164,10 @@ func (w *watchLoop) consume(t *tracked, data []byte) bool {
 // truncated handles a file that shrank or was rewritten in place. With
 // copy-truncate the lines written between our last read and the truncation
 // are in the fresh copy (api.log.1, api.log-20261125): they are read from
-// there when the copy's bytes before our offset match what we read.
+// there when the copy's bytes before our offset match what we read. Copies
+// of contents the follower never saw (several truncations while the reader
+// was slow) are then found among the siblings and read before the file's
+// new content.
 func (w *watchLoop) truncated(t *tracked) bool {
 	w.fl.mu.Lock()
 	w.fl.truncs++
@@ -181,12 +190,21 @@ func (w *watchLoop) truncated(t *tracked) bool {
 		w.fl.mu.Unlock()
 	}
 	if len(t.partial) > 0 && !t.skipping {
-		if !w.send(append([]byte(nil), finishLong(t.partial)...)) {
+		// The rest of this line is in no file we can read: say so rather
+		// than pass the half off as a whole line.
+		cut := append(append([]byte(nil), finishLong(t.partial)...), CutMark...)
+		if !w.send(cut) {
 			return false
 		}
 	}
 	t.partial, t.skipping = t.partial[:0], false
 	t.off, t.rn = 0, 0
+	// The content read so far may lie in copies: they are not news.
+	if len(t.head) > 0 {
+		w.gone = append(w.gone, known{head: t.head})
+	}
+	t.head = nil
+	w.scanSiblings(false)
 	return true
 }
 
@@ -196,7 +214,7 @@ func (w *watchLoop) rotatedCopy(t *tracked) *os.File {
 	if t.off == 0 {
 		return nil
 	}
-	dir, base := filepath.Split(w.path)
+	dir := filepath.Dir(w.path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -204,15 +222,14 @@ func (w *watchLoop) rotatedCopy(t *tracked) *os.File {
 	var best *os.File
 	var bestTime time.Time
 	for _, de := range entries {
-		name := de.Name()
-		if name == base || !related(name, base) || compressed(name) || !de.Type().IsRegular() {
+		if !w.rotated.MatchString(de.Name()) || !de.Type().IsRegular() {
 			continue
 		}
 		fi, err := de.Info()
 		if err != nil || fi.Size() < t.off || os.SameFile(fi, t.fi) || !fi.ModTime().After(bestTime) {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, name))
+		f, _, err := openRegular(filepath.Join(dir, de.Name()))
 		if err != nil {
 			continue
 		}
@@ -226,13 +243,4 @@ func (w *watchLoop) rotatedCopy(t *tracked) *os.File {
 		best, bestTime = f, fi.ModTime()
 	}
 	return best
-}
-
-func compressed(name string) bool {
-	for _, ext := range []string{".gz", ".xz", ".zst", ".bz2", ".lz4", ".zip"} {
-		if strings.HasSuffix(name, ext) {
-			return true
-		}
-	}
-	return false
 }
