@@ -101,18 +101,19 @@ func CheckResult(profile, path string, scan ScanResult, scanErr, secretsErr erro
 		r.Hint = fmt.Sprintf("rotate the key (keywarden rotate %s), stop the bot logging it, then scrub or delete the log", profile)
 	case authN > 0:
 		r.Status = checks.Warn
-		r.Summary = fmt.Sprintf("%d auth failures in the last hour: %s", authN, causeList(auth))
+		r.Summary = fmt.Sprintf("%d %s in the last hour: %s", authN, plural(authN, "auth failure", "auth failures"), causeList(auth))
 		r.Hint = CauseHint(topCause(auth))
 	case rate > 0:
 		r.Status = checks.Warn
-		r.Summary = fmt.Sprintf("%d rate-limit errors in the last hour", rate)
+		r.Summary = fmt.Sprintf("%d %s in the last hour", rate, plural(rate, "rate-limit error", "rate-limit errors"))
 		r.Hint = CauseHint(exchange.CauseRateLimit)
 	case scan.EntriesHour == 0:
 		r.Status = checks.OK
 		r.Summary = "no entries in the last hour"
 	default:
 		r.Status = checks.OK
-		r.Summary = fmt.Sprintf("%d entries, %d errors in the last hour, no auth failures", scan.EntriesHour, scan.ErrorsHour)
+		r.Summary = fmt.Sprintf("%d %s, %d %s in the last hour, no auth failures", scan.EntriesHour, plural(scan.EntriesHour, "entry", "entries"),
+			scan.ErrorsHour, plural(scan.ErrorsHour, "error", "errors"))
 	}
 	if secretsErr != nil {
 		r.Status = checks.Worst(r.Status, checks.Unknown)

@@ -87,13 +87,13 @@ func TestCheckStatuses(t *testing.T) {
 		leaks      any
 		causeCount map[string]int
 	}{
-		{"quiet and fine", []string{`"level":"info","event":"get_ticker","status":200`}, secrets, checks.OK, "1 entries, 0 errors", 0, map[string]int{}},
+		{"quiet and fine", []string{`"level":"info","event":"get_ticker","status":200`}, secrets, checks.OK, "1 entry, 0 errors", 0, map[string]int{}},
 		{"auth failures warn and name the cause", []string{
 			`"level":"error","exchange":"binance","code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."`,
 			`"level":"error","exchange":"binance","code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."`,
 			`"level":"error","exchange":"binance","code":-2015,"msg":"Invalid API-key, IP, or permissions for action."`,
 		}, secrets, checks.Warn, "3 auth failures in the last hour: clock (2), ambiguous-auth (1)", 0, map[string]int{"clock": 2, "ambiguous-auth": 1}},
-		{"rate limits warn", []string{`"level":"warning","status":429,"msg":"Too Many Requests"`}, secrets, checks.Warn, "1 rate-limit errors", 0, map[string]int{"rate-limit": 1}},
+		{"rate limits warn", []string{`"level":"warning","status":429,"msg":"Too Many Requests"`}, secrets, checks.Warn, "1 rate-limit error in", 0, map[string]int{"rate-limit": 1}},
 		{"a leaked secret is crit", []string{
 			`"level":"debug","msg":"secret=` + binanceSecret + `"`,
 			`"level":"error","exchange":"okx","code":"50102","msg":"Timestamp request expired."`,

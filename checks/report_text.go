@@ -160,7 +160,11 @@ func (p *textPrinter) footer(r Report) string {
 		word string
 	}{{Crit, "critical"}, {Unknown, "unknown"}, {Warn, "warning"}, {OK, "ok"}} {
 		if n[s.st] > 0 {
-			parts = append(parts, p.paint(statusColor(s.st), fmt.Sprintf("%s %d %s", Symbol(s.st), n[s.st], s.word)))
+			word := s.word
+			if s.st == Warn && n[s.st] != 1 {
+				word += "s"
+			}
+			parts = append(parts, p.paint(statusColor(s.st), fmt.Sprintf("%s %d %s", Symbol(s.st), n[s.st], word)))
 		}
 	}
 	if len(parts) == 0 {

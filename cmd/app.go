@@ -31,8 +31,15 @@ type App struct {
 
 // LoadConfig reads the config named by --config / $KEYWARDEN_CONFIG, or the
 // default path (a missing default file gives the defaults).
+//
+// A config that does not load is exit 3 from every command, exec too
+// (whose other failures are 2): the error carries that status.
 func (a *App) LoadConfig() (*config.Config, error) {
-	return config.Load(a.ConfigPath)
+	cfg, err := config.Load(a.ConfigPath)
+	if err != nil {
+		return cfg, &ExitError{Code: ExitUnknown, Err: err}
+	}
+	return cfg, nil
 }
 
 // ConfigFile is the config file path this run reads and edits.

@@ -159,7 +159,7 @@ func (a *App) preLaunchGate(ctx context.Context, cfg *config.Config, p config.Pr
 		}
 	}
 	if force {
-		fmt.Fprintf(a.Stderr, "keywarden: starting %s despite %d critical finding(s) (--force)\n", p.Name, len(why))
+		fmt.Fprintf(a.Stderr, "keywarden: starting %s despite %s (--force)\n", p.Name, plural(len(why), "critical finding"))
 		return nil
 	}
 	return &ExitError{Code: ExitCrit, Err: fmt.Errorf("refusing to start the bot for %s:\n  %s\nfix the critical findings above, or pass --force to start anyway",

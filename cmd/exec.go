@@ -42,7 +42,9 @@ holding the key as EXCHANGE_API_KEY, EXCHANGE_API_SECRET and (OKX, KuCoin)
 EXCHANGE_API_PASSPHRASE — or the names set in the profile's env table.
 The key never appears in arguments or output.
 
-Exit status: CMD's own, or 2 when keywarden refused or failed to start it.`,
+Exit status: CMD's own, or 2 when keywarden refused or failed to start it
+(64 for an unknown profile and 3 for a config that does not load, as from
+every command).`,
 		Example: `  keywarden exec binance-main -- python3 bot.py --live`,
 		Args: func(c *cobra.Command, args []string) error {
 			if c.ArgsLenAtDash() != 1 || len(args) < 2 {
@@ -67,7 +69,7 @@ func runExec(ctx context.Context, app *App, gate Gate, o execOptions, name strin
 	}
 	p, ok := cfg.Profile(name)
 	if !ok {
-		return fmt.Errorf("no profile %q in %s: create it with 'keywarden import' or 'keywarden add'", name, app.ConfigFile())
+		return usageError("no profile %q in %s: create it with 'keywarden import' or 'keywarden add'", name, app.ConfigFile())
 	}
 	if !o.noCheck {
 		if err := gate(ctx, cfg, p, o.force); err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keywarden/keywarden/config"
+	"github.com/keywarden/keywarden/exchange"
 	"github.com/keywarden/keywarden/keystore"
 )
 
@@ -41,12 +42,12 @@ func runRemove(ctx context.Context, app *App, name string, yes bool) error {
 	if err != nil {
 		return err
 	}
-	_, inConfig := cfg.Profile(name)
+	prof, inConfig := cfg.Profile(name)
 	store, err := app.OpenStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	_, err = store.Get(ctx, name)
+	it, err := store.Get(ctx, name)
 	stored := err == nil
 	if err != nil && !errors.Is(err, keystore.ErrNotFound) {
 		return err
@@ -86,6 +87,12 @@ func runRemove(ctx context.Context, app *App, name string, yes bool) error {
 	default:
 		fmt.Fprintf(app.Stdout, "key from the %s keystore; there was no profile", store.Backend())
 	}
-	fmt.Fprintln(app.Stdout, ")\nthe key is still valid on the exchange: revoke it there")
+	fmt.Fprintln(app.Stdout, ")")
+	switch {
+	case inConfig && stored:
+		fmt.Fprintf(app.Stdout, "the key %s is still valid on the exchange: revoke it there, on %s\n", keystore.Fingerprint(it.APIKey), exchange.APIPage(prof.Exchange))
+	case stored:
+		fmt.Fprintln(app.Stdout, "the key or token is still valid where it was issued: revoke it there")
+	}
 	return nil
 }

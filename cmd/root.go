@@ -92,7 +92,9 @@ at start, and watches what silently breaks bots or drains accounts: clock skew,
 egress IP vs. whitelists, key age, permissions read from the exchanges, the
 bot's audit log, and keys leaked into files or git history.
 
-Exit codes: 0 ok, 1 warn, 2 crit, 3 unknown, 64 usage error.`,
+Exit codes: 0 ok, 1 warn, 2 crit, 3 unknown, 64 usage error. From every
+command, exec included: an unknown profile is 64, a config file that does
+not load is 3.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

@@ -52,7 +52,7 @@ func (r *demoRun) waitFull() string {
 				return false
 			}
 		}
-		return strings.Contains(s, "secret(s) redacted") &&
+		return (strings.Contains(s, "secret redacted") || strings.Contains(s, "secrets redacted")) &&
 			!strings.Contains(s, "… checking") && !strings.Contains(s, "waiting for the audit log")
 	})
 }
@@ -196,7 +196,7 @@ func TestDemoDashboard(t *testing.T) {
 			}
 			filter("[clock]", `ERROR binance-main \S+ -1021 \[clock\] Timestamp`)
 			filter("[ip]", `ERROR bybit-grid \S+ 10010 \[ip\] Unmatched`)
-			filter("DEBUG", `DEBUG binance-main .*secret=\[REDACTED`, `✗ 1 secret\(s\) redacted`)
+			filter("DEBUG", `DEBUG binance-main .*secret=\[REDACTED`, `✗ 1 secret redacted`)
 
 			// Resize to the other size and back.
 			tm.Resize(sz.other[0], sz.other[1])

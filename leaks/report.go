@@ -154,7 +154,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString(line + "\n")
 	}
-	fmt.Fprintf(&b, "\n%d finding(s) in %s (%s).\n", len(r.Findings), r.Dir, stats)
+	word := "findings"
+	if len(r.Findings) == 1 {
+		word = "finding"
+	}
+	fmt.Fprintf(&b, "\n%d %s in %s (%s).\n", len(r.Findings), word, r.Dir, stats)
 	b.WriteString(r.fixText())
 	_, err := io.WriteString(w, b.String())
 	return err

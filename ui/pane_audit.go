@@ -259,7 +259,11 @@ func (p *auditPane) stats() string {
 	s := "calls/min " + p.st.Sparkline.Render(sparkline(calls)) + " " + itoa(calls[sparkMinutes-1]) +
 		" · errors " + p.st.Status[checks.Crit].Render(sparkline(errs)) + " " + itoa(sn.ErrorsHour) + "/h"
 	if sn.Leaks > 0 {
-		s += " · " + p.st.mark(checks.Crit) + " " + itoa(sn.Leaks) + " secret(s) redacted"
+		word := " secrets redacted"
+		if sn.Leaks == 1 {
+			word = " secret redacted"
+		}
+		s += " · " + p.st.mark(checks.Crit) + " " + itoa(sn.Leaks) + word
 	}
 	return s
 }
