@@ -40,6 +40,10 @@ func AppendProfile(path string, p Profile) error {
 	if err := CheckExchange(p.Exchange); err != nil {
 		return err
 	}
+	path, err := editTarget(path)
+	if err != nil {
+		return err
+	}
 	unlock, err := lockForEdit(path)
 	if err != nil {
 		return err
@@ -72,6 +76,10 @@ func AppendProfile(path string, p Profile) error {
 func RemoveProfile(path, name string) error {
 	if path == "" {
 		path = DefaultPath()
+	}
+	path, err := editTarget(path)
+	if err != nil {
+		return err
 	}
 	unlock, err := lockForEdit(path)
 	if err != nil {
@@ -230,6 +238,20 @@ func TOMLString(s string) string {
 	return b.String()
 }
 
+// editTarget is the file an edit of the config at path replaces: path, or
+// the regular file a symlink at path leads to (written in place, the link
+// kept). A dangling link is refused: no config is created through it.
+func editTarget(path string) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("creating config directory: %w", err)
+	}
+	target, err := atomicfile.Target(path)
+	if err != nil {
+		return "", fmt.Errorf("config: %w", err)
+	}
+	return target, nil
+}
+
 // readForEdit returns the file's text ("" when missing) and the mode to keep.
 func readForEdit(path string) (string, fs.FileMode, error) {
 	data, err := readLimited(path)
@@ -266,11 +288,9 @@ const editLockWait = 10 * time.Second
 
 // lockForEdit takes an exclusive lock on path+".lock" for a
 // read-modify-write of the config, so two keywarden processes adding
-// profiles at once do not lose one of them.
+// profiles at once do not lose one of them. path is the file edits
+// replace (editTarget), so every symlink to one config shares one lock.
 func lockForEdit(path string) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("creating config directory: %w", err)
-	}
 	if err := trustpath.Lock(path+".lock", "config lock"); err != nil {
 		return nil, err
 	}

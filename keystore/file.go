@@ -249,11 +249,17 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		return fmt.Errorf("creating vault directory: %w", err)
 	}
+	// A symlinked vault is written where it points, and locked there, so
+	// every path to one vault shares one lock.
+	target, err := atomicfile.Target(f.path)
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
 	// Someone else able to open the lock could hold it for ever.
-	if err := trustpath.Lock(f.path+".lock", "vault lock"); err != nil {
+	if err := trustpath.Lock(target+".lock", "vault lock"); err != nil {
 		return err
 	}
-	unlock, err := atomicfile.Lock(ctx, f.path+".lock", lockWait)
+	unlock, err := atomicfile.Lock(ctx, target+".lock", lockWait)
 	if errors.Is(err, atomicfile.ErrBusy) {
 		return fmt.Errorf("vault is locked by another keywarden process (%s): try again when it has finished: %w", f.path, err)
 	} else if err != nil {
@@ -261,7 +267,7 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	}
 	defer unlock()
 	// Only the lock holder writes temp files, so any present now are stale.
-	atomicfile.RemoveStaleTemps(f.path)
+	atomicfile.RemoveStaleTemps(target)
 	_, statErr := os.Stat(f.path)
 	creating := errors.Is(statErr, fs.ErrNotExist)
 	doc, err := f.readLocked()
@@ -295,7 +301,7 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("encrypting vault: %w", err)
 	}
-	if err := atomicfile.Write(f.path, buf.Bytes(), 0o600); err != nil {
+	if err := atomicfile.Write(target, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("writing vault: %w", err)
 	}
 	f.cached = nil

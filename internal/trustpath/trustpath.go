@@ -174,9 +174,10 @@ func Quote(s string) string {
 }
 
 // Lock checks a lock file before it is opened (and created if missing): its
-// directory must be safe (Check), and an existing lock must be safe and
-// unreadable by others too, since anyone who can open a file can flock it
-// and stall every keywarden waiting for the lock.
+// directory must be safe (Check), and an existing lock must not be a
+// symbolic link, and must be safe and unreadable by others too, since
+// anyone who can open a file can flock it and stall every keywarden waiting
+// for the lock.
 func Lock(path, what string) error {
 	if err := Check(filepath.Dir(path), what+" directory"); err != nil {
 		return err
@@ -188,10 +189,14 @@ func Lock(path, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
+	// Followed, a link would put the lock (or create it) wherever it points.
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s %s is a symbolic link: keywarden opens locks only as themselves\nfix: rm %s", what, path, Quote(path))
+	}
 	if err := Check(path, what); err != nil {
 		return err
 	}
-	if fi.Mode()&fs.ModeSymlink == 0 && fi.Mode().Perm()&0o044 != 0 {
+	if fi.Mode().Perm()&0o044 != 0 {
 		return fmt.Errorf("%s %s is readable by group or others (mode %04o): another user could hold the lock and stall keywarden, so %w; refusing to use it\nfix: chmod 600 %s",
 			what, path, fi.Mode().Perm(), ErrUntrusted, Quote(path))
 	}

@@ -211,3 +211,27 @@ func TestTrustLock(t *testing.T) {
 	open := mkdir(t, t.TempDir(), "open", 0o777|fs.ModeSticky)
 	wantRefused(t, Lock(filepath.Join(open, "vault.age.lock"), "vault lock"), "vault lock directory "+open)
 }
+
+// A lock in the form of a symbolic link is refused before it is opened,
+// to a file or to nothing: followed, it would lock (or create) whatever it
+// points at.
+func TestLockRefusesSymlink(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{file, filepath.Join(dir, "missing")} {
+		lock := filepath.Join(dir, "vault.age.lock")
+		_ = os.Remove(lock)
+		if err := os.Symlink(target, lock); err != nil {
+			t.Fatal(err)
+		}
+		if err := Lock(lock, "vault lock"); err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+			t.Errorf("lock linked to %s: %v", filepath.Base(target), err)
+		}
+	}
+}
