@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/keystore"
@@ -32,23 +33,21 @@ func Token(ctx context.Context, store keystore.Store, name string) (keystore.Sec
 }
 
 // Targets builds the notifiers of the config's `[[alert]]` blocks, reading
-// their tokens from store. Names are the type, numbered when a type repeats
-// ("webhook-1", "webhook-2"). The returned secrets are the tokens (and each
-// part of a token that is a URL), for the caller's Scrubber.
+// their tokens from store. Names are alerttype.NotifierNames; a block
+// another names as its `fallback` gets only what that one could not
+// deliver. The returned secrets are the tokens (and each part of a token
+// that is a URL), for the caller's Scrubber.
 func Targets(ctx context.Context, alerts []config.Alert, store keystore.Store, client *http.Client, scrub *Scrubber) ([]Target, []keystore.Secret, error) {
-	count := map[string]int{}
-	for _, a := range alerts {
-		count[a.Type]++
+	set := config.NamedAlerts(alerts)
+	if i, p := alerttype.CheckSet(set); p != nil {
+		return nil, nil, fmt.Errorf("alert #%d: %s", i+1, p.Msg)
 	}
-	seen := map[string]int{}
+	names := alerttype.NotifierNames(set)
+	only := alerttype.FallbackOnly(set)
 	var out []Target
 	var tokens []keystore.Secret
-	for _, a := range alerts {
-		seen[a.Type]++
-		name := a.Type
-		if count[a.Type] > 1 {
-			name = fmt.Sprintf("%s-%d", a.Type, seen[a.Type])
-		}
+	for i, a := range alerts {
+		name := names[i]
 		min := checks.Warn
 		if a.MinStatus != "" {
 			s, err := checks.ParseStatus(a.MinStatus)
@@ -73,7 +72,11 @@ func Targets(ctx context.Context, alerts []config.Alert, store keystore.Store, c
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, Target{Notifier: n, MinStatus: min})
+		after := a.FallbackAfter
+		if after <= 0 {
+			after = config.DefaultFallbackAfter
+		}
+		out = append(out, Target{Notifier: n, MinStatus: min, Fallback: a.Fallback, FallbackAfter: after, FallbackOnly: only[i]})
 	}
 	return out, tokens, nil
 }

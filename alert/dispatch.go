@@ -7,24 +7,25 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/keywarden/keywarden/checks"
 )
 
-// Retry is the delivery policy of every notifier.
+// Retry is the delivery policy of every notifier. An alert is retried until
+// it is delivered, replaced by a newer alert about the same check, or the
+// check recovers before it could be delivered; there is no attempt limit,
+// as in Alertmanager: a receiver that is down for an hour still gets the
+// alert when it is back, at most Max later.
 type Retry struct {
-	Attempts int           // attempts per alert, first included (default 5)
-	Base     time.Duration // wait before the second attempt (default 1 s); doubles each time
-	Max      time.Duration // longest wait, also caps a receiver's Retry-After (default 60 s)
-	Timeout  time.Duration // per attempt (default 10 s)
+	Base    time.Duration // wait before the second attempt (default 1 s); doubles each time
+	Max     time.Duration // longest wait, also caps a receiver's Retry-After (default 60 s)
+	Timeout time.Duration // per attempt (default 10 s)
 }
 
 func (r Retry) withDefaults() Retry {
-	if r.Attempts <= 0 {
-		r.Attempts = 5
-	}
 	if r.Base <= 0 {
 		r.Base = time.Second
 	}
@@ -41,10 +42,11 @@ func (r Retry) withDefaults() Retry {
 // jitter in [d/2, d], never shorter than the receiver's Retry-After, never
 // longer than Max.
 func (r Retry) wait(n int, after time.Duration) time.Duration {
-	d := r.Base << (n - 1)
-	if d <= 0 || d > r.Max {
-		d = r.Max
+	d := r.Base
+	for i := 1; i < n && d < r.Max; i++ {
+		d *= 2
 	}
+	d = min(d, r.Max)
 	d = d/2 + rand.N(d/2+1)
 	if after > d {
 		d = after
@@ -56,6 +58,13 @@ func (r Retry) wait(n int, after time.Duration) time.Duration {
 type Target struct {
 	Notifier  Notifier
 	MinStatus checks.Status
+	// Fallback names the target that gets what this one could not deliver
+	// within FallbackAfter (or at once, when the receiver refuses it).
+	Fallback      string
+	FallbackAfter time.Duration
+	// FallbackOnly: this target is another's fallback and gets nothing of
+	// its own.
+	FallbackOnly bool
 }
 
 // Options configure an Alerter. Zero values get defaults.
@@ -69,35 +78,64 @@ type Options struct {
 	Scrub       *Scrubber    // applied to every alert before it is queued
 	Log         *slog.Logger // default: discard
 	Metrics     *Metrics     // nil: no metrics
-	Now         func() time.Time
+	// StatePath, when set, is where the check states, the undelivered
+	// alerts and what each receiver was told are kept (written atomically
+	// after every change), so a restart neither loses an undelivered alert
+	// nor re-sends a delivered one.
+	StatePath string
+	// Now and After are the clock (default time.Now and time.After); tests
+	// inject a fake one to live through a long outage at once.
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
 }
 
 // Alerter turns check results into alerts and delivers them. Observe never
-// blocks: each notifier has its own goroutine and bounded queue, and an
+// blocks: each notifier has its own goroutine and bounded queue, an alert
+// about a check replaces an undelivered one about the same check, and an
 // alert that does not fit is dropped, counted and logged, so a dead
 // receiver can never hold up the checks.
 type Alerter struct {
 	opts    Options
-	tracker *Tracker
 	workers []*worker
 
-	mu     sync.Mutex
-	closed bool
-	hard   context.Context // cancelled when Close runs out of time
-	abort  context.CancelFunc
+	// mu guards the tracker, every worker's queue and delivered set, and
+	// closed; the state file is written under it.
+	mu         sync.Mutex
+	tracker    *Tracker
+	closed     bool
+	saveFailed bool            // the last write of the state file failed (logged once)
+	hard       context.Context // cancelled when Close runs out of time
+	abort      context.CancelFunc
 }
 
 type worker struct {
-	t     Target
-	q     chan Alert
-	lim   *limiter
-	done  chan struct{}
-	retry Retry
-	log   *slog.Logger
-	m     *Metrics
+	t        Target
+	name     string
+	lim      *limiter
+	fallback *worker
+	wake     chan struct{}
+	done     chan struct{}
+	log      *slog.Logger
+
+	queue []*pending
+	// delivered holds the check keys whose latest problem alert this
+	// receiver has: only those get a resolve.
+	delivered map[string]bool
 }
 
-// NewAlerter starts one delivery goroutine per target.
+// pending is one alert waiting for delivery.
+type pending struct {
+	Alert     Alert     `json:"alert"`
+	Queued    time.Time `json:"queued"` // when the first alert about this check was queued
+	Attempts  int       `json:"attempts"`
+	Next      time.Time `json:"next"` // no attempt before
+	HandedOff bool      `json:"handed_off,omitempty"`
+	inFlight  bool
+}
+
+// NewAlerter starts one delivery goroutine per target, after restoring
+// Options.StatePath (a missing file is a first start; an unreadable one is
+// logged and set aside).
 func NewAlerter(targets []Target, o Options) *Alerter {
 	if o.BurstWindow <= 0 {
 		o.BurstWindow = 10 * time.Minute
@@ -111,18 +149,32 @@ func NewAlerter(targets []Target, o Options) *Alerter {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.After == nil {
+		o.After = time.After
+	}
 	o.Retry = o.Retry.withDefaults()
 	a := &Alerter{opts: o, tracker: NewTracker(o.Renotify)}
 	a.hard, a.abort = context.WithCancel(context.Background())
+	byName := map[string]*worker{}
 	for _, t := range targets {
 		w := &worker{
-			t: t, q: make(chan Alert, o.Queue), lim: newLimiter(o.Burst, o.BurstWindow),
-			done: make(chan struct{}), retry: o.Retry, m: o.Metrics,
+			t: t, name: t.Notifier.Name(), lim: newLimiter(o.Burst, o.BurstWindow),
+			wake: make(chan struct{}, 1), done: make(chan struct{}), delivered: map[string]bool{},
 			log: o.Log.With("notifier", t.Notifier.Name()),
 		}
-		o.Metrics.registerNotifier(t.Notifier.Name())
+		o.Metrics.registerNotifier(w.name)
 		a.workers = append(a.workers, w)
-		go w.run(a.hard)
+		byName[w.name] = w
+	}
+	for _, w := range a.workers {
+		if w.t.Fallback != "" {
+			w.fallback = byName[w.t.Fallback]
+		}
+	}
+	a.load()
+	for _, w := range a.workers {
+		o.Metrics.queueLength(w.name, len(w.queue))
+		go a.run(w)
 	}
 	return a
 }
@@ -138,15 +190,15 @@ func (a *Alerter) Observe(rs []checks.Result) {
 	now := a.opts.Now()
 	trs := a.tracker.Observe(rs, now)
 	for _, w := range a.workers {
-		for _, al := range a.plan(w, trs, now) {
-			select {
-			case w.q <- al:
-			default:
-				w.m.dropped(w.t.Notifier.Name(), "queue_full")
-				w.log.Warn("alert dropped: the notifier's queue is full (is the receiver down?)",
-					"check", al.Check, "profile", al.Profile, "status", al.New.String(), "queue", cap(w.q))
-			}
+		if w.t.FallbackOnly {
+			continue
 		}
+		for _, al := range a.plan(w, trs, now) {
+			a.enqueue(w, al, now)
+		}
+	}
+	if len(trs) > 0 {
+		a.save()
 	}
 }
 
@@ -167,7 +219,7 @@ func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 	order(batch)
 	send, held, worst := w.lim.admit(batch, now)
 	if n := len(batch) - len(send); n > 0 {
-		w.m.droppedN(w.t.Notifier.Name(), "burst_limit", n)
+		a.opts.Metrics.droppedN(w.name, "burst_limit", n)
 		w.log.Warn("alerts held back by the burst limit", "count", n, "burst", a.opts.Burst, "window", a.opts.BurstWindow.String())
 	}
 	if len(held) > 0 {
@@ -179,18 +231,101 @@ func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 	return send
 }
 
-// Close stops accepting alerts and waits for the queued and in-flight
-// deliveries to finish, until ctx is done; then it aborts what is left
-// (counted as dropped) and returns ctx's error.
-func (a *Alerter) Close(ctx context.Context) error {
-	a.mu.Lock()
-	if !a.closed {
-		a.closed = true
-		for _, w := range a.workers {
-			close(w.q)
+// enqueue queues al for w (a.mu held). An undelivered alert about the same
+// check is replaced (superseded), keeping its place, its queue time and its
+// backoff; a resolve withdraws an undelivered alert and is itself queued
+// only when the receiver has (or may have, while an attempt is in flight)
+// the alert it resolves.
+func (a *Alerter) enqueue(w *worker, al Alert, now time.Time) {
+	m := a.opts.Metrics
+	key := al.Key()
+	if fb := w.fallback; fb != nil && al.Kind != Suppressed {
+		// What the fallback holds about this check is out of date.
+		if al.Kind == Resolved {
+			a.enqueue(fb, al, now)
+		} else {
+			a.withdraw(fb, key, "superseded")
 		}
 	}
+	if al.Kind != Suppressed {
+		for i, p := range w.queue {
+			if p.inFlight || p.Alert.Kind == Suppressed || p.Alert.Key() != key {
+				continue
+			}
+			m.superseded(w.name)
+			if al.Kind == Resolved {
+				w.log.Info("alert withdrawn: the check recovered before it was delivered", alertAttrs(p.Alert)...)
+				w.queue = slices.Delete(w.queue, i, i+1)
+				break
+			}
+			w.log.Info("alert superseded by a newer one about the same check", alertAttrs(p.Alert)...)
+			w.queue[i] = &pending{Alert: al, Queued: p.Queued, Attempts: p.Attempts, Next: p.Next}
+			m.queueLength(w.name, len(w.queue))
+			w.signal()
+			return
+		}
+		if al.Kind == Resolved && !w.delivered[key] && !w.inFlight(key) {
+			m.queueLength(w.name, len(w.queue))
+			return
+		}
+	}
+	if w.waiting() >= a.opts.Queue {
+		m.dropped(w.name, "queue_full")
+		w.log.Warn("alert dropped: the notifier's queue is full (is the receiver down?)",
+			"check", al.Check, "profile", al.Profile, "status", al.New.String(), "queue", a.opts.Queue)
+		return
+	}
+	w.queue = append(w.queue, &pending{Alert: al, Queued: now, Next: now})
+	m.queueLength(w.name, len(w.queue))
+	w.signal()
+}
+
+// withdraw removes w's undelivered alert about key (a.mu held).
+func (a *Alerter) withdraw(w *worker, key, why string) {
+	for i, p := range w.queue {
+		if !p.inFlight && p.Alert.Kind != Suppressed && p.Alert.Key() == key {
+			w.queue = slices.Delete(w.queue, i, i+1)
+			a.opts.Metrics.superseded(w.name)
+			a.opts.Metrics.queueLength(w.name, len(w.queue))
+			w.log.Info("alert withdrawn: "+why, alertAttrs(p.Alert)...)
+			return
+		}
+	}
+}
+
+func (w *worker) inFlight(key string) bool {
+	return slices.ContainsFunc(w.queue, func(p *pending) bool { return p.inFlight && p.Alert.Key() == key })
+}
+
+// waiting counts the queued alerts not being attempted right now.
+func (w *worker) waiting() int {
+	n := 0
+	for _, p := range w.queue {
+		if !p.inFlight {
+			n++
+		}
+	}
+	return n
+}
+
+func (w *worker) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Close stops accepting alerts and lets the queued and in-flight deliveries
+// go on until they are done or ctx is; then it aborts what is left and
+// returns ctx's error. With a StatePath what is left is kept for the next
+// start; without one it is dropped (reason "shutdown").
+func (a *Alerter) Close(ctx context.Context) error {
+	a.mu.Lock()
+	a.closed = true
 	a.mu.Unlock()
+	for _, w := range a.workers {
+		w.signal()
+	}
 	all := make(chan struct{})
 	go func() {
 		for _, w := range a.workers {
@@ -198,73 +333,189 @@ func (a *Alerter) Close(ctx context.Context) error {
 		}
 		close(all)
 	}()
+	var err error
 	select {
 	case <-all:
-		a.abort()
-		return nil
 	case <-ctx.Done():
-		a.abort()
-		<-all
-		return ctx.Err()
+		err = ctx.Err()
 	}
-}
-
-func (w *worker) run(hard context.Context) {
-	defer close(w.done)
-	for al := range w.q {
-		if hard.Err() != nil {
-			w.m.dropped(w.t.Notifier.Name(), "shutdown")
+	a.abort()
+	<-all
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, w := range a.workers {
+		if len(w.queue) == 0 {
 			continue
 		}
-		w.deliver(hard, al)
+		if a.opts.StatePath == "" {
+			a.opts.Metrics.droppedN(w.name, "shutdown", len(w.queue))
+			w.log.Error("alerts not delivered: shutting down", "count", len(w.queue))
+			w.queue = nil
+			a.opts.Metrics.queueLength(w.name, 0)
+			continue
+		}
+		w.log.Warn("alerts not delivered yet: kept for the next start", "count", len(w.queue), "state", a.opts.StatePath)
+	}
+	a.save()
+	return err
+}
+
+// run delivers w's queue in order until the Alerter is closed and the
+// queue is empty, or Close runs out of time.
+func (a *Alerter) run(w *worker) {
+	defer close(w.done)
+	for {
+		a.mu.Lock()
+		now := a.opts.Now()
+		a.handOff(w, now)
+		p, wait := a.due(w, now)
+		if p == nil && wait == 0 && a.closed {
+			a.mu.Unlock()
+			return
+		}
+		if p != nil {
+			p.inFlight = true
+		}
+		a.mu.Unlock()
+		if p == nil {
+			var timer <-chan time.Time
+			if wait > 0 {
+				timer = a.opts.After(wait)
+			}
+			select {
+			case <-w.wake:
+			case <-timer:
+			case <-a.hard.Done():
+				return
+			}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(a.hard, a.opts.Retry.Timeout)
+		err := w.t.Notifier.Send(ctx, p.Alert)
+		cancel()
+		a.mu.Lock()
+		a.settle(w, p, err)
+		a.save()
+		a.mu.Unlock()
+		if a.hard.Err() != nil {
+			return
+		}
 	}
 }
 
-// deliver tries one alert until it is delivered, the error is permanent,
-// the attempts are used up, or hard is cancelled.
-func (w *worker) deliver(hard context.Context, al Alert) {
-	name := w.t.Notifier.Name()
-	attrs := []any{"check", al.Check, "profile", al.Profile, "kind", string(al.Kind), "old", al.Old.String(), "new", al.New.String(), "alert_id", al.ID}
-	for n := 1; ; n++ {
-		ctx, cancel := context.WithTimeout(hard, w.retry.Timeout)
-		err := w.t.Notifier.Send(ctx, al)
-		cancel()
-		if err == nil {
-			w.m.sent(name, al.Kind)
-			w.log.Info("alert sent", append(attrs, "attempts", n)...)
-			return
+// due returns the head of w's queue when its attempt is due, else how long
+// until the next thing to do (0: nothing queued). A resolve whose alert
+// the receiver never got is withdrawn here (a.mu held).
+func (a *Alerter) due(w *worker, now time.Time) (*pending, time.Duration) {
+	for len(w.queue) > 0 {
+		p := w.queue[0]
+		if p.Alert.Kind == Resolved && !w.delivered[p.Alert.Key()] {
+			// Not counted: the alert it would resolve was, when it was
+			// superseded or withdrawn.
+			w.queue = w.queue[1:]
+			a.opts.Metrics.queueLength(w.name, len(w.queue))
+			w.log.Info("resolve not sent: the receiver never got the alert it resolves", alertAttrs(p.Alert)...)
+			continue
 		}
-		w.m.notifierError(name)
-		var de *DeliveryError
-		if !errors.As(err, &de) {
-			de = &DeliveryError{Notifier: name, Msg: "delivery failed"}
+		wait := p.Next.Sub(now)
+		if w.fallback != nil && !p.HandedOff {
+			wait = min(wait, p.Queued.Add(w.t.FallbackAfter).Sub(now))
 		}
-		switch {
-		case hard.Err() != nil:
-			w.m.dropped(name, "shutdown")
-			w.log.Error("alert not delivered: shutting down", append(attrs, "attempts", n, "error", de.Error())...)
-			return
-		case de.Permanent:
-			w.m.dropped(name, "rejected")
-			w.log.Error("alert rejected by the receiver: fix the notifier's URL or token", append(attrs, "attempts", n, "error", de.Error())...)
-			return
-		case n >= w.retry.Attempts:
-			w.m.dropped(name, "retries_exhausted")
-			w.log.Error("alert not delivered: giving up", append(attrs, "attempts", n, "error", de.Error())...)
-			return
+		if p.Next.After(now) {
+			return nil, max(wait, time.Millisecond)
 		}
-		d := w.retry.wait(n, de.RetryAfter)
-		w.log.Warn("alert delivery failed, retrying", append(attrs, "attempt", n, "retry_in", d.String(), "error", de.Error())...)
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-hard.Done():
-			t.Stop()
-			w.m.dropped(name, "shutdown")
-			w.log.Error("alert not delivered: shutting down", append(attrs, "attempts", n)...)
-			return
+		return p, 0
+	}
+	return nil, 0
+}
+
+// handOff gives w's fallback every alert w could not deliver within
+// FallbackAfter (a.mu held).
+func (a *Alerter) handOff(w *worker, now time.Time) {
+	if w.fallback == nil {
+		return
+	}
+	for _, p := range w.queue {
+		if !p.HandedOff && now.Sub(p.Queued) >= w.t.FallbackAfter {
+			a.giveFallback(w, p, now, "not delivered within "+w.t.FallbackAfter.String())
 		}
 	}
+}
+
+func (a *Alerter) giveFallback(w *worker, p *pending, now time.Time, why string) {
+	p.HandedOff = true
+	if p.Alert.Kind == Resolved && !w.fallback.delivered[p.Alert.Key()] {
+		return
+	}
+	a.opts.Metrics.handedOff(w.name)
+	w.log.Warn("alert handed to the fallback notifier: "+why, append(alertAttrs(p.Alert), "fallback", w.fallback.name)...)
+	a.enqueue(w.fallback, p.Alert, now)
+}
+
+// settle records the outcome of one attempt at p (a.mu held).
+func (a *Alerter) settle(w *worker, p *pending, err error) {
+	m := a.opts.Metrics
+	p.inFlight = false
+	p.Attempts++
+	attrs := append(alertAttrs(p.Alert), "attempts", p.Attempts)
+	remove := func() {
+		if i := slices.Index(w.queue, p); i >= 0 {
+			w.queue = slices.Delete(w.queue, i, i+1)
+		}
+		m.queueLength(w.name, len(w.queue))
+	}
+	if err == nil {
+		remove()
+		m.sent(w.name, p.Alert.Kind)
+		switch p.Alert.Kind {
+		case Resolved:
+			delete(w.delivered, p.Alert.Key())
+		case Suppressed:
+			for _, k := range p.Alert.Held {
+				w.delivered[k] = true
+			}
+		default:
+			w.delivered[p.Alert.Key()] = true
+		}
+		w.log.Info("alert sent", attrs...)
+		return
+	}
+	m.notifierError(w.name)
+	var de *DeliveryError
+	if !errors.As(err, &de) {
+		de = &DeliveryError{Notifier: w.name, Msg: "delivery failed"}
+	}
+	attrs = append(attrs, "error", de.Error())
+	switch {
+	case a.hard.Err() != nil:
+		w.log.Warn("alert not delivered: shutting down", attrs...)
+		p.Attempts-- // cut short, not refused
+		return
+	case de.Permanent:
+		remove()
+		w.log.Error("alert rejected by the receiver: fix the notifier's URL or token", attrs...)
+		if w.fallback != nil && !p.HandedOff {
+			a.giveFallback(w, p, a.opts.Now(), "rejected by the receiver")
+			return
+		}
+		if !p.HandedOff {
+			m.dropped(w.name, "rejected")
+		}
+		return
+	case p.Alert.Kind != Suppressed && slices.ContainsFunc(w.queue, func(q *pending) bool { return q != p && q.Alert.Key() == p.Alert.Key() }):
+		// A newer alert about the check arrived during the attempt.
+		remove()
+		m.superseded(w.name)
+		w.log.Info("alert superseded by a newer one about the same check", attrs...)
+		return
+	}
+	d := a.opts.Retry.wait(p.Attempts, de.RetryAfter)
+	p.Next = a.opts.Now().Add(d)
+	w.log.Warn("alert delivery failed, retrying", append(attrs, "retry_in", d.String())...)
+}
+
+func alertAttrs(al Alert) []any {
+	return []any{"check", al.Check, "profile", al.Profile, "kind", string(al.Kind), "old", al.Old.String(), "new", al.New.String(), "alert_id", al.ID}
 }
 
 // newID is a random alert id (16 hex characters).

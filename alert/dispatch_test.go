@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -17,7 +18,7 @@ import (
 )
 
 // fastRetry keeps the tests short; the policy is the same as in production.
-var fastRetry = Retry{Attempts: 4, Base: 5 * time.Millisecond, Max: 20 * time.Millisecond, Timeout: 5 * time.Second}
+var fastRetry = Retry{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond, Timeout: 5 * time.Second}
 
 func crit(profile string) []checks.Result {
 	return []checks.Result{{ID: "key.permissions", Profile: profile, Status: checks.Crit, Summary: "withdrawals enabled"}}
@@ -91,17 +92,25 @@ func TestRetriesAfterATimeout(t *testing.T) {
 	}
 }
 
-func TestGivesUpAfterAttemptsAndOnPermanentErrors(t *testing.T) {
+// TestRetriesUntilDeliveredAndRejectsPermanentErrors: a receiver that is
+// down (5xx, 429) gets the alert once it is back, however many attempts
+// that takes, and nothing is dropped; a receiver that refuses it (4xx) is
+// not retried.
+func TestRetriesUntilDeliveredAndRejectsPermanentErrors(t *testing.T) {
 	for _, tc := range []struct {
 		code, requests int
 		reason         string
 	}{
-		{http.StatusServiceUnavailable, 4, "retries_exhausted"},
-		{http.StatusTooManyRequests, 4, "retries_exhausted"},
+		{http.StatusServiceUnavailable, 13, ""},
+		{http.StatusTooManyRequests, 13, ""},
 		{http.StatusNotFound, 1, "rejected"},
 		{http.StatusForbidden, 1, "rejected"},
 	} {
-		rc := newReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(tc.code) })
+		rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			if n <= 12 || tc.reason != "" {
+				w.WriteHeader(tc.code)
+			}
+		})
 		m := NewMetrics()
 		a := NewAlerter([]Target{{Notifier: mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: rc.URL}}), MinStatus: checks.Warn}},
 			Options{Retry: fastRetry, Metrics: m})
@@ -112,8 +121,15 @@ func TestGivesUpAfterAttemptsAndOnPermanentErrors(t *testing.T) {
 		if n := len(rc.requests()); n != tc.requests {
 			t.Errorf("HTTP %d: %d requests, want %d", tc.code, n, tc.requests)
 		}
-		if v := counter(t, m, "keywarden_alerts_dropped_total", "reason", tc.reason); v != 1 {
-			t.Errorf("HTTP %d: dropped{%s} = %v", tc.code, tc.reason, v)
+		dropped := counter(t, m, "keywarden_alerts_dropped_total")
+		if tc.reason == "" {
+			if sent := counter(t, m, "keywarden_alerts_sent_total", "kind", "firing"); sent != 1 || dropped != 0 {
+				t.Errorf("HTTP %d then 200: sent %v, dropped %v", tc.code, sent, dropped)
+			}
+			continue
+		}
+		if v := counter(t, m, "keywarden_alerts_dropped_total", "reason", tc.reason); v != 1 || dropped != 1 {
+			t.Errorf("HTTP %d: dropped{%s} = %v (all reasons %v)", tc.code, tc.reason, v, dropped)
 		}
 	}
 }
@@ -166,7 +182,7 @@ func TestHangingReceiverDoesNotDelayChecks(t *testing.T) {
 		Interval: time.Millisecond,
 		Alerter:  a,
 		Metrics:  m,
-		// Every run flips the check, so every run makes an alert.
+		// Every run makes an alert.
 		Run: func(context.Context) []checks.Result {
 			if count.Load() > 0 {
 				// Pace the runs by the healthy notifier, so its queue
@@ -176,11 +192,9 @@ func TestHangingReceiverDoesNotDelayChecks(t *testing.T) {
 				case <-time.After(20 * time.Second):
 				}
 			}
-			st := checks.Crit
-			if count.Load()%2 == 1 {
-				st = checks.OK
-			}
-			return []checks.Result{{ID: "clock.ntp", Status: st}}
+			// A new check every run: alerts about the same check would
+			// replace each other in the queue instead of filling it.
+			return []checks.Result{{ID: fmt.Sprintf("check.%d", count.Load()), Status: checks.Crit}}
 		},
 		OnRun: func([]checks.Result) {
 			switch count.Add(1) {

@@ -31,6 +31,9 @@ type Metrics struct {
 	alertsSent     *prometheus.CounterVec
 	notifierErrors *prometheus.CounterVec
 	alertsDropped  *prometheus.CounterVec
+	alertsReplaced *prometheus.CounterVec
+	alertsFallback *prometheus.CounterVec
+	queueLen       *prometheus.GaugeVec
 	runs           prometheus.Counter
 	lastRun        prometheus.Gauge
 }
@@ -49,8 +52,20 @@ func NewMetrics() *Metrics {
 		}, []string{"notifier"}),
 		alertsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "keywarden_alerts_dropped_total",
-			Help: "Alerts never delivered, by notifier and reason (queue_full, burst_limit, rejected, retries_exhausted, shutdown).",
+			Help: "Alerts never delivered, by notifier and reason (queue_full, burst_limit, rejected, shutdown).",
 		}, []string{"notifier", "reason"}),
+		alertsReplaced: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "keywarden_alerts_superseded_total",
+			Help: "Undelivered alerts replaced by a newer alert about the same check, or withdrawn because the check recovered first.",
+		}, []string{"notifier"}),
+		alertsFallback: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "keywarden_alerts_fallback_total",
+			Help: "Alerts handed to the fallback notifier because this one could not deliver them in time.",
+		}, []string{"notifier"}),
+		queueLen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "keywarden_alert_queue_length",
+			Help: "Alerts waiting for delivery, by notifier.",
+		}, []string{"notifier"}),
 		runs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "keywarden_watch_runs_total",
 			Help: "Check runs completed by watch.",
@@ -60,7 +75,7 @@ func NewMetrics() *Metrics {
 			Help: "Unix time of the end of the latest check run.",
 		}),
 	}
-	m.reg.MustRegister(m.alertsSent, m.notifierErrors, m.alertsDropped, m.runs, m.lastRun,
+	m.reg.MustRegister(m.alertsSent, m.notifierErrors, m.alertsDropped, m.alertsReplaced, m.alertsFallback, m.queueLen, m.runs, m.lastRun,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -136,6 +151,9 @@ func (m *Metrics) registerNotifier(name string) {
 		return
 	}
 	m.notifierErrors.WithLabelValues(name)
+	m.alertsReplaced.WithLabelValues(name)
+	m.alertsFallback.WithLabelValues(name)
+	m.queueLen.WithLabelValues(name)
 	for _, k := range []Kind{Firing, Resolved} {
 		m.alertsSent.WithLabelValues(name, string(k))
 	}
@@ -158,5 +176,23 @@ func (m *Metrics) dropped(notifier, reason string) { m.droppedN(notifier, reason
 func (m *Metrics) droppedN(notifier, reason string, n int) {
 	if m != nil {
 		m.alertsDropped.WithLabelValues(notifier, reason).Add(float64(n))
+	}
+}
+
+func (m *Metrics) superseded(notifier string) {
+	if m != nil {
+		m.alertsReplaced.WithLabelValues(notifier).Inc()
+	}
+}
+
+func (m *Metrics) handedOff(notifier string) {
+	if m != nil {
+		m.alertsFallback.WithLabelValues(notifier).Inc()
+	}
+}
+
+func (m *Metrics) queueLength(notifier string, n int) {
+	if m != nil {
+		m.queueLen.WithLabelValues(notifier).Set(float64(n))
 	}
 }

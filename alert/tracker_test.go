@@ -64,13 +64,16 @@ func TestTransitionsSentToAReceiver(t *testing.T) {
 			rc := newReceiver(t, nil)
 			n := mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: rc.URL}})
 			min, _ := checks.ParseStatus(tc.min)
-			now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+			clk := newFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 			a := NewAlerter([]Target{{Notifier: n, MinStatus: min}}, Options{
-				Host: "vps-1", Renotify: tc.renotify, Now: func() time.Time { return now },
+				Host: "vps-1", Renotify: tc.renotify, Now: clk.Now,
 			})
 			for _, st := range statuses(t, tc.seq) {
 				a.Observe([]checks.Result{{ID: "key.age", Profile: "bybit-grid", Status: st, Summary: "s-" + st.String()}})
-				now = now.Add(30 * time.Minute)
+				// Each run's alert is delivered before the next run: an
+				// undelivered one would be superseded by the next.
+				waitIdle(t, a)
+				clk.Advance(30 * time.Minute)
 			}
 			if err := a.Close(context.Background()); err != nil {
 				t.Fatal(err)

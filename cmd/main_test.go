@@ -59,6 +59,7 @@ func scriptParams(dir string) testscript.Params {
 			e.Setenv("HOME", home)
 			e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			e.Setenv("XDG_DATA_HOME", filepath.Join(home, ".local", "share"))
+			e.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 			e.Setenv("XDG_RUNTIME_DIR", filepath.Join(e.WorkDir, "run"))
 			e.Setenv("CREDENTIALS_DIRECTORY", "")
 			e.Setenv("KEYWARDEN_CONFIG", "")

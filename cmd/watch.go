@@ -38,6 +38,7 @@ type watchOptions struct {
 	renotify    time.Duration
 	burst       int
 	shutdown    time.Duration
+	stateFile   string
 }
 
 func newWatchCmd(app *App) *cobra.Command {
@@ -50,13 +51,17 @@ cadence: clock 30s, audit log 1m, network 5m, keys and hygiene 10m), follow
 the profiles' audit logs, and alert on state changes through the config's
 [[alert]] blocks (` + strings.Join(alerttype.Names(), ", ") + `): ok→warn,
 warn→crit, crit→ok "resolved", a reminder while a check stays crit, at most
---burst alerts per notifier per 10 minutes. Notifier tokens are read from
-the keystore. Metrics are served at http://ADDR/metrics (loopback unless
+--burst alerts per notifier per 10 minutes. An alert is retried until it is
+delivered (backoff up to 60s), replaced by a newer one about the same check,
+or resolved first; a resolve goes only where the alert went. Undelivered
+alerts and what each receiver was told are kept in --state-file, so a
+restart loses and repeats nothing. Notifier tokens are read from the
+keystore. Metrics are served at http://ADDR/metrics (loopback unless
 ADDR names another interface; "off" disables them).
 
 Logs go to stderr (--log-format json for journald/Loki). SIGTERM or SIGINT
-stops the checks, lets in-flight alerts finish for up to
---shutdown-timeout, and exits 0.
+stops the checks, lets queued alerts be delivered for up to
+--shutdown-timeout, keeps the rest for the next start, and exits 0.
 
 Exit codes: 0 stopped by a signal, 3 could not start (config, keystore,
 notifier token, metrics address), 64 usage error.`,
@@ -81,6 +86,7 @@ notifier token, metrics address), 64 usage error.`,
 	f.DurationVar(&o.renotify, "renotify", 4*time.Hour, "remind about a check still crit after this long (0 disables)")
 	f.IntVar(&o.burst, "burst", 10, "most alerts per notifier per 10 minutes; the rest are folded into one (0: no limit)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 10*time.Second, "on SIGTERM, how long in-flight alerts may take to finish")
+	f.StringVar(&o.stateFile, "state-file", "", "where undelivered alerts and check states are kept across restarts (default $XDG_STATE_HOME/keywarden/alerts.json)")
 	_ = c.RegisterFlagCompletionFunc("log-format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = c.RegisterFlagCompletionFunc("profile", completeProfiles(app))
 	return c
@@ -198,8 +204,12 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 	cs := checks.Build(deps, checks.Options{Profiles: o.profiles, Offline: o.offline})
 	sched := alert.NewSchedule(alert.DefaultCadence, o.interval)
 
+	statePath := o.stateFile
+	if statePath == "" {
+		statePath = alert.DefaultStatePath()
+	}
 	alerter := alert.NewAlerter(targets, alert.Options{
-		Host: env.Host(), Renotify: o.renotify, Burst: o.burst, Scrub: scrub, Log: log, Metrics: metrics,
+		Host: env.Host(), Renotify: o.renotify, Burst: o.burst, Scrub: scrub, Log: log, Metrics: metrics, StatePath: statePath,
 	})
 	names := make([]string, 0, len(targets))
 	for _, t := range targets {

@@ -170,7 +170,7 @@ func newWatchWorld(t *testing.T, alerts string) *watchWorld {
 	}
 	w.env = append(os.Environ(),
 		"HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"), "XDG_DATA_HOME="+filepath.Join(dir, ".local", "share"),
-		"XDG_CACHE_HOME="+filepath.Join(dir, ".cache"), "CREDENTIALS_DIRECTORY="+creds,
+		"XDG_CACHE_HOME="+filepath.Join(dir, ".cache"), "XDG_STATE_HOME="+filepath.Join(dir, ".local", "state"), "CREDENTIALS_DIRECTORY="+creds,
 		"KEYWARDEN_CONFIG="+w.config, "KEYWARDEN_KEYSTORE=", "DBUS_SESSION_BUS_ADDRESS=", "NOTIFY_SOCKET=")
 	w.run(t, "import", "binance-main", "--exchange", "binance", "--shred", filepath.Join(dir, "bot.env"))
 	w.run(t, "import", "alert-hook", "--exchange", "binance", "--key-var", "HOOK_KEY", "--secret-var", "HOOK_SECRET", "--shred", filepath.Join(dir, "hook.env"))
@@ -387,9 +387,12 @@ min_status = "crit"
 		v, ok := scrapeGauge(t, p.metrics, "keywarden_check_status", map[string]string{"check": "auditlog", "profile": "binance-main"})
 		return ok && v == 2
 	})
-	if v, _ := scrapeGauge(t, p.metrics, "keywarden_alerts_sent_total", map[string]string{"notifier": "ntfy", "kind": "firing"}); v < 1 {
-		t.Fatalf("alerts_sent_total{ntfy,firing} = %v", v)
-	}
+	// The counter moves once the answer is read, just after the request
+	// arrived.
+	waitUntil(t, 60*time.Second, "alerts_sent_total{ntfy,firing} >= 1", func() bool {
+		v, _ := scrapeGauge(t, p.metrics, "keywarden_alerts_sent_total", map[string]string{"notifier": "ntfy", "kind": "firing"})
+		return v >= 1
+	})
 	// The profile holding the webhook key is not checked as an exchange key.
 	if _, ok := scrapeGauge(t, p.metrics, "keywarden_check_status", map[string]string{"profile": "alert-hook"}); ok {
 		t.Fatal("the notifier token's profile is being checked")

@@ -6,6 +6,7 @@ package config
 import (
 	"time"
 
+	"github.com/keywarden/keywarden/alert/alerttype"
 	"github.com/keywarden/keywarden/exchange"
 )
 
@@ -71,6 +72,11 @@ type Alert struct {
 	ChatID    string
 	Token     string // name of a keystore item holding the token or signing key
 	MinStatus string // ok | warn | crit | unknown; default warn
+	Name      string // notifier name; "" for the type, numbered when repeated
+	// Fallback names the notifier that gets what this one could not
+	// deliver within FallbackAfter (default 5 minutes).
+	Fallback      string
+	FallbackAfter time.Duration
 }
 
 // Exchanges lists the supported exchange names, in the order offered to
@@ -96,4 +102,17 @@ func (c *Config) Profile(name string) (Profile, bool) {
 		}
 	}
 	return Profile{}, false
+}
+
+// DefaultFallbackAfter is how long a notifier may fail to deliver an alert
+// before its fallback gets it, when fallback_after is not set.
+const DefaultFallbackAfter = 5 * time.Minute
+
+// NamedAlerts is what alerttype's rules over all blocks read of alerts.
+func NamedAlerts(alerts []Alert) []alerttype.Named {
+	out := make([]alerttype.Named, len(alerts))
+	for i, a := range alerts {
+		out[i] = alerttype.Named{Type: a.Type, Name: a.Name, Fallback: a.Fallback}
+	}
+	return out
 }

@@ -309,11 +309,14 @@ type rawEnv struct {
 }
 
 type rawAlert struct {
-	Type      string `toml:"type"`
-	URL       string `toml:"url"`
-	ChatID    string `toml:"chat_id"`
-	Token     string `toml:"token"`
-	MinStatus string `toml:"min_status"`
+	Type          string `toml:"type"`
+	URL           string `toml:"url"`
+	ChatID        string `toml:"chat_id"`
+	Token         string `toml:"token"`
+	MinStatus     string `toml:"min_status"`
+	Name          string `toml:"name"`
+	Fallback      string `toml:"fallback"`
+	FallbackAfter string `toml:"fallback_after"`
 }
 
 func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
@@ -377,7 +380,7 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		cfg.Profiles = append(cfg.Profiles, p)
 	}
 	for i, ra := range r.Alert {
-		a := Alert(ra)
+		a := Alert{Type: ra.Type, URL: ra.URL, ChatID: ra.ChatID, Token: ra.Token, MinStatus: ra.MinStatus, Name: ra.Name, Fallback: ra.Fallback, FallbackAfter: DefaultFallbackAfter}
 		typ, ok := alerttype.Lookup(a.Type)
 		if !ok {
 			return nil, loc.errorfAt(path, "alert", i, "type", "alert type is not one of %s", strings.Join(alerttype.Names(), ", "))
@@ -395,7 +398,15 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 			return nil, loc.errorfAt(path, "alert", i, p.Field, "%s", p.Msg)
 		}
 		a.URL = b.URL
+		if ra.FallbackAfter != "" {
+			if a.FallbackAfter, err = ParseDuration(ra.FallbackAfter); err != nil {
+				return nil, loc.errorfAt(path, "alert", i, "fallback_after", "%s", without(err, ra.FallbackAfter))
+			}
+		}
 		cfg.Alerts = append(cfg.Alerts, a)
+	}
+	if i, p := alerttype.CheckSet(NamedAlerts(cfg.Alerts)); p != nil {
+		return nil, loc.errorfAt(path, "alert", i, p.Field, "%s", p.Msg)
 	}
 	return cfg, nil
 }

@@ -273,3 +273,20 @@ func TestLoadAlertBlocks(t *testing.T) {
 		t.Errorf("telegram without chat_id: %v", err)
 	}
 }
+
+// A fallback names another block; a name that clashes or a fallback that
+// names nothing is refused at its line.
+func TestLoadAlertFallback(t *testing.T) {
+	p := writeConfig(t, "[[alert]]\ntype = \"slack\"\ntoken = \"slack-hook\"\nfallback = \"pager\"\nfallback_after = \"2m\"\n\n[[alert]]\ntype = \"ntfy\"\nname = \"pager\"\nurl = \"https://ntfy.sh/kw\"\n")
+	cfg, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.Alerts; len(a) != 2 || a[0].Fallback != "pager" || a[0].FallbackAfter != 2*time.Minute || a[1].Name != "pager" || a[1].FallbackAfter != DefaultFallbackAfter {
+		t.Errorf("alerts = %+v", cfg.Alerts)
+	}
+	p = writeConfig(t, "[[alert]]\ntype = \"slack\"\ntoken = \"slack-hook\"\nfallback = \"nobody\"\n")
+	if _, err = Load(p); err == nil || !contains(err.Error(), "alert.fallback") || !contains(err.Error(), ":4") {
+		t.Errorf("fallback naming nothing: %v", err)
+	}
+}

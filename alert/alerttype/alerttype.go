@@ -6,6 +6,8 @@
 // other way round.
 package alerttype
 
+import "strconv"
+
 // Block is what a type's rules read of one [[alert]] block.
 type Block struct {
 	URL      string // url; Check fills in the type's default
@@ -86,4 +88,82 @@ func needChatID(t Type, b Block) *Problem {
 		return &Problem{Field: "chat_id", Msg: t.Name + " needs `chat_id`"}
 	}
 	return nil
+}
+
+// Named is what the rules over all blocks read of one [[alert]] block.
+type Named struct {
+	Type     string
+	Name     string // name; "" for the default
+	Fallback string // fallback; "" for none
+}
+
+// NotifierNames are the blocks' notifier names, as logs, metric labels,
+// `fallback` and `keywarden alert test NAME` use them: a block's `name`,
+// else its type, numbered when the type repeats ("webhook-1", "webhook-2").
+func NotifierNames(bs []Named) []string {
+	count := map[string]int{}
+	for _, b := range bs {
+		if b.Name == "" {
+			count[b.Type]++
+		}
+	}
+	seen := map[string]int{}
+	out := make([]string, len(bs))
+	for i, b := range bs {
+		switch {
+		case b.Name != "":
+			out[i] = b.Name
+		case count[b.Type] > 1:
+			seen[b.Type]++
+			out[i] = b.Type + "-" + strconv.Itoa(seen[b.Type])
+		default:
+			out[i] = b.Type
+		}
+	}
+	return out
+}
+
+// CheckSet refuses a set of blocks whose names clash or whose fallbacks do
+// not resolve: it returns the index of the first block at fault, or -1. A
+// fallback names another block, which gets no alerts of its own and has no
+// fallback itself (a chain would hide which receiver is really down).
+func CheckSet(bs []Named) (int, *Problem) {
+	names := NotifierNames(bs)
+	at := map[string]int{}
+	for i, n := range names {
+		if j, dup := at[n]; dup {
+			return i, &Problem{Field: "name", Msg: "notifier name " + strconv.Quote(n) + " is also the name of alert #" + strconv.Itoa(j+1) + ": give each a distinct `name`"}
+		}
+		at[n] = i
+	}
+	for i, b := range bs {
+		if b.Fallback == "" {
+			continue
+		}
+		j, ok := at[b.Fallback]
+		switch {
+		case !ok:
+			return i, &Problem{Field: "fallback", Msg: "`fallback` names no notifier: use the `name` of another [[alert]] block (or its type, numbered when repeated)"}
+		case j == i:
+			return i, &Problem{Field: "fallback", Msg: "a notifier cannot be its own fallback"}
+		case bs[j].Fallback != "":
+			return i, &Problem{Field: "fallback", Msg: "the fallback notifier has a fallback of its own: fallbacks do not chain"}
+		}
+	}
+	return -1, nil
+}
+
+// FallbackOnly reports which blocks are another's fallback: they get only
+// what that one could not deliver.
+func FallbackOnly(bs []Named) []bool {
+	names := NotifierNames(bs)
+	out := make([]bool, len(bs))
+	for i, n := range names {
+		for _, b := range bs {
+			if b.Fallback == n {
+				out[i] = true
+			}
+		}
+	}
+	return out
 }
