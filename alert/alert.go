@@ -36,6 +36,8 @@ const (
 	Reminder Kind = "reminder"
 	// Suppressed: alerts held back by the burst limit, folded into one.
 	Suppressed Kind = "suppressed"
+	// Test: sent by `keywarden alert test` to prove a notifier delivers.
+	Test Kind = "test"
 )
 
 // Alert is one message to a notifier. It carries only what a check reports
@@ -63,8 +65,11 @@ type Alert struct {
 // Subject is the one-line headline of the alert, e.g.
 // "CRIT key.permissions binance-main on vps-1: withdrawals enabled".
 func (a Alert) Subject() string {
-	if a.Kind == Suppressed {
+	switch a.Kind {
+	case Suppressed:
 		return fmt.Sprintf("%s %d more alerts on %s held back (burst limit)", tag(a), len(a.Held), a.Host)
+	case Test:
+		return "TEST keywarden on " + a.Host + ": this notifier delivers"
 	}
 	var b strings.Builder
 	b.WriteString(tag(a))
@@ -109,6 +114,9 @@ func (a Alert) Text() string {
 
 // Lines are the body lines after the subject.
 func (a Alert) Lines() []string {
+	if a.Kind == Test {
+		return []string{"sent by `keywarden alert test` on " + a.Host + "; nothing is wrong"}
+	}
 	if a.Kind == Suppressed {
 		ls := []string{fmt.Sprintf("worst: %s", a.New)}
 		held := a.Held
@@ -154,4 +162,9 @@ func (a Alert) scrubbed(s *Scrubber) Alert {
 	a.Hint = s.Scrub(a.Hint)
 	a.Host = s.Scrub(a.Host)
 	return a
+}
+
+// TestAlert is the notification `keywarden alert test` sends.
+func TestAlert(host string, at time.Time) Alert {
+	return Alert{ID: newID(), Kind: Test, Host: host, New: checks.OK, Old: checks.OK, At: at}
 }

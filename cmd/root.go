@@ -112,6 +112,7 @@ not load is 3.`,
 	root.RunE = func(c *cobra.Command, args []string) error { return runDashboard(app, c, args) }
 	root.AddCommand(
 		newAddCmd(app),
+		newAlertCmd(app),
 		newCheckCmd(app),
 		newCompletionCmd(app),
 		newDemoCmd(app),
