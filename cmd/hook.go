@@ -324,7 +324,7 @@ func runHook(ctx context.Context, app *App, name string, args []string) error {
 		}
 		fix := "remove it from the staged files (edit them, then git add; or git restore --staged FILE) and keep it in the keystore only"
 		if name == "pre-push" {
-			fix = "remove it from those commits (git rebase -i) before pushing"
+			fix = "remove it from those commits (git rebase -i, or keywarden scan --rewrite once the key is revoked) before pushing"
 		}
 		return &ExitError{Code: ExitCrit, Err: fmt.Errorf("%s blocked: %d stored value(s) found (values not shown)\n%s; if it was ever pushed or shared, rotate the key: keywarden rotate PROFILE\n'git %s --no-verify' skips this check", action, len(rep.Findings), fix, action)}
 	}

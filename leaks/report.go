@@ -193,7 +193,7 @@ func (r *Report) fixText() string {
 		n++
 	}
 	if hist {
-		fmt.Fprintf(&b, "  %d. rewrite history: git filter-repo --invert-paths --path PATH (drop the file) or --replace-text FILE (FILE lists the old value), then force-push every branch and tag and have every clone re-clone\n", n)
+		fmt.Fprintf(&b, "  %d. once the key is revoked, rewrite history: keywarden scan --rewrite (backs up every ref, replaces every form of the values with git filter-repo, rescans, prints the force-push commands); then every clone must re-clone\n", n)
 		n++
 	}
 	if reflog || hist {

@@ -153,11 +153,26 @@ func Command(ctx context.Context, dir string, args ...string) *exec.Cmd {
 }
 
 // Own returns a git command for a repository keywarden itself just created
-// and filled (the demo's bot project), which may write: the same overrides
-// and environment, with no list of allowed commands.
+// and filled (the demo's bot project), or one the user asked keywarden to
+// change (scan --rewrite), which may write: the same overrides and
+// environment, with no list of allowed commands.
 func Own(ctx context.Context, dir string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "git", Args(dir, args...)...)
 	cmd.Env = Env()
+	return cmd
+}
+
+// Program returns a command for a program that runs git itself (git
+// filter-repo) in dir: gitsafe's environment, and the Overrides handed to
+// every git it starts through GIT_CONFIG_COUNT (git 2.31 and later), where
+// a -c on its command line cannot reach.
+func Program(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(Env(), fmt.Sprintf("GIT_CONFIG_COUNT=%d", len(Overrides)))
+	for i, o := range Overrides {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, o[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, o[1]))
+	}
 	return cmd
 }
 
