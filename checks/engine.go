@@ -91,41 +91,6 @@ func (f Func) Network() bool {
 // Run implements Check.
 func (f Func) Run(ctx context.Context, env *Env) Result { return f.Fn(ctx, env) }
 
-// hostChecks and profileChecks construct this package's checks,
-// in report order.
-var hostChecks = []func() Check{
-	func() Check { return Func{CheckID: "clock.sync", Fn: runClockSync} },
-	func() Check { return Func{CheckID: "clock.ntp", Fn: runClockNTP} },
-	func() Check { return Func{CheckID: "ip.public", Fn: runIPPublic} },
-	func() Check { return Func{CheckID: "keystore", Fn: runKeystore} },
-}
-
-var profileChecks = []func(p config.Profile, o Options) Check{
-	func(p config.Profile, o Options) Check {
-		return profileFunc("clock.exchange", p, runClockExchange)
-	},
-	func(p config.Profile, o Options) Check {
-		return profileFunc("ip.whitelist", p, runIPWhitelist)
-	},
-	func(p config.Profile, o Options) Check {
-		return profileFunc("key.age", p, func(ctx context.Context, env *Env, p config.Profile) Result {
-			return runKeyAge(ctx, env, p, o.Offline)
-		})
-	},
-	func(p config.Profile, o Options) Check {
-		return profileFunc("key.permissions", p, runKeyPermissions)
-	},
-	func(p config.Profile, o Options) Check {
-		return profileFunc("key.retired", p, runKeyRetired)
-	},
-	func(p config.Profile, o Options) Check {
-		if p.Project == "" {
-			return nil
-		}
-		return profileFunc("hygiene.files", p, runHygieneFiles)
-	},
-}
-
 // unregistered stands in for a check whose spec is missing or disagrees.
 type unregistered struct{ Check }
 
@@ -133,11 +98,6 @@ func (u unregistered) Run(context.Context, *Env) Result {
 	return Result{Status: Unknown,
 		Summary: fmt.Sprintf("check %q is not registered (no spec, or the wrong scope)", u.ID()),
 		Hint:    "this is a keywarden bug; please report it with the output of `keywarden check --json`"}
-}
-
-func profileFunc(id string, p config.Profile, f func(context.Context, *Env, config.Profile) Result) Check {
-	return Func{CheckID: id, ProfileName: p.Name,
-		Fn: func(ctx context.Context, env *Env) Result { return f(ctx, env, p) }}
 }
 
 // Build returns the checks for d.Config: host checks first, then each
@@ -160,8 +120,10 @@ func Build(d Deps, o Options) []Check {
 		}
 		out = append(out, c)
 	}
-	for _, f := range hostChecks {
-		add(f())
+	for _, sp := range specs {
+		if sp.Host && sp.run != nil {
+			add(sp.check(config.Profile{}, o))
+		}
 	}
 	for _, f := range d.ExtraHost {
 		add(f())
@@ -173,8 +135,10 @@ func Build(d Deps, o Options) []Check {
 		if !selected(p.Name, o.Profiles) {
 			continue
 		}
-		for _, f := range profileChecks {
-			add(f(p, o))
+		for _, sp := range specs {
+			if !sp.Host && sp.run != nil && (sp.applies == nil || sp.applies(p)) {
+				add(sp.check(p, o))
+			}
 		}
 		for _, f := range d.Extra {
 			add(f(p))

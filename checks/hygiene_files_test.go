@@ -41,7 +41,8 @@ func hygiene(t *testing.T, project string, store keystore.Store) Result {
 	t.Helper()
 	p := config.Profile{Name: "bot", Exchange: "binance", Project: project}
 	env := NewEnv(Deps{Config: &config.Config{Profiles: []config.Profile{p}}, Store: store})
-	r := RunOne(context.Background(), env, profileFunc("hygiene.files", p, runHygieneFiles))
+	sp, _ := SpecFor("hygiene.files")
+	r := RunOne(context.Background(), env, sp.check(p, Options{}))
 	t.Logf("%s: %s", r.Status, r.Summary)
 	return r
 }

@@ -1,8 +1,11 @@
 package checks
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"github.com/keywarden/keywarden/config"
 )
 
 // Section is where a check's results are shown: a pane of the dashboard and
@@ -47,23 +50,50 @@ type Spec struct {
 	// Label names a host-scope result in the report's and the panes' label
 	// column; profile-scope results are labelled with the profile.
 	Label string
+
+	// run is how a check of this package runs (host checks get the zero
+	// Profile); nil for the checks built elsewhere (checks/all).
+	run func(ctx context.Context, env *Env, p config.Profile, o Options) Result
+	// applies says whether a profile-scope check applies to p; nil: always.
+	applies func(p config.Profile) bool
 }
 
-// specs is the one list of checks, in report order. The ones built by other
-// packages (hygiene.history, auditlog) are listed here too: their ids are
-// facts every printer and scheduler needs.
+// check builds the spec's check for p (the zero Profile for a host check).
+func (s Spec) check(p config.Profile, o Options) Check {
+	return Func{CheckID: s.ID, ProfileName: p.Name,
+		Fn: func(ctx context.Context, env *Env) Result { return s.run(ctx, env, p, o) }}
+}
+
+// host and prof adapt this package's run functions to Spec.run.
+func host(f func(context.Context, *Env) Result) func(context.Context, *Env, config.Profile, Options) Result {
+	return func(ctx context.Context, env *Env, _ config.Profile, _ Options) Result { return f(ctx, env) }
+}
+
+func prof(f func(context.Context, *Env, config.Profile) Result) func(context.Context, *Env, config.Profile, Options) Result {
+	return func(ctx context.Context, env *Env, p config.Profile, _ Options) Result { return f(ctx, env, p) }
+}
+
+// specs is the one list of checks, in report order, with how this
+// package's checks run: adding a check here is the whole registration. The
+// ones built by other packages (hygiene.history, auditlog; their
+// constructors are in checks/all) are listed too: their ids are facts every
+// printer and scheduler needs.
 var specs = []Spec{
-	{ID: "clock.sync", Section: SectionClock, Host: true, Every: 30 * time.Second, Label: "kernel"},
-	{ID: "clock.ntp", Section: SectionClock, Host: true, Network: true, Every: 30 * time.Second, Label: "NTP"},
-	{ID: "clock.exchange", Section: SectionClock, Network: true, Every: 30 * time.Second},
-	{ID: "ip.public", Section: SectionNetwork, Host: true, Network: true, Every: 5 * time.Minute, Label: "egress"},
-	{ID: "ip.whitelist", Section: SectionNetwork, Network: true, Every: 5 * time.Minute},
-	{ID: "keystore", Section: SectionKeys, Host: true, Every: 10 * time.Minute, Label: "keystore"},
-	{ID: "key.age", Section: SectionKeys, Every: 10 * time.Minute},
-	{ID: "key.permissions", Section: SectionPermissions, Network: true, Every: 10 * time.Minute},
-	{ID: "key.retired", Section: SectionPermissions, Network: true, Every: 10 * time.Minute},
+	{ID: "clock.sync", Section: SectionClock, Host: true, Every: 30 * time.Second, Label: "kernel", run: host(runClockSync)},
+	{ID: "clock.ntp", Section: SectionClock, Host: true, Network: true, Every: 30 * time.Second, Label: "NTP", run: host(runClockNTP)},
+	{ID: "clock.exchange", Section: SectionClock, Network: true, Every: 30 * time.Second, run: prof(runClockExchange)},
+	{ID: "ip.public", Section: SectionNetwork, Host: true, Network: true, Every: 5 * time.Minute, Label: "egress", run: host(runIPPublic)},
+	{ID: "ip.whitelist", Section: SectionNetwork, Network: true, Every: 5 * time.Minute, run: prof(runIPWhitelist)},
+	{ID: "keystore", Section: SectionKeys, Host: true, Every: 10 * time.Minute, Label: "keystore", run: host(runKeystore)},
+	{ID: "key.age", Section: SectionKeys, Every: 10 * time.Minute,
+		run: func(ctx context.Context, env *Env, p config.Profile, o Options) Result {
+			return runKeyAge(ctx, env, p, o.Offline)
+		}},
+	{ID: "key.permissions", Section: SectionPermissions, Network: true, Every: 10 * time.Minute, run: prof(runKeyPermissions)},
+	{ID: "key.retired", Section: SectionPermissions, Network: true, Every: 10 * time.Minute, run: prof(runKeyRetired)},
 	{ID: "auditlog", Section: SectionAudit, Every: time.Minute},
-	{ID: "hygiene.files", Section: SectionHygiene, Every: 10 * time.Minute},
+	{ID: "hygiene.files", Section: SectionHygiene, Every: 10 * time.Minute, run: prof(runHygieneFiles),
+		applies: func(p config.Profile) bool { return p.Project != "" }},
 	{ID: "hygiene.history", Section: SectionHygiene, Every: 10 * time.Minute},
 }
 
