@@ -33,11 +33,15 @@ type App struct {
 // default path (a missing default file gives the defaults).
 //
 // A config that does not load is exit 3 from every command, exec too
-// (whose other failures are 2): the error carries that status.
+// (whose other failures are 2): the error carries that status. The
+// config's warnings go to stderr, on every run.
 func (a *App) LoadConfig() (*config.Config, error) {
 	cfg, err := config.Load(a.ConfigPath)
 	if err != nil {
 		return cfg, &ExitError{Code: ExitUnknown, Err: err}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(a.Stderr, "keywarden: warning: %s\n", w)
 	}
 	return cfg, nil
 }

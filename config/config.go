@@ -24,6 +24,10 @@ type Config struct {
 	Rotation Rotation
 	Profiles []Profile
 	Alerts   []Alert
+
+	// Warnings are said on every run that loads this config (file, line
+	// and field, never a value): a profile's insecure = true.
+	Warnings []string
 }
 
 // Clock holds the NTP settings and thresholds.
@@ -63,6 +67,9 @@ type Profile struct {
 	AuditLog  string
 	Project   string
 	Env       Env
+	// Insecure allows a plain http:// BaseURL to a host other than this
+	// machine (insecure = true): refused at load without it.
+	Insecure bool
 }
 
 // Alert is one notifier for `watch`.

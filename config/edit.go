@@ -201,6 +201,9 @@ func ProfileTOML(p Profile) string {
 	if p.Project != "" {
 		kv("project", p.Project)
 	}
+	if p.Insecure {
+		b.WriteString("insecure = true\n")
+	}
 	var env []string
 	for _, e := range []struct{ k, v, def string }{
 		{"key", p.Env.Key, DefaultEnvKey}, {"secret", p.Env.Secret, DefaultEnvSecret}, {"passphrase", p.Env.Passphrase, DefaultEnvPassphrase},

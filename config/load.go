@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -259,6 +260,22 @@ func without(err error, v string) string {
 	return strings.ReplaceAll(msg, strconv.Quote(v), `"…"`)
 }
 
+// plainRemote reports whether raw, a valid URL, is http:// to a host that
+// is not this machine: not localhost (or a name under .localhost) and not
+// a loopback address. Names are not resolved.
+func plainRemote(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err != nil || !ip.Unmap().IsLoopback()
+}
+
 // typeErrRE matches the decoder's type errors, which carry their line only
 // in the text: toml: line 2 (last key "clock.warn_ms"): incompatible types...
 var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
@@ -300,6 +317,7 @@ type rawProfile struct {
 	AuditLog  string   `toml:"audit_log"`
 	Project   string   `toml:"project"`
 	Env       rawEnv   `toml:"env"`
+	Insecure  bool     `toml:"insecure"`
 }
 
 type rawEnv struct {
@@ -441,6 +459,16 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 	}
 	if p.BaseURL != "" && !strings.HasPrefix(p.BaseURL, "http://") && !strings.HasPrefix(p.BaseURL, "https://") {
 		return p, bad("base_url", "base_url is not an http(s) URL")
+	}
+	if u, err := url.Parse(p.BaseURL); p.BaseURL != "" && (err != nil || u.Host == "") {
+		return p, bad("base_url", "base_url is not a valid URL with a host")
+	}
+	if plainRemote(p.BaseURL) {
+		if !rp.Insecure {
+			return p, bad("base_url", "base_url is plain http:// to a host other than this machine: the API key and every signed request would cross the network readable and changeable\nfix: use https://, or add insecure = true to this profile if that is really wanted")
+		}
+		p.Insecure = true
+		cfg.Warnings = append(cfg.Warnings, bad("base_url", "plain http:// to a host other than this machine, allowed by insecure = true: the API key and signed requests cross the network unencrypted").Error())
 	}
 	for i, w := range p.Whitelist {
 		if _, err := netip.ParsePrefix(w); err == nil {
