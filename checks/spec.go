@@ -20,6 +20,7 @@ const (
 	SectionPermissions
 	SectionAudit
 	SectionHygiene
+	SectionActivity
 	NumSections
 )
 
@@ -28,7 +29,7 @@ func (s Section) String() string {
 	if s < 0 || s >= NumSections {
 		return fmt.Sprintf("Section(%d)", int(s))
 	}
-	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene"}[s]
+	return [...]string{"Clock", "Network", "Keys", "Permissions", "Audit log", "Hygiene", "Activity"}[s]
 }
 
 // Spec is everything the rest of the program knows about a check besides
@@ -95,6 +96,9 @@ var specs = []Spec{
 	{ID: "hygiene.files", Section: SectionHygiene, Every: 10 * time.Minute, run: prof(runHygieneFiles),
 		applies: func(p config.Profile) bool { return p.Project != "" }},
 	{ID: "hygiene.history", Section: SectionHygiene, Every: 10 * time.Minute},
+	{ID: "activity.orders", Section: SectionActivity, Network: true, Every: time.Minute},
+	{ID: "activity.funds", Section: SectionActivity, Network: true, Every: time.Minute},
+	{ID: "activity.key", Section: SectionActivity, Network: true, Every: time.Minute},
 }
 
 // Specs returns every check's spec, in report order.

@@ -91,6 +91,7 @@ func runDemo(ctx context.Context, app *App, o demoOptions) error {
 	// cache does too.
 	defer setenvFor("CACHE_DIRECTORY", filepath.Join(w.Dir, "cache"))()
 	defer setenvFor("XDG_CACHE_HOME", filepath.Join(w.Dir, "cache"))()
+	defer setenvFor("XDG_STATE_HOME", filepath.Join(w.Dir, "state"))()
 	if err := writeDemoSecrets(os.Getenv(demoSecretsEnv), w.Secrets); err != nil {
 		return &ExitError{Code: ExitUnknown, Err: err}
 	}

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"slices"
 	"time"
 
 	"github.com/keywarden/keywarden/alert/alerttype"
@@ -70,6 +71,22 @@ type Profile struct {
 	// Insecure allows a plain http:// BaseURL to a host other than this
 	// machine (insecure = true): refused at load without it.
 	Insecure bool
+	Activity Activity
+}
+
+// Activity is what the activity checks accept as the profile's own doing
+// besides the bot's logged orders.
+type Activity struct {
+	// AllowWithdrawals accepts every withdrawal and outgoing transfer.
+	AllowWithdrawals bool
+	// Addresses accepts withdrawals and transfers to these destinations
+	// (addresses or account ids, compared exactly).
+	Addresses []string
+}
+
+// Allowed reports whether a withdrawal or transfer to dest is accepted.
+func (a Activity) Allowed(dest string) bool {
+	return a.AllowWithdrawals || (dest != "" && slices.Contains(a.Addresses, dest))
 }
 
 // Alert is one notifier for `watch`.

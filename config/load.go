@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -307,17 +309,23 @@ type rawRotation struct {
 }
 
 type rawProfile struct {
-	Name      string   `toml:"name"`
-	Exchange  string   `toml:"exchange"`
-	BaseURL   string   `toml:"base_url"`
-	Whitelist []string `toml:"whitelist"`
-	Needs     []string `toml:"needs"`
-	MaxAge    string   `toml:"max_age"`
-	Created   any      `toml:"created"`
-	AuditLog  string   `toml:"audit_log"`
-	Project   string   `toml:"project"`
-	Env       rawEnv   `toml:"env"`
-	Insecure  bool     `toml:"insecure"`
+	Name      string      `toml:"name"`
+	Exchange  string      `toml:"exchange"`
+	BaseURL   string      `toml:"base_url"`
+	Whitelist []string    `toml:"whitelist"`
+	Needs     []string    `toml:"needs"`
+	MaxAge    string      `toml:"max_age"`
+	Created   any         `toml:"created"`
+	AuditLog  string      `toml:"audit_log"`
+	Project   string      `toml:"project"`
+	Env       rawEnv      `toml:"env"`
+	Insecure  bool        `toml:"insecure"`
+	Activity  rawActivity `toml:"activity"`
+}
+
+type rawActivity struct {
+	AllowWithdrawals bool     `toml:"allow_withdrawals"`
+	Addresses        []string `toml:"addresses"`
 }
 
 type rawEnv struct {
@@ -516,6 +524,19 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 		}
 		*e.dst = e.v
 	}
+	// Addresses are never quoted back: the message names the entry by its
+	// position only.
+	for j, a := range rp.Activity.Addresses {
+		switch {
+		case a == "":
+			return p, bad("activity", "activity.addresses entry #%d is empty", j+1)
+		case len(a) > 256 || strings.ContainsFunc(a, unicode.IsSpace) || !utf8.ValidString(a):
+			return p, bad("activity", "activity.addresses entry #%d is not an address (no spaces, at most 256 characters)", j+1)
+		case slices.Contains(rp.Activity.Addresses[:j], a):
+			return p, bad("activity", "activity.addresses entry #%d repeats an earlier one", j+1)
+		}
+	}
+	p.Activity = Activity{AllowWithdrawals: rp.Activity.AllowWithdrawals, Addresses: rp.Activity.Addresses}
 	return p, nil
 }
 

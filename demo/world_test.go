@@ -14,6 +14,7 @@ import (
 
 func TestWorldReport(t *testing.T) {
 	ctx := context.Background()
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	w, err := Start(ctx, Options{})
 	if err != nil {
 		t.Fatal(err)

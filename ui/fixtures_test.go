@@ -57,6 +57,12 @@ func world() []checks.Result {
 		{ID: "hygiene.history", Profile: "binance-main", Status: checks.Crit, Summary: "stored secret found in git history",
 			Hint:    "revoke the key: it is in the repository's history",
 			Details: map[string]any{"findings": []any{map[string]any{"commit": "3f2a91c0d1e2", "path": "config.py", "encoding": "raw", "field": "secret", "line": 12, "in_head": false}}}},
+		{ID: "activity.orders", Profile: "binance-main", Status: checks.Crit,
+			Summary: "1 order the bot did not place: 2026-11-25T16:02:11Z SELL 0.5 ETHUSDT (order 91823, client id web_a1b2c3)",
+			Details: map[string]any{"matched": 14}},
+		{ID: "activity.funds", Profile: "binance-main", Status: checks.OK, Summary: "no withdrawal or transfer out that the profile does not allow (1 movement in the last day)"},
+		{ID: "activity.key", Profile: "binance-main", Status: checks.OK, Summary: "the key's permissions, whitelist and expiry are unchanged"},
+		{ID: "activity.orders", Profile: "bybit-grid", Status: checks.Unknown, Summary: "bybit history is not yet monitored"},
 	}
 }
 

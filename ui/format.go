@@ -267,3 +267,15 @@ func networkLines(st Styles, rs []checks.Result, _ time.Time) []line {
 	}
 	return out
 }
+
+// activityLines: one line per activity check and profile, named by what it
+// watches (orders, funds, key), its summary naming the evidence.
+func activityLines(st Styles, rs []checks.Result, _ time.Time) []line {
+	lw := labelWidth(rs)
+	out := make([]line, 0, len(rs))
+	for _, r := range rs {
+		what := strings.TrimPrefix(r.ID, "activity.")
+		out = append(out, row(st, r.Status, checks.Label(r), lw, what+": "+r.Summary))
+	}
+	return out
+}

@@ -35,9 +35,9 @@ type layout struct {
 func computeLayout(w, h int, wants [numPanes]int, focus PaneID) layout {
 	l := layout{framed: w >= gridWidth}
 	if l.framed {
-		l.rows = [][]PaneID{{PaneClock, PaneNetwork}, {PaneKeys, PanePermissions}, {PaneAudit}, {PaneHygiene}}
+		l.rows = [][]PaneID{{PaneClock, PaneNetwork}, {PaneKeys, PanePermissions}, {PaneAudit}, {PaneHygiene, PaneActivity}}
 	} else {
-		l.rows = [][]PaneID{{PaneClock}, {PaneNetwork}, {PaneKeys}, {PanePermissions}, {PaneAudit}, {PaneHygiene}}
+		l.rows = [][]PaneID{{PaneClock}, {PaneNetwork}, {PaneKeys}, {PanePermissions}, {PaneAudit}, {PaneHygiene}, {PaneActivity}}
 	}
 	over := sectionH
 	if l.framed {
@@ -45,7 +45,7 @@ func computeLayout(w, h int, wants [numPanes]int, focus PaneID) layout {
 	}
 	if len(l.rows)*(over+1) > h {
 		l.framed = false
-		l.rows = [][]PaneID{{PaneClock}, {PaneNetwork}, {PaneKeys}, {PanePermissions}, {PaneAudit}, {PaneHygiene}}
+		l.rows = [][]PaneID{{PaneClock}, {PaneNetwork}, {PaneKeys}, {PanePermissions}, {PaneAudit}, {PaneHygiene}, {PaneActivity}}
 		y := 0
 		for _, r := range l.rows {
 			id := r[0]

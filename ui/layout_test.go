@@ -16,7 +16,7 @@ func TestComputeLayout(t *testing.T) {
 		{"80x24 stacked", 80, 22, PaneClock, false, 0, 5},
 		{"80x24 focus hygiene", 80, 22, PaneHygiene, false, 0, 4},
 		{"minimum", 60, 14, PaneKeys, false, 0, 1},
-		{"too short for sections", 70, 11, PaneNetwork, false, 5, 4},
+		{"too short for sections", 70, 11, PaneNetwork, false, 6, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := computeLayout(tc.w, tc.h, wants, tc.focus)

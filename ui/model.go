@@ -1,5 +1,5 @@
 // Package ui is keywarden's dashboard: a bubbletea program whose root model
-// lays out six panes (Clock, Network, Keys, Permissions, Audit log, Hygiene)
+// lays out seven panes (Clock, Network, Keys, Permissions, Audit log, Hygiene, Activity)
 // fed by the same checks the `check` command runs. Everything it shows
 // arrives as messages from tea.Cmds; nothing in a constructor, Update or
 // View does I/O, so the whole UI can be driven in tests with injected
@@ -103,6 +103,7 @@ func New(opts Options) Model {
 		PanePermissions: newCheckPane(PanePermissions, st, permLines),
 		PaneAudit:       m.audit,
 		PaneHygiene:     newCheckPane(PaneHygiene, st, hygieneLines),
+		PaneActivity:    newCheckPane(PaneActivity, st, activityLines),
 	}
 	return m
 }

@@ -47,8 +47,8 @@ func TestFocusMovesAndWraps(t *testing.T) {
 		key  string
 		want PaneID
 	}{
-		{"tab", PaneNetwork}, {"down", PanePermissions}, {"down", PaneAudit}, {"down", PaneHygiene},
-		{"tab", PaneClock}, {"shift+tab", PaneHygiene}, {"up", PaneAudit}, {"up", PanePermissions}, {"up", PaneNetwork}, {"left", PaneClock},
+		{"tab", PaneNetwork}, {"down", PanePermissions}, {"down", PaneAudit}, {"down", PaneActivity},
+		{"tab", PaneClock}, {"shift+tab", PaneActivity}, {"shift+tab", PaneHygiene}, {"up", PaneAudit}, {"up", PanePermissions}, {"up", PaneNetwork}, {"left", PaneClock},
 	} {
 		m = step(m, press(tc.key))
 		if m.focus != tc.want {

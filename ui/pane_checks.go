@@ -22,6 +22,7 @@ const (
 	PanePermissions = PaneID(checks.SectionPermissions)
 	PaneAudit       = PaneID(checks.SectionAudit)
 	PaneHygiene     = PaneID(checks.SectionHygiene)
+	PaneActivity    = PaneID(checks.SectionActivity)
 	numPanes        = PaneID(checks.NumSections)
 )
 

@@ -5,6 +5,7 @@
 package all
 
 import (
+	"github.com/keywarden/keywarden/activity"
 	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/config"
@@ -14,5 +15,5 @@ import (
 // Extra returns the per-profile constructors for checks.Deps.Extra.
 // cacheDir is the git-history scan cache ("" for the default).
 func Extra(cacheDir string) []func(config.Profile) checks.Check {
-	return []func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History(cacheDir)}
+	return append([]func(config.Profile) checks.Check{auditlog.NewCheck, leakcheck.History(cacheDir)}, activity.Checks("")...)
 }

@@ -1,0 +1,21 @@
+package activity
+
+// symbolScoped reports whether the exchange lists orders only per symbol,
+// so the orders check can only ask about the markets the bot's log names.
+func symbolScoped(exchangeName string) bool { return exchangeName == "binance" }
+
+// BlindSpots lists what the activity checks cannot see on an exchange
+// (docs/activity.md says the same at length).
+func BlindSpots(exchangeName string) []string {
+	switch exchangeName {
+	case "binance":
+		return []string{
+			"spot orders on symbols the audit log never names (allOrders needs a symbol)",
+			"USDⓈ-M and COIN-M futures, margin and options orders",
+			"fills are not read separately (an order's fills belong to an order that is read)",
+			"wallet transfers between own accounts and master/sub-account transfers",
+			"web and app orders look like API orders (no origin field)",
+		}
+	}
+	return []string{"not yet monitored: keywarden does not read this exchange's order or funds history yet"}
+}
