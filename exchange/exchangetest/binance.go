@@ -45,13 +45,17 @@ type BinanceKey struct {
 }
 
 // Binance is a fake Binance spot REST API: GET /api/v3/time and the signed
-// GET /sapi/v1/account/apiRestrictions, verified as Binance does (HMAC-SHA256
+// GET /sapi/v1/account/apiRestrictions, /api/v3/allOrders,
+// /sapi/v1/capital/withdraw/history and /sapi/v1/capital/deposit/hisrec
+// (one account's history, filled by AddOrder, AddWithdrawal, AddDeposit),
+// verified as Binance does (HMAC-SHA256
 // of the query string without signature, hex, case-insensitive; timestamp
 // not ≥ 1000 ms ahead of the server and not more than recvWindow behind).
 type Binance struct {
 	Base
 
 	keys keyring[BinanceKey]
+	hist binanceHistory
 }
 
 // NewBinance starts a Binance fake on loopback that knows keys. Close it.
@@ -69,6 +73,9 @@ func NewBinance(keys ...BinanceKey) *Binance {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/time", f.serverTime)
 	mux.HandleFunc("GET /sapi/v1/account/apiRestrictions", f.apiRestrictions)
+	mux.HandleFunc("GET /api/v3/allOrders", f.allOrders)
+	mux.HandleFunc("GET /sapi/v1/capital/withdraw/history", f.withdrawHistory)
+	mux.HandleFunc("GET /sapi/v1/capital/deposit/hisrec", f.depositHistory)
 	mux.HandleFunc("/", binanceNotFound)
 	f.start(mux)
 	return f

@@ -1,0 +1,174 @@
+package activity
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+const (
+	binanceKey    = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+	binanceSecret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+)
+
+var binanceTradingKey = exchangetest.BinanceKey{APIKey: binanceKey, Secret: binanceSecret,
+	Reading: true, SpotAndMarginTrading: true, Whitelist: []string{"127.0.0.1/32"}}
+
+func binanceWorld(t *testing.T, withLog bool) (*world, *exchangetest.Binance) {
+	t.Helper()
+	f := exchangetest.NewBinance(binanceTradingKey)
+	t.Cleanup(f.Close)
+	w := newWorld(t, "binance", f.URL(),
+		keystore.Item{APIKey: keystore.NewSecret(binanceKey), APISecret: keystore.NewSecret(binanceSecret)}, withLog)
+	return w, f
+}
+
+// ago is an order time past the grace period.
+func ago() time.Time { return time.Now().Add(-Grace - time.Minute) }
+
+func TestBinanceOrders(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	w.logOrder("BTC/USDT", "", "") // the bot trades BTCUSDT: a symbol to poll
+	if r := w.want(OrdersID, checks.OK); !strings.Contains(r.Summary, "baseline") {
+		t.Fatalf("first run does not say it set a baseline: %q", r.Summary)
+	}
+
+	// The bot's own orders, by order id and by client id behind ccxt's broker tag.
+	id := f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", ClientOrderID: "bot-1", Side: "BUY", Qty: "0.01", Time: ago()})
+	w.logOrder("BTCUSDT", strconv.FormatInt(id, 10), "bot-1")
+	f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", ClientOrderID: "x-R4BD3S82a1b2c3d4e5f6", Side: "SELL", Qty: "0.01", Time: ago()})
+	w.logOrder("BTCUSDT", "", "a1b2c3d4e5f6")
+	if r := w.want(OrdersID, checks.OK); r.Details["matched"] != 2 {
+		t.Fatalf("matched %v, want 2: %q", r.Details["matched"], r.Summary)
+	}
+
+	// A foreign order: crit with its id, client id, symbol, side, size.
+	fid := strconv.FormatInt(f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", ClientOrderID: "web_9f8e7d", Side: "SELL", Qty: "1.5", Time: ago()}), 10)
+	r := w.want(OrdersID, checks.Crit)
+	for _, s := range []string{fid, "web_9f8e7d", "BTCUSDT", "SELL", "1.5"} {
+		if !strings.Contains(r.Summary, s) {
+			t.Errorf("summary lacks %q: %s", s, r.Summary)
+		}
+	}
+	if got := foreignIDs(r); !slices.Equal(got, []string{fid}) {
+		t.Fatalf("foreign %v, want [%s]", got, fid)
+	}
+
+	// Polled again (every run builds new checks over the same state, as a
+	// restarted keywarden does): one finding, not two.
+	if got := foreignIDs(w.want(OrdersID, checks.Crit)); len(got) != 1 {
+		t.Fatalf("after a restart: foreign %v, want one", got)
+	}
+
+	// Acknowledged: ok, and it stays acknowledged.
+	w.ack(fid)
+	w.want(OrdersID, checks.OK)
+	w.want(OrdersID, checks.OK)
+}
+
+func TestBinanceOrderInGraceIsNotForeignYet(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	w.logOrder("ETHUSDT", "", "")
+	w.want(OrdersID, checks.OK)
+	id := f.AddOrder(exchangetest.BinanceOrder{Symbol: "ETHUSDT", Side: "BUY", Qty: "2", Time: time.Now()})
+	w.want(OrdersID, checks.OK)
+	// The bot logs it late, within the grace period: it is the bot's.
+	w.logOrder("ETHUSDT", strconv.FormatInt(id, 10), "")
+	if r := w.want(OrdersID, checks.OK); r.Details["matched"] != 1 {
+		t.Fatalf("matched %v, want 1", r.Details["matched"])
+	}
+}
+
+func TestBinanceOrdersWithoutAuditLogAreUnknown(t *testing.T) {
+	w, _ := binanceWorld(t, false)
+	if r := w.want(OrdersID, checks.Unknown); !strings.Contains(r.Summary, "no audit log") {
+		t.Fatalf("summary %q", r.Summary)
+	}
+}
+
+func TestBinanceOrdersOnAnUnloggedSymbolAreABlindSpot(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	w.logOrder("BTCUSDT", "", "")
+	w.want(OrdersID, checks.OK)
+	f.AddOrder(exchangetest.BinanceOrder{Symbol: "PEPEUSDT", Side: "BUY", Qty: "1000000", Time: ago()})
+	r := w.want(OrdersID, checks.OK)
+	blind, _ := r.Details["blind_spots"].([]string)
+	if !slices.ContainsFunc(blind, func(s string) bool { return strings.Contains(s, "symbols the audit log never names") }) {
+		t.Fatalf("blind spots do not name the symbol limit: %v", blind)
+	}
+}
+
+func TestBinanceFunds(t *testing.T) {
+	w, f := binanceWorld(t, false)
+	w.profile.Activity.Addresses = []string{"0xCOLD"}
+	if r := w.want(FundsID, checks.OK); !strings.Contains(r.Summary, "baseline") {
+		t.Fatalf("first run: %q", r.Summary)
+	}
+	// A deposit is shown, not alarmed; a withdrawal to the allowed address is ok.
+	f.AddDeposit(exchangetest.BinanceDeposit{ID: "d1", Coin: "USDT", Amount: "500", Address: "0xDEP", Time: ago()})
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w-cold", Coin: "USDT", Amount: "100", Address: "0xCOLD", Time: ago()})
+	r := w.want(FundsID, checks.OK)
+	if ms, _ := r.Details["movements"].([]MovementView); len(ms) != 2 {
+		t.Fatalf("movements %+v, want the deposit and the allowed withdrawal", ms)
+	}
+
+	// A withdrawal elsewhere and a transfer to another Binance user: crit.
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w-evil", Coin: "USDT", Amount: "9000", Address: "0xEVIL", Time: ago()})
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "t-evil", Coin: "BTC", Amount: "1", Address: "attacker@example.com", Internal: true, Time: ago()})
+	r = w.want(FundsID, checks.Crit)
+	if got := alarmIDs(r); !slices.Equal(got, []string{"w-evil", "t-evil"}) {
+		t.Fatalf("alarms %v", got)
+	}
+	if !strings.Contains(r.Summary, "0xEVIL") || !strings.Contains(r.Summary, "transfer") {
+		t.Errorf("summary %q", r.Summary)
+	}
+	// Restart: the same two, once each.
+	if got := alarmIDs(w.want(FundsID, checks.Crit)); len(got) != 2 {
+		t.Fatalf("after a restart: %v", got)
+	}
+	w.ack("w-evil")
+	if got := alarmIDs(w.want(FundsID, checks.Crit)); !slices.Equal(got, []string{"t-evil"}) {
+		t.Fatalf("after one ack: %v", got)
+	}
+	w.ack("t-evil")
+	w.want(FundsID, checks.OK)
+}
+
+func TestBinanceFundsAllowWithdrawals(t *testing.T) {
+	w, f := binanceWorld(t, false)
+	w.profile.Activity.AllowWithdrawals = true
+	w.want(FundsID, checks.OK)
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w1", Coin: "USDT", Amount: "1", Address: "0xANY", Time: ago()})
+	w.want(FundsID, checks.OK)
+}
+
+func TestBinanceKeyChange(t *testing.T) {
+	w, f := binanceWorld(t, false)
+	if r := w.want(KeyID, checks.OK); !strings.Contains(r.Summary, "baseline") {
+		t.Fatalf("first run: %q", r.Summary)
+	}
+	w.want(KeyID, checks.OK)
+	k := binanceTradingKey
+	k.Withdrawals = true
+	f.SetKey(k)
+	r := w.want(KeyID, checks.Crit)
+	if c := changes(r); !strings.Contains(c, "permission withdraw no→yes") || !strings.Contains(c, "enableWithdrawals") {
+		t.Fatalf("changes %q", c)
+	}
+	// Still crit on the next poll and after a restart, until acknowledged.
+	w.want(KeyID, checks.Crit)
+	w.ack(KeyAck)
+	w.want(KeyID, checks.OK)
+	// A later change needs a new ack.
+	k.Whitelist = nil
+	f.SetKey(k)
+	if c := changes(w.want(KeyID, checks.Crit)); !strings.Contains(c, "ip restricted yes→no") {
+		t.Fatalf("changes %q", c)
+	}
+}
