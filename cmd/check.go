@@ -129,10 +129,11 @@ func useColor(app *App, w io.Writer) bool {
 	return !app.NoColor && isTerminal(w)
 }
 
-// preLaunchGate is `exec`'s Gate: the host checks and the profile's checks.
-// The report goes to stderr (stdout belongs to the bot). A critical finding
-// refuses the start (exit 2) unless force.
-func (a *App) preLaunchGate(ctx context.Context, cfg *config.Config, p config.Profile, force bool) error {
+// preLaunchGate is `exec`'s Gate: the host checks and the profile's checks,
+// judged by checks.JudgeGate (strict with --strict or gate.unknown =
+// "refuse"). The report goes to stderr (stdout belongs to the bot). A
+// refusal is exit 2 unless --force.
+func (a *App) preLaunchGate(ctx context.Context, cfg *config.Config, p config.Profile, o GateOptions) error {
 	store, storeErr, err := a.openStoreLenient(ctx, cfg)
 	if err != nil {
 		return err
@@ -145,23 +146,26 @@ func (a *App) preLaunchGate(ctx context.Context, cfg *config.Config, p config.Pr
 	if err := checks.WriteText(a.Stderr, rep, useColor(a, a.Stderr)); err != nil {
 		return err
 	}
-	if rep.Status != checks.Crit {
+	strict := o.Strict || cfg.Gate.Unknown == "refuse"
+	v := checks.JudgeGate(rep, p.Name, checks.GatePolicy{Strict: strict})
+	for _, n := range v.Notes {
+		fmt.Fprintf(a.Stderr, "keywarden: %s\n", n)
+	}
+	if len(v.Refuse) == 0 {
 		return nil
 	}
 	var why []string
-	for _, r := range rep.Checks {
-		if r.Status == checks.Crit {
-			name := r.ID
-			if r.Profile != "" {
-				name += " (" + r.Profile + ")"
-			}
-			why = append(why, name+": "+r.Summary)
+	for _, f := range v.Refuse {
+		name := f.Result.ID
+		if f.Result.Profile != "" {
+			name += " (" + f.Result.Profile + ")"
 		}
+		why = append(why, name+": "+f.Why)
 	}
-	if force {
-		fmt.Fprintf(a.Stderr, "keywarden: starting %s despite %s (--force)\n", p.Name, plural(len(why), "critical finding"))
+	if o.Force {
+		fmt.Fprintf(a.Stderr, "keywarden: starting %s despite %s (--force)\n", p.Name, plural(len(why), "refusing finding"))
 		return nil
 	}
-	return &ExitError{Code: ExitCrit, Err: fmt.Errorf("refusing to start the bot for %s:\n  %s\nfix the critical findings above, or pass --force to start anyway",
+	return &ExitError{Code: ExitCrit, Err: fmt.Errorf("refusing to start the bot for %s:\n  %s\nfix the findings above, or pass --force to start anyway",
 		p.Name, strings.Join(why, "\n  "))}
 }

@@ -16,12 +16,18 @@ import (
 
 // Gate runs the pre-launch checks for profile p before `exec` starts the
 // bot: nil lets it start, an error (an *ExitError with code 2 to refuse)
-// stops it. force is --force: start despite critical findings.
-type Gate func(ctx context.Context, cfg *config.Config, p config.Profile, force bool) error
+// stops it.
+type Gate func(ctx context.Context, cfg *config.Config, p config.Profile, o GateOptions) error
+
+// GateOptions are exec's flags the gate reads.
+type GateOptions struct {
+	Force  bool // --force: start whatever the checks found
+	Strict bool // --strict: refuse while any check is unknown
+}
 
 type execOptions struct {
 	noCheck bool
-	force   bool
+	gate    GateOptions
 }
 
 // newExecCmd builds `exec` around gate. The gate is what stands between a
@@ -34,13 +40,19 @@ func newExecCmd(app *App, gate Gate) *cobra.Command {
 	}
 	var o execOptions
 	c := &cobra.Command{
-		Use:   "exec NAME [--no-check] [--force] -- CMD [ARGS...]",
+		Use:   "exec NAME [--no-check] [--strict] [--force] -- CMD [ARGS...]",
 		Short: "Run a bot with a profile's key in its environment",
-		Long: `Run the pre-launch checks for profile NAME, refuse to start on a critical
-finding unless --force, then replace keywarden with CMD, its environment
-holding the key as EXCHANGE_API_KEY, EXCHANGE_API_SECRET and (OKX, KuCoin)
-EXCHANGE_API_PASSPHRASE — or the names set in the profile's env table.
-The key never appears in arguments or output.
+		Long: `Run the pre-launch checks for profile NAME, then replace keywarden with
+CMD, its environment holding the key as EXCHANGE_API_KEY, EXCHANGE_API_SECRET
+and (OKX, KuCoin) EXCHANGE_API_PASSPHRASE — or the names set in the
+profile's env table. The key never appears in arguments or output.
+
+The checks get 10 s (an exchange that never answers costs that long). The
+bot is refused on a critical finding, and when the key's permissions could
+not be verified (key.permissions unknown). An NTP offset is only a warning
+while the exchange's own clock agrees with this host within its window.
+--strict (or gate.unknown = "refuse" in the config) also refuses while any
+check is unknown. --force starts the bot whatever was found, and says so.
 
 Exit status: CMD's own, or 2 when keywarden refused or failed to start it
 (64 for an unknown profile and 3 for a config that does not load, as from
@@ -58,7 +70,8 @@ every command).`,
 		},
 	}
 	c.Flags().BoolVar(&o.noCheck, "no-check", false, "start without running the checks")
-	c.Flags().BoolVar(&o.force, "force", false, "start even when a check is critical")
+	c.Flags().BoolVar(&o.gate.Force, "force", false, "start even when the checks refuse")
+	c.Flags().BoolVar(&o.gate.Strict, "strict", false, "refuse while any check is unknown")
 	return c
 }
 
@@ -72,7 +85,7 @@ func runExec(ctx context.Context, app *App, gate Gate, o execOptions, name strin
 		return usageError("no profile %q in %s: create it with 'keywarden import' or 'keywarden add'", name, app.ConfigFile())
 	}
 	if !o.noCheck {
-		if err := gate(ctx, cfg, p, o.force); err != nil {
+		if err := gate(ctx, cfg, p, o.gate); err != nil {
 			return err
 		}
 	}

@@ -27,21 +27,22 @@ func TestExecCannotBeBuiltWithoutAGate(t *testing.T) {
 func TestExecAsksItsGate(t *testing.T) {
 	type call struct {
 		profile string
-		force   bool
+		o       GateOptions
 	}
 	for _, tc := range []struct {
 		flags []string
 		want  []call
 		code  int
 	}{
-		{nil, []call{{"binance-main", false}}, ExitCrit},
-		{[]string{"--force"}, []call{{"binance-main", true}}, ExitCrit},
+		{nil, []call{{"binance-main", GateOptions{}}}, ExitCrit},
+		{[]string{"--force"}, []call{{"binance-main", GateOptions{Force: true}}}, ExitCrit},
+		{[]string{"--strict"}, []call{{"binance-main", GateOptions{Strict: true}}}, ExitCrit},
 		{[]string{"--no-check"}, nil, ExitCrit}, // the bot does not exist
 	} {
 		t.Run(strings.Join(tc.flags, " "), func(t *testing.T) {
 			var calls []call
-			gate := func(_ context.Context, _ *config.Config, p config.Profile, force bool) error {
-				calls = append(calls, call{p.Name, force})
+			gate := func(_ context.Context, _ *config.Config, p config.Profile, o GateOptions) error {
+				calls = append(calls, call{p.Name, o})
 				return &ExitError{Code: ExitCrit, Err: errors.New("refused by the test gate")}
 			}
 			var stderr bytes.Buffer

@@ -23,6 +23,7 @@ type Config struct {
 	Clock    Clock
 	IP       IP
 	Rotation Rotation
+	Gate     Gate
 	Profiles []Profile
 	Alerts   []Alert
 
@@ -48,6 +49,17 @@ type Rotation struct {
 	MaxAge     time.Duration // default 90 days
 	WarnBefore time.Duration // default 14 days
 }
+
+// Gate is `exec`'s pre-launch policy beyond critical findings.
+type Gate struct {
+	// Unknown is what a check that could not run does to the start:
+	// "warn" (default: reported, the bot starts) or "refuse" (as
+	// `exec --strict`).
+	Unknown string
+}
+
+// GateUnknown are the values of gate.unknown.
+var GateUnknown = []string{"warn", "refuse"}
 
 // Env names the environment variables `keywarden exec` sets for the bot.
 type Env struct {

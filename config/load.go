@@ -76,6 +76,7 @@ func Default() *Config {
 		},
 		IP:       IP{Sources: slices.Clone(DefaultIPSources)},
 		Rotation: Rotation{MaxAge: defaultMaxAge, WarnBefore: defaultWarnBefore},
+		Gate:     Gate{Unknown: "warn"},
 	}
 }
 
@@ -289,6 +290,7 @@ type rawConfig struct {
 	Clock          rawClock     `toml:"clock"`
 	IP             rawIP        `toml:"ip"`
 	Rotation       rawRotation  `toml:"rotation"`
+	Gate           rawGate      `toml:"gate"`
 	Profile        []rawProfile `toml:"profile"`
 	Alert          []rawAlert   `toml:"alert"`
 }
@@ -306,6 +308,10 @@ type rawIP struct {
 type rawRotation struct {
 	MaxAge     string `toml:"max_age"`
 	WarnBefore string `toml:"warn_before"`
+}
+
+type rawGate struct {
+	Unknown *string `toml:"unknown"`
 }
 
 type rawProfile struct {
@@ -392,6 +398,12 @@ func (r *rawConfig) build(path string, loc *locator) (*Config, error) {
 		if cfg.Rotation.WarnBefore, err = ParseDuration(r.Rotation.WarnBefore); err != nil {
 			return nil, bad(toml.Key{"rotation", "warn_before"}, "%s", without(err, r.Rotation.WarnBefore))
 		}
+	}
+	if r.Gate.Unknown != nil {
+		if !slices.Contains(GateUnknown, *r.Gate.Unknown) {
+			return nil, bad(toml.Key{"gate", "unknown"}, "gate.unknown %q is not one of %s", *r.Gate.Unknown, strings.Join(GateUnknown, ", "))
+		}
+		cfg.Gate.Unknown = *r.Gate.Unknown
 	}
 	seen := map[string]int{}
 	for i, rp := range r.Profile {
