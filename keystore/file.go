@@ -50,6 +50,18 @@ type fileStore struct {
 
 	mu     sync.Mutex // serialises this process's writers and the cache
 	cached *vaultCache
+	failed *vaultFailure
+}
+
+// vaultFailure remembers a passphrase that did not open the vault, so the
+// next read (check reads the vault once per check and profile) returns the
+// same error instead of paying the key derivation again — about a second
+// each at scrypt's cost. It holds while neither the vault file nor the
+// passphrase's source has changed.
+type vaultFailure struct {
+	stat fs.FileInfo
+	pass string // passphraseSource.version at the failure
+	err  error
 }
 
 // vaultCache avoids one scrypt per Get: the decrypted document is reused
@@ -139,8 +151,11 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if err != nil {
 		return vaultDoc{}, fmt.Errorf("vault: %w", err)
 	}
-	if c := f.cached; c != nil && os.SameFile(c.stat, fi) && c.stat.Size() == fi.Size() && c.stat.ModTime().Equal(fi.ModTime()) {
+	if c := f.cached; c != nil && sameVersion(c.stat, fi) {
 		return cloneDoc(c.doc), nil
+	}
+	if x := f.failed; x != nil && sameVersion(x.stat, fi) && x.pass == f.pass.version() {
+		return vaultDoc{}, x.err
 	}
 	// Before any prompt: a FIFO would block the read for ever.
 	if err := regularfile.Check(f.path, "vault", fi); err != nil {
@@ -161,15 +176,19 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if err != nil {
 		return vaultDoc{}, err
 	}
+	version := f.pass.version()
 	pass, err := f.pass.get(false)
 	if err != nil {
 		return vaultDoc{}, err
 	}
 	doc, err := decryptVault(f.path, ciphertext, pass)
+	if errors.Is(err, ErrWrongPassphrase) {
+		f.failed = &vaultFailure{stat: fi, pass: version, err: err}
+	}
 	if err != nil {
 		return vaultDoc{}, err
 	}
-	f.cached = &vaultCache{stat: fi, doc: doc}
+	f.cached, f.failed = &vaultCache{stat: fi, doc: doc}, nil
 	return cloneDoc(doc), nil
 }
 
@@ -191,6 +210,12 @@ func readVault(path string) ([]byte, error) {
 		return nil, fmt.Errorf("vault %s is larger than %d MiB: that is not a keywarden vault, check vault in the config", path, maxVaultSize>>20)
 	}
 	return data, nil
+}
+
+// sameVersion reports whether two stats of the vault path show the same
+// file: a replace makes a new inode, an edit in place a new size or time.
+func sameVersion(a, b fs.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 func cloneDoc(d vaultDoc) vaultDoc {

@@ -55,6 +55,29 @@ func (p *passphraseSource) get(creating bool) (Secret, error) {
 	return v, nil
 }
 
+// version identifies, without reading it, the passphrase get would return
+// now: the file it would be read from with that file's size and
+// modification time, or "typed" for the prompt, whose answer is kept.
+func (p *passphraseSource) version() string {
+	path := p.file
+	if path == "" {
+		if dir := os.Getenv("CREDENTIALS_DIRECTORY"); dir != "" {
+			path = filepath.Join(dir, CredentialName)
+		}
+	}
+	if path == "" {
+		return "typed"
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if p.file == "" {
+			return "typed"
+		}
+		return "missing " + path
+	}
+	return fmt.Sprintf("%s %d %d", path, fi.Size(), fi.ModTime().UnixNano())
+}
+
 // find reads the passphrase; typed says it came from the prompt.
 func (p *passphraseSource) find(creating bool) (v Secret, typed bool, err error) {
 	if p.file != "" {

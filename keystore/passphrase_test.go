@@ -2,6 +2,7 @@ package keystore
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -76,5 +77,60 @@ func TestPassphraseFileIsNotKept(t *testing.T) {
 	}
 	if asked != 1 {
 		t.Fatalf("asked %d times in one run, want 1", asked)
+	}
+}
+
+// A wrong passphrase costs one key derivation per process, however many
+// times the vault is read (check reads it for every check and profile: 8.7 s
+// at scrypt's cost before), until the vault or the passphrase file
+// changes. Each scrypt run at work factor 14 allocates 16 MiB, so the
+// allocations tell the runs apart without timing anything.
+func TestWrongPassphraseCostsOneKDF(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	vault := filepath.Join(dir, "vault.age")
+	pass := writePassFile(t, dir, "right")
+	s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: vault, PassphraseFile: pass, ScryptWorkFactor: 14})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(ctx, "a", testItem()); err != nil {
+		t.Fatal(err)
+	}
+	wrong := writePassFile(t, t.TempDir(), "wrong-passphrase") // not the size of the fix below: mtime alone may not tell
+	bad := openFileStore(t, vault, wrong)
+	allocated := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	const kdf = 16 << 20
+	if n := allocated(func() { _, err = bad.Get(ctx, "a") }); !errors.Is(err, ErrWrongPassphrase) || n < kdf {
+		t.Fatalf("first read: %v, %d bytes allocated (want a key derivation, %d)", err, n, kdf)
+	}
+	n := allocated(func() {
+		for range 10 {
+			if _, err := bad.Get(ctx, "a"); !errors.Is(err, ErrWrongPassphrase) {
+				t.Errorf("read again: %v", err)
+			}
+			if _, err := bad.List(ctx); !errors.Is(err, ErrWrongPassphrase) {
+				t.Errorf("list: %v", err)
+			}
+		}
+		if err := bad.Set(ctx, "b", itemFor("b")); !errors.Is(err, ErrWrongPassphrase) {
+			t.Errorf("set: %v", err)
+		}
+	})
+	if n >= kdf {
+		t.Fatalf("21 more reads allocated %d bytes: the key derivation ran again", n)
+	}
+	// The passphrase file fixed: the next read tries it.
+	if err := os.WriteFile(wrong, []byte("right\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bad.Get(ctx, "a"); err != nil {
+		t.Fatalf("after fixing the passphrase file: %v", err)
 	}
 }
