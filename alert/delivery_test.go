@@ -19,6 +19,10 @@ import (
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
+	// stopAt, when set, is where time stops: a wait past it never ends
+	// (the process is about to be stopped), and parked is closed.
+	stopAt time.Time
+	parked chan struct{}
 }
 
 func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
@@ -38,6 +42,14 @@ func (c *fakeClock) Advance(d time.Duration) {
 func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.stopAt.IsZero() && c.now.Add(d).After(c.stopAt) {
+		select {
+		case <-c.parked:
+		default:
+			close(c.parked)
+		}
+		return nil
+	}
 	c.now = c.now.Add(d)
 	ch := make(chan time.Time, 1)
 	ch <- c.now
@@ -347,5 +359,57 @@ func TestFallbackGetsARejectedAlertAtOnce(t *testing.T) {
 	}
 	if len(primary.requests()) != 1 || len(fb.requests()) != 1 || counter(t, m, "keywarden_alerts_dropped_total") != 0 {
 		t.Fatalf("primary %d, fallback %d requests, dropped %v", len(primary.requests()), len(fb.requests()), counter(t, m, "keywarden_alerts_dropped_total"))
+	}
+}
+
+// TestAlertSurvivesAnOutageAcrossARestart: the receiver is down for 10
+// minutes and watch is restarted 4 minutes in; the crit alert raised
+// before the restart arrives once, after the outage, with the id it had.
+func TestAlertSurvivesAnOutageAcrossARestart(t *testing.T) {
+	start := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	back := start.Add(10 * time.Minute)
+	clk := newFakeClock(start)
+	clk.stopAt, clk.parked = start.Add(4*time.Minute), make(chan struct{})
+	rc := newOutage(t, clk, back)
+	state := filepath.Join(t.TempDir(), "alerts.json")
+	target := func() []Target {
+		return []Target{{Notifier: mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: rc.URL}}), MinStatus: checks.Warn}}
+	}
+	first := NewAlerter(target(), Options{Host: "vps-1", StatePath: state, Now: clk.Now, After: clk.After})
+	first.Observe(crit("binance-main"))
+	select {
+	case <-clk.parked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first dispatcher never reached the stop")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = first.Close(ctx) // SIGTERM with the receiver still down
+	before := len(rc.requests())
+
+	clk.mu.Lock()
+	clk.stopAt = time.Time{}
+	clk.now = clk.now.Add(30 * time.Second) // the restart takes a while
+	clk.mu.Unlock()
+	m := NewMetrics()
+	second := NewAlerter(target(), Options{Host: "vps-1", StatePath: state, Metrics: m, Now: clk.Now, After: clk.After})
+	second.Observe(crit("binance-main")) // still crit: nothing new
+	p := rc.next(t)
+	waitIdle(t, second)
+	if err := second.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := rc.requests()
+	t.Logf("%d attempts before the restart, %d after; delivered %s after the receiver was back", before, len(reqs)-before, rc.at[0].Sub(back))
+	if got := rc.delivered(); len(got) != 1 || got[0].Kind != Firing || got[0].NewStatus != "crit" {
+		t.Fatalf("delivered %+v, want the crit once", got)
+	}
+	for _, r := range reqs {
+		if r.Header.Get(DeliveryHeader) != p.ID {
+			t.Fatal("the restart made a new alert instead of retrying the old one")
+		}
+	}
+	if before == 0 || len(reqs) == before || counter(t, m, "keywarden_alerts_dropped_total") != 0 {
+		t.Fatalf("attempts %d before, %d in all; dropped %v", before, len(reqs), counter(t, m, "keywarden_alerts_dropped_total"))
 	}
 }
