@@ -418,8 +418,12 @@ func (a *Alerter) due(w *worker, now time.Time) (*pending, time.Duration) {
 			continue
 		}
 		wait := p.Next.Sub(now)
-		if w.fallback != nil && !p.HandedOff {
-			wait = min(wait, p.Queued.Add(w.t.FallbackAfter).Sub(now))
+		if w.fallback != nil {
+			for _, q := range w.queue {
+				if !q.HandedOff {
+					wait = min(wait, q.Queued.Add(w.t.FallbackAfter).Sub(now))
+				}
+			}
 		}
 		if p.Next.After(now) {
 			return nil, max(wait, time.Millisecond)
@@ -444,8 +448,8 @@ func (a *Alerter) handOff(w *worker, now time.Time) {
 
 func (a *Alerter) giveFallback(w *worker, p *pending, now time.Time, why string) {
 	p.HandedOff = true
-	if p.Alert.Kind == Resolved && !w.fallback.delivered[p.Alert.Key()] {
-		return
+	if p.Alert.Kind == Resolved {
+		return // enqueue gave the fallback its resolve already
 	}
 	a.opts.Metrics.handedOff(w.name)
 	w.log.Warn("alert handed to the fallback notifier: "+why, append(alertAttrs(p.Alert), "fallback", w.fallback.name)...)

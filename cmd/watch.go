@@ -216,7 +216,7 @@ func runWatch(ctx context.Context, app *App, o watchOptions) error {
 		names = append(names, t.Notifier.Name()+"≥"+t.MinStatus.String())
 	}
 	log.Info("watch started", "host", env.Host(), "checks", len(cs), "interval", o.interval.String(),
-		"notifiers", strings.Join(names, ","), "keystore", backendName(store))
+		"notifiers", strings.Join(names, ","), "keystore", backendName(store), "state", statePath)
 
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
