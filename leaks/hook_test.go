@@ -1,0 +1,116 @@
+package leaks
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParsePushUpdates(t *testing.T) {
+	const a, b = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	zero := strings.Repeat("0", 40)
+	for _, tc := range []struct {
+		name, in string
+		want     []PushUpdate
+		deletes  []bool
+		err      bool
+	}{
+		{"one branch", "refs/heads/main " + a + " refs/heads/main " + b + "\n", []PushUpdate{{"refs/heads/main", a, "refs/heads/main", b}}, []bool{false}, false},
+		{"new branch and a deletion", "refs/heads/dev " + a + " refs/heads/dev " + zero + "\n(delete) " + zero + " refs/heads/old " + b + "\n",
+			[]PushUpdate{{"refs/heads/dev", a, "refs/heads/dev", zero}, {"(delete)", zero, "refs/heads/old", b}}, []bool{false, true}, false},
+		{"blank lines", "\n\n", nil, nil, false},
+		{"sha-256 ids", "HEAD " + strings.Repeat("a", 64) + " refs/heads/x " + strings.Repeat("0", 64) + "\n", []PushUpdate{{"HEAD", strings.Repeat("a", 64), "refs/heads/x", strings.Repeat("0", 64)}}, []bool{false}, false},
+		{"three fields", "refs/heads/main " + a + " refs/heads/main\n", nil, nil, true},
+		{"not an id", "refs/heads/main --all refs/heads/main " + b + "\n", nil, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParsePushUpdates(strings.NewReader(tc.in))
+			if (err != nil) != tc.err {
+				t.Fatalf("err = %v, want error %v", err, tc.err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] || got[i].Deletes() != tc.deletes[i] {
+					t.Errorf("update %d = %v (deletes %v), want %v (deletes %v)", i, got[i], got[i].Deletes(), tc.want[i], tc.deletes[i])
+				}
+			}
+		})
+	}
+}
+
+func TestHooksDir(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null") // the user's own core.hooksPath must not count
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	r := newRepo(t)
+	r.write("a.txt", "a\n")
+	r.git("add", "a.txt")
+	r.git("commit", "-q", "-m", "a")
+	want := func(what, got, want string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s: HooksDir = %s, want %s", what, got, want)
+		}
+	}
+	real, _ := filepath.EvalSymlinks(r.dir)
+	got, err := HooksDir(ctx, r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = filepath.EvalSymlinks(filepath.Dir(got))
+	want("default", got, filepath.Join(real, ".git"))
+
+	// A linked worktree shares the main repository's hooks.
+	wt := filepath.Join(t.TempDir(), "wt")
+	r.git("worktree", "add", "-q", wt)
+	got, err = HooksDir(ctx, wt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = filepath.EvalSymlinks(filepath.Dir(got))
+	want("worktree", got, filepath.Join(real, ".git"))
+
+	r.git("config", "core.hooksPath", ".githooks")
+	if err := os.MkdirAll(filepath.Join(r.dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err = HooksDir(ctx, filepath.Join(r.dir, "sub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = filepath.EvalSymlinks(filepath.Dir(got))
+	want("relative core.hooksPath from a subdirectory", got, real)
+
+	r.git("config", "core.hooksPath", "/srv/hooks")
+	got, _ = HooksDir(ctx, r.dir)
+	want("absolute core.hooksPath", got, "/srv/hooks")
+
+	t.Setenv("HOME", "/home/trader")
+	r.git("config", "core.hooksPath", "~/hooks")
+	got, _ = HooksDir(ctx, r.dir)
+	want("~ core.hooksPath", got, "/home/trader/hooks")
+}
+
+// TestScanStagedSkipsSubmodules: a staged submodule (a commit id in the
+// index) is not read as a blob; a deleted file is not checked.
+func TestScanStagedSkipsSubmodules(t *testing.T) {
+	r := newRepo(t)
+	r.write("leak.txt", "secret "+testSecret+"\n")
+	r.git("add", "leak.txt")
+	r.git("commit", "-q", "-m", "leak")
+	r.git("rm", "-q", "leak.txt")
+	r.git("update-index", "--add", "--cacheinfo", "160000,"+strings.TrimSpace(r.git("rev-parse", "HEAD"))+",vendor/lib")
+	m := NewMatcher(testTargets())
+	defer m.Close()
+	rep, err := ScanStaged(context.Background(), r.dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 0 || rep.Objects != 0 || rep.Missing != 0 {
+		t.Errorf("findings %v, objects %d, missing %d: want nothing read", rep.Findings, rep.Objects, rep.Missing)
+	}
+}
