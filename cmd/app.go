@@ -80,6 +80,9 @@ func (a *App) OpenStore(ctx context.Context, cfg *config.Config) (keystore.Store
 	}
 	if a.stdinIsTerminal() {
 		opts.Prompt = func(msg string) (keystore.Secret, error) { return a.promptSecret(ctx, msg) }
+		if isTerminal(a.Stderr) {
+			opts.Show = func(msg string) { fmt.Fprint(a.Stderr, msg) }
+		}
 	}
 	s, err := keystore.Open(ctx, opts)
 	if err != nil {

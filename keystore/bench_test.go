@@ -18,7 +18,7 @@ func benchVault(b *testing.B, logN int) (Store, context.Context) {
 	b.Cleanup(func() { ScryptWorkFactor = old })
 	dir := b.TempDir()
 	pass := filepath.Join(dir, "pass")
-	if err := writeFile(pass, "pw"); err != nil {
+	if err := writeFile(pass, "pw for the bench vault"); err != nil {
 		b.Fatal(err)
 	}
 	s, err := Open(context.Background(), Options{Backend: BackendFile, VaultPath: filepath.Join(dir, "vault.age"), PassphraseFile: pass})

@@ -99,12 +99,12 @@ func TestFileWrongPassphraseChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	good := openFileStore(t, vault, writePassFile(t, dir, "right"))
+	good := openFileStore(t, vault, writePassFile(t, dir, "the right vault passphrase"))
 	if err := good.Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(vault)
-	bad := openFileStore(t, vault, writePassFile(t, t.TempDir(), "wrong"))
+	bad := openFileStore(t, vault, writePassFile(t, t.TempDir(), "the wrong vault passphrase"))
 	for name, op := range map[string]func() error{
 		"get":    func() error { _, err := bad.Get(ctx, "a"); return err },
 		"list":   func() error { _, err := bad.List(ctx); return err },
@@ -130,7 +130,7 @@ func TestFileRefusesLoosePermissions(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, dir, "pw")
+	pass := writePassFile(t, dir, "pw for the test vault")
 	if err := openFileStore(t, vault, pass).Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestFilePassphraseSources(t *testing.T) {
 	}
 
 	// A new vault asks twice; different answers store nothing.
-	answers := []string{"one", "two"}
+	answers := []string{"the first passphrase typed", "the second passphrase typed"}
 	prompt := func(msg string) (Secret, error) {
 		a := answers[0]
 		answers = answers[1:]
@@ -181,7 +181,10 @@ func TestFilePassphraseSources(t *testing.T) {
 		t.Error("a vault was written despite the mismatch")
 	}
 	var asked []string
-	prompt = func(msg string) (Secret, error) { asked = append(asked, msg); return NewSecret("from-prompt"), nil }
+	prompt = func(msg string) (Secret, error) {
+		asked = append(asked, msg)
+		return NewSecret("from-the-prompt passphrase"), nil
+	}
 	s, _ = Open(ctx, Options{Backend: BackendFile, VaultPath: vault, Prompt: prompt})
 	if err := s.Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)
@@ -192,7 +195,7 @@ func TestFilePassphraseSources(t *testing.T) {
 
 	// The systemd credential opens it without a prompt.
 	cred := t.TempDir()
-	if err := os.WriteFile(filepath.Join(cred, CredentialName), []byte("from-prompt"), 0o400); err != nil {
+	if err := os.WriteFile(filepath.Join(cred, CredentialName), []byte("from-the-prompt passphrase"), 0o400); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("CREDENTIALS_DIRECTORY", cred)
@@ -221,7 +224,7 @@ func TestFileConcurrentWriters(t *testing.T) {
 		runs = 5
 	}
 	base := t.TempDir()
-	pass := writePassFile(t, base, "pw")
+	pass := writePassFile(t, base, "pw for the test vault")
 	for run := 0; run < runs; run++ {
 		vault := filepath.Join(base, fmt.Sprintf("run%02d", run), "vault.age")
 		var cmds []*exec.Cmd
@@ -261,7 +264,7 @@ func TestFileSIGKILLedWriter(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, dir, "pw")
+	pass := writePassFile(t, dir, "pw for the test vault")
 	seed := openFileStore(t, vault, pass)
 	if err := seed.Set(ctx, "keep", itemFor("keep")); err != nil {
 		t.Fatal(err)
@@ -348,7 +351,7 @@ func TestReadBackBypassesCache(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, dir, "pw")
+	pass := writePassFile(t, dir, "pw for the test vault")
 	s := openFileStore(t, vault, pass)
 	if err := s.Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)

@@ -41,6 +41,24 @@ func runHelper(mode string) int {
 			return fail(err)
 		}
 		return 0
+	case "rekey-limited": // re-encrypt under NEWPASS with RLIMIT_FSIZE below the vault's size
+		s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: os.Getenv("VAULT"), PassphraseFile: os.Getenv("PASSFILE")})
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := s.List(ctx); err != nil {
+			return fail(err)
+		}
+		// From here a file write past 64 bytes fails (EFBIG) or kills the
+		// process (SIGXFSZ): the temp file is cut off mid-write.
+		lim := syscall.Rlimit{Cur: 64, Max: 64}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			return fail(err)
+		}
+		if err := ChangePassphrase(ctx, s, NewSecret(os.Getenv("NEWPASS"))); err != nil {
+			return fail(err)
+		}
+		return 0
 	case "writer": // store p0, p1, ... until killed, printing each index once stored
 		s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: os.Getenv("VAULT"), PassphraseFile: os.Getenv("PASSFILE")})
 		if err != nil {

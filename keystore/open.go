@@ -22,6 +22,10 @@ type Options struct {
 	// Prompt asks the user for a secret on a terminal; nil means there is
 	// no terminal to ask.
 	Prompt func(msg string) (Secret, error)
+	// Show writes a message holding a secret (a generated passphrase) to
+	// the terminal and nowhere else; nil when there is no terminal to show
+	// it on, and then no passphrase is generated.
+	Show func(msg string)
 	// Timeout bounds every keyring call (default DefaultTimeout).
 	Timeout time.Duration
 	// ScryptWorkFactor is the vault's scrypt cost (default ScryptWorkFactor).
@@ -70,7 +74,7 @@ func openFile(opts Options) (Store, error) {
 	if opts.VaultPath == "" {
 		return nil, errors.New("file keystore needs a vault path: set vault in the config")
 	}
-	pass := &passphraseSource{file: opts.PassphraseFile, prompt: opts.Prompt, vault: opts.VaultPath}
+	pass := &passphraseSource{file: opts.PassphraseFile, prompt: opts.Prompt, show: opts.Show, vault: opts.VaultPath}
 	return newFileStore(opts.VaultPath, opts.ScryptWorkFactor, pass), nil
 }
 

@@ -32,6 +32,7 @@ const CredentialName = "keywarden-passphrase"
 type passphraseSource struct {
 	file   string
 	prompt func(msg string) (Secret, error)
+	show   func(msg string)
 	vault  string
 
 	mu    sync.Mutex
@@ -48,6 +49,11 @@ func (p *passphraseSource) get(creating bool) (Secret, error) {
 	v, typed, err := p.find(creating)
 	if err != nil {
 		return Secret{}, err
+	}
+	if creating {
+		if err := CheckNewPassphrase(v); err != nil {
+			return Secret{}, err
+		}
 	}
 	if typed {
 		p.typed = v
@@ -110,12 +116,22 @@ func (p *passphraseSource) ask(creating bool) (Secret, error) {
 		}
 		return v, nil
 	}
-	v, err := p.prompt(fmt.Sprintf("new passphrase for vault %s: ", p.vault))
+	offer := ""
+	if p.show != nil {
+		offer = " (Enter to generate one)"
+	}
+	v, err := p.prompt(fmt.Sprintf("new passphrase for vault %s%s: ", p.vault, offer))
 	if err != nil {
 		return Secret{}, fmt.Errorf("reading vault passphrase: %w", err)
 	}
+	if v.Empty() && p.show != nil {
+		return p.generate()
+	}
 	if v.Empty() {
 		return Secret{}, errors.New("empty vault passphrase: choose a long one")
+	}
+	if err := CheckNewPassphrase(v); err != nil {
+		return Secret{}, err
 	}
 	again, err := p.prompt("repeat the passphrase: ")
 	if err != nil {
@@ -125,6 +141,25 @@ func (p *passphraseSource) ask(creating bool) (Secret, error) {
 		return Secret{}, errors.New("the two passphrases differ: nothing was stored, try again")
 	}
 	return v, nil
+}
+
+// generate makes a passphrase, shows it once on the terminal, and has it
+// typed back, so it is known to be written down before anything is
+// encrypted under it.
+func (p *passphraseSource) generate() (Secret, error) {
+	g, err := GeneratePassphrase()
+	if err != nil {
+		return Secret{}, err
+	}
+	p.show(fmt.Sprintf("generated passphrase for vault %s, shown this once:\n\n    %s\n\nwrite it down (or keep it as passphrase_file or a systemd credential)\n", p.vault, g.Reveal()))
+	again, err := p.prompt("type it back: ")
+	if err != nil {
+		return Secret{}, fmt.Errorf("reading vault passphrase: %w", err)
+	}
+	if !again.Equal(g) {
+		return Secret{}, errors.New("that is not the generated passphrase: nothing was stored, try again")
+	}
+	return g, nil
 }
 
 // maxPassphraseLen is the longest passphrase line read from a file.

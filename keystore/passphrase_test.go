@@ -50,7 +50,7 @@ func TestPassphraseFileIsNotKept(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, dir, "right")
+	pass := writePassFile(t, dir, "the right vault passphrase")
 	s := openFileStore(t, vault, pass)
 	if err := s.Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestPassphraseFileIsNotKept(t *testing.T) {
 	}
 
 	asked := 0
-	prompt := func(string) (Secret, error) { asked++; return NewSecret("right"), nil }
+	prompt := func(string) (Secret, error) { asked++; return NewSecret("the right vault passphrase"), nil }
 	s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: vault, Prompt: prompt})
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ func TestFileSymlinkedVault(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	pass := writePassFile(t, t.TempDir(), "right")
+	pass := writePassFile(t, t.TempDir(), "the right vault passphrase")
 	direct := openFileStore(t, target, pass)
 	if err := direct.Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)

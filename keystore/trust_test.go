@@ -24,7 +24,7 @@ func TestFileRefusesVaultOthersCouldSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, t.TempDir(), "pw")
+	pass := writePassFile(t, t.TempDir(), "pw for the test vault")
 	if err := openFileStore(t, vault, pass).Set(ctx, "a", testItem()); err != nil {
 		t.Fatal(err)
 	}
