@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 for p in gnome-keyring:gnome-keyring-daemon dbus:dbus-run-session libsecret-tools:secret-tool \
          chrony:chronyd faketime:faketime tmux:tmux git:git prometheus:promtool systemd:systemd-analyze \
-         prometheus-alertmanager:alertmanager git-filter-repo:git-filter-repo pre-commit:pre-commit \
+         prometheus-alertmanager:prometheus-alertmanager git-filter-repo:git-filter-repo pre-commit:pre-commit \
          stress-ng:stress-ng; do
   pkg=${p%%:*} bin=${p#*:}
   command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
