@@ -88,9 +88,10 @@ func ScanStaged(ctx context.Context, dir string, m *Matcher) (*HookReport, error
 	rep.Objects, rep.Bytes, rep.Missing = sc.objects, sc.bytes, sc.missing
 	for _, h := range sc.hits {
 		for _, p := range paths[h.id] {
+			shown, _ := m.RedactName(p) // a leaky file named after a key
 			for _, mt := range h.matches {
 				rep.Findings = append(rep.Findings, Finding{Profile: mt.Profile, Field: mt.Field,
-					Encoding: mt.Encoding, Path: p, Line: mt.Line, Source: SourceStaged, Object: h.id})
+					Encoding: mt.Encoding, Path: shown, Line: mt.Line, Source: SourceStaged, Object: h.id})
 			}
 		}
 	}
@@ -304,7 +305,8 @@ func ScanPush(ctx context.Context, dir string, m *Matcher, remote string, update
 			case "blob":
 				for p, in := range intro[h.id] {
 					g, c := f, in.commit
-					g.Path, g.Commit = p, &c
+					g.Commit = &c
+					g.Path, _ = m.RedactName(p)
 					rep.Findings = append(rep.Findings, g)
 				}
 				if len(intro[h.id]) == 0 {

@@ -114,3 +114,36 @@ func TestScanStagedSkipsSubmodules(t *testing.T) {
 		t.Errorf("findings %v, objects %d, missing %d: want nothing read", rep.Findings, rep.Objects, rep.Missing)
 	}
 }
+
+// TestScanPushNames: a pushed commit with a directory named after the key
+// and a file in it holding the secret: both found, the name never shown;
+// a commit the remote already has is not read again.
+func TestScanPushNames(t *testing.T) {
+	r := newRepo(t)
+	r.write("a.txt", "clean\n")
+	old := r.commit("clean")
+	r.write(testKey+"/x.txt", "s = "+testSecret+"\n")
+	head := r.commit("leak")
+	m := NewMatcher(testTargets())
+	defer m.Close()
+	rep, err := ScanPush(context.Background(), r.dir, m, "origin", []PushUpdate{{"refs/heads/main", head, "refs/heads/main", old}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name, content bool
+	for _, f := range rep.Findings {
+		if strings.Contains(f.Path+f.Where(), testKey) {
+			t.Fatalf("finding shows the key: %+v", f)
+		}
+		name = name || f.InName && f.Field == FieldKey
+		content = content || f.Field == FieldSecret && f.Path == RedactedName+"/x.txt" && f.Line == 1 && f.Commit != nil && *f.Commit == head
+	}
+	if !name || !content {
+		t.Errorf("findings %+v: want the key in a name and the secret in [redacted]/x.txt:1 of the pushed commit", rep.Findings)
+	}
+	// Everything already on the remote: nothing to read.
+	rep, err = ScanPush(context.Background(), r.dir, m, "origin", []PushUpdate{{"refs/heads/main", head, "refs/heads/main", head}})
+	if err != nil || len(rep.Findings) != 0 || rep.Objects != 0 {
+		t.Errorf("push of what the remote has: %v, %d findings, %d objects", err, len(rep.Findings), rep.Objects)
+	}
+}
