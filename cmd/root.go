@@ -111,6 +111,7 @@ not load is 3.`,
 	})
 	root.RunE = func(c *cobra.Command, args []string) error { return runDashboard(app, c, args) }
 	root.AddCommand(
+		newActivityCmd(app),
 		newAddCmd(app),
 		newAlertCmd(app),
 		newCheckCmd(app),
