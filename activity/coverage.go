@@ -16,6 +16,13 @@ func BlindSpots(exchangeName string) []string {
 			"wallet transfers between own accounts and master/sub-account transfers",
 			"web and app orders look like API orders (no origin field)",
 		}
+	case "bybit":
+		return []string{
+			"internal transfers between the account's own wallets and master/sub-account transfers",
+			"withdrawals of a sub-account key's master account (withdraw records answer master keys only)",
+			"cancelled and rejected orders older than 24 hours (Bybit keeps them that long)",
+			"web and app orders look like API orders (createType CreateByUser), except the buttons Bybit names",
+		}
 	}
 	return []string{"not yet monitored: keywarden does not read this exchange's order or funds history yet"}
 }

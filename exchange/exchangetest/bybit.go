@@ -39,13 +39,17 @@ var BybitPermissionGroups = []string{"ContractTrade", "Spot", "Wallet", "Options
 	"CopyTrading", "BlockTrade", "Exchange", "NFT", "Affiliate", "Earn"}
 
 // Bybit is a fake Bybit v5 REST API: GET /v5/market/time and the signed
-// GET /v5/user/query-api, verified as Bybit does (HMAC-SHA256 hex of
+// GET /v5/user/query-api, /v5/order/history,
+// /v5/asset/withdraw/query-record and /v5/asset/deposit/query-record (one
+// account's history, filled by AddOrder, AddWithdrawal, AddDeposit),
+// verified as Bybit does (HMAC-SHA256 hex of
 // timestamp + key + recv_window + query; server_time - recv_window <=
 // timestamp < server_time + 1000).
 type Bybit struct {
 	Base
 
 	keys keyring[BybitKey]
+	hist bybitHistory
 }
 
 // NewBybit starts a Bybit fake on loopback that knows keys. Close it.
@@ -60,6 +64,9 @@ func NewBybit(keys ...BybitKey) *Bybit {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v5/market/time", f.serverTime)
 	mux.HandleFunc("GET /v5/user/query-api", f.queryAPI)
+	mux.HandleFunc("GET /v5/order/history", f.orderHistory)
+	mux.HandleFunc("GET /v5/asset/withdraw/query-record", f.withdrawRecords)
+	mux.HandleFunc("GET /v5/asset/deposit/query-record", f.depositRecords)
 	// A path Bybit has no route for: HTTP 404 with a JSON content type and
 	// an empty body, no retCode (Bybit's error page lists 404 "Cannot find
 	// path"; the empty body is what ccxt users see,

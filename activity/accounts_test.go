@@ -1,0 +1,159 @@
+package activity
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/exchange/exchangetest"
+	"github.com/keywarden/keywarden/keystore"
+)
+
+// account is one exchange's fake as the activity tests drive it.
+type account interface {
+	// own puts an order the bot places on the exchange and in its log.
+	own(w *world, n int)
+	// foreign puts an order nobody logged on the exchange; its id.
+	foreign() string
+	withdraw(id, to string)
+	deposit(id string)
+	// changeKey grants the key withdrawals.
+	changeKey()
+	// page is the adapter's page size: own orders beyond it need paging.
+	page() int
+}
+
+var accounts = map[string]func(t *testing.T) (*world, account){
+	"binance": func(t *testing.T) (*world, account) {
+		w, f := binanceWorld(t, true)
+		return w, binanceAccount{f}
+	},
+	"bybit": func(t *testing.T) (*world, account) {
+		f := exchangetest.NewBybit(bybitTradingKey)
+		t.Cleanup(f.Close)
+		w := newWorld(t, "bybit", f.URL(),
+			keystore.Item{APIKey: keystore.NewSecret(bybitTradingKey.APIKey), APISecret: keystore.NewSecret(bybitTradingKey.Secret)}, true)
+		return w, bybitAccount{f}
+	},
+}
+
+type binanceAccount struct{ f *exchangetest.Binance }
+
+func (a binanceAccount) own(w *world, n int) {
+	id := a.f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", ClientOrderID: fmt.Sprintf("bot-%d", n), Side: "BUY", Qty: "0.01", Time: ago()})
+	w.logOrder("BTCUSDT", strconv.FormatInt(id, 10), "")
+}
+
+func (a binanceAccount) foreign() string {
+	return strconv.FormatInt(a.f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", Side: "SELL", Qty: "7", Time: ago()}), 10)
+}
+
+func (a binanceAccount) withdraw(id, to string) {
+	a.f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: id, Coin: "USDT", Amount: "100", Address: to, Time: ago()})
+}
+
+func (a binanceAccount) deposit(id string) {
+	a.f.AddDeposit(exchangetest.BinanceDeposit{ID: id, Coin: "USDT", Amount: "5", Address: "0xDEP", Time: ago()})
+}
+
+func (a binanceAccount) changeKey() {
+	k := binanceTradingKey
+	k.Withdrawals = true
+	a.f.SetKey(k)
+}
+
+func (binanceAccount) page() int { return 1000 }
+
+var bybitTradingKey = exchangetest.BybitKey{APIKey: "kwBybitKey0123456789", Secret: "kwBybitSecret0123456789abcdefghij",
+	Permissions: map[string][]string{"Spot": {"SpotTrade"}}, IPs: []string{"127.0.0.1"}}
+
+type bybitAccount struct{ f *exchangetest.Bybit }
+
+func (a bybitAccount) own(w *world, n int) {
+	link := fmt.Sprintf("bot-%d", n)
+	a.f.AddOrder(exchangetest.BybitOrder{Category: "linear", OrderLinkID: link, Symbol: "BTCUSDT", Side: "Buy", Qty: "0.01", Time: ago()})
+	w.logOrder("BTCUSDT", "", link)
+}
+
+func (a bybitAccount) foreign() string {
+	return a.f.AddOrder(exchangetest.BybitOrder{Category: "spot", Symbol: "PEPEUSDT", Side: "Buy", Qty: "100000", Time: ago()})
+}
+
+func (a bybitAccount) withdraw(id, to string) {
+	a.f.AddWithdrawal(exchangetest.BybitWithdrawal{ID: id, Coin: "USDT", Amount: "100", ToAddress: to, Time: ago()})
+}
+
+func (a bybitAccount) deposit(id string) {
+	a.f.AddDeposit(exchangetest.BybitDeposit{ID: id, Coin: "USDT", Amount: "5", ToAddress: "0xDEP", Time: ago()})
+}
+
+func (a bybitAccount) changeKey() {
+	k := bybitTradingKey
+	k.Permissions = map[string][]string{"Spot": {"SpotTrade"}, "Wallet": {"Withdraw"}}
+	a.f.SetKey(k)
+}
+
+func (bybitAccount) page() int { return 50 }
+
+// TestAccounts runs the same story on every covered exchange's fake.
+func TestAccounts(t *testing.T) {
+	for name, open := range accounts {
+		t.Run(name, func(t *testing.T) {
+			w, a := open(t)
+			w.profile.Activity.Addresses = []string{"0xCOLD"}
+			w.logOrder("BTCUSDT", "", "")
+			for _, id := range []string{OrdersID, FundsID, KeyID} {
+				if r := w.want(id, checks.OK); !strings.Contains(r.Summary, "baseline") {
+					t.Fatalf("%s first run: %q", id, r.Summary)
+				}
+			}
+
+			// The bot's own orders, more than a page of them: ok.
+			n := 2*a.page() + 5
+			for i := range n {
+				a.own(w, i)
+			}
+			if r := w.want(OrdersID, checks.OK); r.Details["matched"] != n {
+				t.Fatalf("matched %v of %d: %s", r.Details["matched"], n, r.Summary)
+			}
+
+			// A foreign order: crit with its id, once, until acknowledged.
+			fid := a.foreign()
+			r := w.want(OrdersID, checks.Crit)
+			if !strings.Contains(r.Summary, fid) || !slices.Equal(foreignIDs(r), []string{fid}) {
+				t.Fatalf("foreign %v, summary %q, want %s", foreignIDs(r), r.Summary, fid)
+			}
+			if got := foreignIDs(w.want(OrdersID, checks.Crit)); len(got) != 1 {
+				t.Fatalf("second poll: foreign %v", got)
+			}
+			w.ack(fid)
+			w.want(OrdersID, checks.OK)
+
+			// Funds: a deposit and an allowed address are ok; another address is crit.
+			a.deposit("dep-1")
+			a.withdraw("wd-ok", "0xCOLD")
+			w.want(FundsID, checks.OK)
+			a.withdraw("wd-evil", "0xEVIL")
+			if got := alarmIDs(w.want(FundsID, checks.Crit)); !slices.Equal(got, []string{"wd-evil"}) {
+				t.Fatalf("alarms %v", got)
+			}
+			if got := alarmIDs(w.want(FundsID, checks.Crit)); len(got) != 1 {
+				t.Fatalf("second poll: alarms %v", got)
+			}
+			w.ack("wd-evil")
+			w.want(FundsID, checks.OK)
+
+			// The key gains withdrawals: crit with the difference, until acknowledged.
+			a.changeKey()
+			if c := changes(w.want(KeyID, checks.Crit)); !strings.Contains(c, "permission withdraw no→yes") {
+				t.Fatalf("changes %q", c)
+			}
+			w.want(KeyID, checks.Crit)
+			w.ack(KeyAck)
+			w.want(KeyID, checks.OK)
+		})
+	}
+}
