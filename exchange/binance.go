@@ -292,10 +292,15 @@ func binanceMillis(raw json.RawMessage) (time.Time, error) {
 
 // ---- error classification ----
 
-// binanceCodes are Binance's documented error codes (body "code").
+// binanceCodes are Binance's documented error codes (body "code"), from
+// https://developers.binance.com/docs/binance-spot-api-docs/errors.
+// -1002 ("You are not authorized to execute this request") is what a key
+// without the margin, withdrawal or convert permission gets; -1099 names no
+// single cause.
 var binanceCodes = map[string]Cause{
-	"-1021": CauseClock, "-1022": CauseSignature, "-2014": CauseKey,
-	"-2015": CauseAmbiguousAuth, "-1002": CauseAmbiguousAuth, "-1003": CauseRateLimit,
+	"-1021": CauseClock, "-1022": CauseSignature, "-2014": CauseKey, "-2008": CauseKey,
+	"-2015": CauseAmbiguousAuth, "-1099": CauseAmbiguousAuth, "-1002": CausePermission,
+	"-1003": CauseRateLimit, "-1015": CauseRateLimit, "-1008": CauseServer,
 }
 
 // do sends req and turns a non-2xx answer into a classified *Error: the body

@@ -362,10 +362,13 @@ func bybitTime(s string) (time.Time, error) {
 
 // ---- error classification ----
 
-// bybitCodes are Bybit's documented error codes (body "retCode").
+// bybitCodes are Bybit's documented error codes (body "retCode"), from
+// https://bybit-exchange.github.io/docs/v5/error. 10009 ("IP has been
+// banned") is the ban that follows too many requests.
 var bybitCodes = map[string]Cause{
 	"10002": CauseClock, "10010": CauseIP, "10005": CausePermission, "10004": CauseSignature,
 	"10003": CauseKey, "10007": CauseKey, "33004": CauseKey, "10006": CauseRateLimit,
+	"10018": CauseRateLimit, "10009": CauseRateLimit,
 }
 
 // bybitEnvelope is every v5 answer: retCode 0 is success.

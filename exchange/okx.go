@@ -200,11 +200,15 @@ func decodeOKXKeyInfo(data json.RawMessage) (KeyInfo, error) {
 
 // ---- error classification ----
 
-// okxCodes are OKX's documented error codes (body "code", a string).
+// okxCodes are OKX's documented error codes (body "code", a string), from
+// https://www.okx.com/docs-v5/en/#error-code-rest-api-public. 50100 is a
+// frozen key; 50103, 50104 and 50106 are an empty key, passphrase or
+// signature header.
 var okxCodes = map[string]Cause{
 	"50102": CauseClock, "50112": CauseClock, "50110": CauseIP, "50121": CauseIP, "50035": CauseIP,
-	"50120": CausePermission, "50030": CausePermission, "50113": CauseSignature,
+	"50120": CausePermission, "50030": CausePermission, "50113": CauseSignature, "50106": CauseSignature,
 	"50111": CauseKey, "50119": CauseKey, "50101": CauseKey, "50105": CauseKey,
+	"50100": CauseKey, "50103": CauseKey, "50104": CauseKey,
 	"50011": CauseRateLimit, "50061": CauseRateLimit, "50013": CauseRateLimit,
 }
 
