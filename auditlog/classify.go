@@ -18,8 +18,11 @@ type messagePattern struct {
 // shared/reference/exchanges.md) and the transport errors of common HTTP
 // clients. Codes themselves are classified by exchange.ClassifyCode.
 var messagePatterns = []messagePattern{
-	// Binance -2015 names three causes at once.
+	// Binance -2015 names three causes at once (older clients quote it
+	// without the comma), and -1099 as many.
 	{"invalid api-key, ip, or permissions", exchange.CauseAmbiguousAuth},
+	{"ip or permissions for action", exchange.CauseAmbiguousAuth},
+	{"not found, unauthenticated, or unauthorized", exchange.CauseAmbiguousAuth},
 	// clock
 	{"outside of the recvwindow", exchange.CauseClock},
 	{"ahead of the server's time", exchange.CauseClock},
@@ -38,18 +41,42 @@ var messagePatterns = []messagePattern{
 	{"not in the api whitelist", exchange.CauseIP},
 	{"through the ip address", exchange.CauseIP},
 	{"must be bound to ip", exchange.CauseIP},
+	// other exchanges' and libraries' ways of saying the same
+	{"ip not allowed", exchange.CauseIP},
+	{"ip is not allowed", exchange.CauseIP},
+	{"ip address is not allowed", exchange.CauseIP},
+	// always with "ip": freqtrade's pair whitelist is no IP matter
+	{"ip not whitelisted", exchange.CauseIP},
+	{"ip is not whitelisted", exchange.CauseIP},
+	{"ip address not whitelisted", exchange.CauseIP},
+	{"ip not in whitelist", exchange.CauseIP},
+	{"ip not in the whitelist", exchange.CauseIP},
+	{"ip is not in the whitelist", exchange.CauseIP},
+	{"ip not in white list", exchange.CauseIP},
+	{"ip not bound", exchange.CauseIP},
+	{"not bound to this ip", exchange.CauseIP},
+	{"ip mismatch", exchange.CauseIP},
+	{"ip constraint", exchange.CauseIP},
+	{"ip restricted", exchange.CauseIP},
+	{"access from this ip", exchange.CauseIP},
+	{"ip_blocked", exchange.CauseIP},
 	// permission
 	{"permission denied", exchange.CausePermission},
 	{"doesn't have permission", exchange.CausePermission},
 	{"does not have permission", exchange.CausePermission},
 	{"check your api key permissions", exchange.CausePermission},
 	{"access denied", exchange.CausePermission},
+	// Binance -1002: a key without the margin, withdrawal or convert permission
+	{"not authorized to execute this request", exchange.CausePermission},
 	// signature
 	{"signature for this request is not valid", exchange.CauseSignature},
 	{"invalid signature", exchange.CauseSignature},
 	{"error sign", exchange.CauseSignature},
 	{"invalid kc-api-sign", exchange.CauseSignature},
 	{"signature error", exchange.CauseSignature},
+	{"signature verification failed", exchange.CauseSignature},
+	// OKX 50113 and its v3 predecessor 30013: "Invalid Sign"
+	{"invalid sign", exchange.CauseSignature},
 	// key
 	{"api-key format invalid", exchange.CauseKey},
 	{"api key is invalid", exchange.CauseKey},
@@ -61,6 +88,12 @@ var messagePatterns = []messagePattern{
 	{"apikey does not match", exchange.CauseKey},
 	{"api key has expired", exchange.CauseKey},
 	{"invalid api key", exchange.CauseKey},
+	{"invalid api-key id", exchange.CauseKey},
+	{"apikey does not exist", exchange.CauseKey},
+	{"api key does not exist", exchange.CauseKey},
+	{"invalid_apikey", exchange.CauseKey},
+	{"api key disabled", exchange.CauseKey},
+	{"api key is disabled", exchange.CauseKey},
 	{"invalid key", exchange.CauseKey},
 	{"user authentication failed", exchange.CauseKey},
 	{"temporary lockout", exchange.CauseKey},
@@ -72,6 +105,21 @@ var messagePatterns = []messagePattern{
 	{"ratelimit", exchange.CauseRateLimit},
 	{"ip banned until", exchange.CauseRateLimit},
 	{"systems are busy", exchange.CauseRateLimit},
+	{"too many new orders", exchange.CauseRateLimit},
+	{"server is currently overloaded", exchange.CauseServer},
+	// ccxt's exception class names (ccxt/base/errors), for a line that
+	// carries no more specific phrase: freqtrade prints "... due to
+	// AuthenticationError. Message: ...".
+	{"authenticationerror", exchange.CauseAmbiguousAuth},
+	{"permissiondenied", exchange.CausePermission},
+	{"accountsuspended", exchange.CauseKey},
+	{"invalidnonce", exchange.CauseClock},
+	{"ratelimitexceeded", exchange.CauseRateLimit},
+	{"ddosprotection", exchange.CauseRateLimit},
+	{"requesttimeout", exchange.CauseTimeout},
+	{"exchangenotavailable", exchange.CauseServer},
+	{"onmaintenance", exchange.CauseServer},
+	{"networkerror", exchange.CauseNetwork},
 	// an unexplained 401 (Coinbase answers every auth failure this way)
 	{"unauthorized", exchange.CauseAmbiguousAuth},
 	// transport
