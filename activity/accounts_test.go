@@ -38,6 +38,13 @@ var accounts = map[string]func(t *testing.T) (*world, account){
 			keystore.Item{APIKey: keystore.NewSecret(bybitTradingKey.APIKey), APISecret: keystore.NewSecret(bybitTradingKey.Secret)}, true)
 		return w, bybitAccount{f}
 	},
+	"okx": func(t *testing.T) (*world, account) {
+		f := exchangetest.NewOKX(okxTradingKey)
+		t.Cleanup(f.Close)
+		w := newWorld(t, "okx", f.URL(), keystore.Item{APIKey: keystore.NewSecret(okxTradingKey.APIKey),
+			APISecret: keystore.NewSecret(okxTradingKey.Secret), Passphrase: keystore.NewSecret(okxTradingKey.Passphrase)}, true)
+		return w, okxAccount{f}
+	},
 }
 
 type binanceAccount struct{ f *exchangetest.Binance }
@@ -157,3 +164,33 @@ func TestAccounts(t *testing.T) {
 		})
 	}
 }
+
+var okxTradingKey = exchangetest.OKXKey{APIKey: "kwOKXKey-0123-4567", Secret: "kwOKXSecret0123456789", Passphrase: "kwOKXPass-01",
+	Perm: []string{"read_only", "trade"}, IPs: []string{"127.0.0.1"}}
+
+type okxAccount struct{ f *exchangetest.OKX }
+
+func (a okxAccount) own(w *world, n int) {
+	id := a.f.AddOrder(exchangetest.OKXOrder{InstType: "SWAP", InstID: "BTC-USDT-SWAP", Side: "buy", Sz: "1", Time: ago()})
+	w.logOrder("BTC-USDT-SWAP", id, "")
+}
+
+func (a okxAccount) foreign() string {
+	return a.f.AddOrder(exchangetest.OKXOrder{InstType: "SPOT", InstID: "PEPE-USDT", ClOrdID: "web1", Side: "buy", Sz: "100000", Time: ago()})
+}
+
+func (a okxAccount) withdraw(id, to string) {
+	a.f.AddWithdrawal(exchangetest.OKXWithdrawal{WdID: id, Ccy: "USDT", Amt: "100", To: to, Time: ago()})
+}
+
+func (a okxAccount) deposit(id string) {
+	a.f.AddDeposit(exchangetest.OKXDeposit{DepID: id, Ccy: "USDT", Amt: "5", To: "0xDEP", Time: ago()})
+}
+
+func (a okxAccount) changeKey() {
+	k := okxTradingKey
+	k.Perm = []string{"read_only", "trade", "withdraw"}
+	a.f.SetKey(k)
+}
+
+func (okxAccount) page() int { return 100 }

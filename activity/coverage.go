@@ -23,6 +23,13 @@ func BlindSpots(exchangeName string) []string {
 			"cancelled and rejected orders older than 24 hours (Bybit keeps them that long)",
 			"web and app orders look like API orders (createType CreateByUser), except the buttons Bybit names",
 		}
+	case "okx":
+		return []string{
+			"orders older than 7 days (orders-history; the 3-month archive is not read) and unfilled cancelled orders older than 2 hours",
+			"algo (trigger, TP/SL, trailing) orders until they fire; fired ones carry the algo's client id",
+			"transfers between the account's own wallets and master/sub-account transfers (asset bills are not read)",
+			"web and app orders look like API orders (source marks only algo-fired orders)",
+		}
 	}
 	return []string{"not yet monitored: keywarden does not read this exchange's order or funds history yet"}
 }

@@ -30,13 +30,17 @@ type OKXKey struct {
 }
 
 // OKX is a fake OKX v5 REST API: GET /api/v5/public/time and the signed
-// GET /api/v5/account/config, verified as OKX does (Base64 HMAC-SHA256 of
+// GET /api/v5/account/config, /api/v5/trade/orders-history,
+// /api/v5/asset/withdrawal-history and /api/v5/asset/deposit-history (one
+// account's history, filled by AddOrder, AddWithdrawal, AddDeposit),
+// verified as OKX does (Base64 HMAC-SHA256 of
 // timestamp + METHOD + requestPath + body; ISO-8601 millisecond timestamp
 // within 30 s of the server; plain passphrase).
 type OKX struct {
 	Base
 
 	keys keyring[OKXKey]
+	hist okxHistory
 }
 
 // okxTimeLayout is OK-ACCESS-TIMESTAMP's format.
@@ -54,6 +58,9 @@ func NewOKX(keys ...OKXKey) *OKX {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v5/public/time", f.serverTime)
 	mux.HandleFunc("GET /api/v5/account/config", f.accountConfig)
+	mux.HandleFunc("GET /api/v5/trade/orders-history", f.ordersHistory)
+	mux.HandleFunc("GET /api/v5/asset/withdrawal-history", f.withdrawalHistory)
+	mux.HandleFunc("GET /api/v5/asset/deposit-history", f.depositHistory)
 	// A path OKX has no route for: HTTP 404 from its gateway, whose code is a
 	// number, unlike the API's own string codes. OKX does not document it;
 	// this is the body ccxt users were sent (github.com/ccxt/ccxt/issues/6116).
