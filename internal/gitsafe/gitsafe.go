@@ -165,7 +165,9 @@ func Own(ctx context.Context, dir string, args ...string) *exec.Cmd {
 // Program returns a command for a program that runs git itself (git
 // filter-repo) in dir: gitsafe's environment, and the Overrides handed to
 // every git it starts through GIT_CONFIG_COUNT (git 2.31 and later), where
-// a -c on its command line cannot reach.
+// a -c on its command line cannot reach. Such a program writes and checks
+// out files, so the repository's content filters still run: use it only on
+// a repository the user asked keywarden to change.
 func Program(ctx context.Context, dir, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir

@@ -100,6 +100,10 @@ func TestReadOnlyCommandsRunNothing(t *testing.T) {
 		t.Errorf("log misses the first commit's old.py:\n%s", log)
 	}
 	run("", "log", "-p", "--all") // even a patch: no textconv, no external diff
+	run("", "diff-index", "--cached", "-z", "--no-renames", "HEAD")
+	if got := run("", "config", "--get-all", "--show-scope", "core.hooksPath"); !strings.Contains(got, "command\t/dev/null") {
+		t.Errorf("config --show-scope does not show gitsafe's own core.hooksPath: %q", got)
+	}
 	if ran := h.Ran(); len(ran) > 0 {
 		t.Fatalf("git ran the repository's programs:\n%s", strings.Join(ran, "\n"))
 	}
@@ -107,7 +111,8 @@ func TestReadOnlyCommandsRunNothing(t *testing.T) {
 
 func TestCommandRefusesWriters(t *testing.T) {
 	for _, args := range [][]string{{"status"}, {"diff"}, {"add", "."}, {"cat-file", "--textconv", "HEAD:x"},
-		{"cat-file", "--filters", "HEAD:x"}, {"cat-file", "--batch", "--path=x"}, {}} {
+		{"cat-file", "--filters", "HEAD:x"}, {"cat-file", "--batch", "--path=x"}, {"config", "core.fsmonitor", "/bin/evil"},
+		{"config", "--unset", "core.hooksPath"}, {}} {
 		func() {
 			defer func() {
 				if recover() == nil {
