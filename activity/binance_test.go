@@ -172,3 +172,25 @@ func TestBinanceKeyChange(t *testing.T) {
 		t.Fatalf("changes %q", c)
 	}
 }
+
+func TestBinanceBanPausesPolling(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	w.logOrder("BTCUSDT", "", "")
+	w.want(OrdersID, checks.OK)
+	f.Faults.Set(exchangetest.Fault{Kind: exchangetest.Banned, RetryAfter: 10 * time.Minute})
+	if r := w.want(OrdersID, checks.Unknown); !strings.Contains(r.Summary, "rate-limited") {
+		t.Fatalf("summary %q", r.Summary)
+	}
+	// The ban is over on the fake, but the exchange asked for 10 minutes:
+	// no request is sent until then, and the result says until when.
+	f.Faults.Set(exchangetest.Fault{})
+	f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", Side: "SELL", Qty: "1", Time: ago()})
+	before := f.Requests()
+	r := w.want(OrdersID, checks.Unknown)
+	if !strings.Contains(r.Summary, "polling paused until") {
+		t.Fatalf("summary %q", r.Summary)
+	}
+	if n := f.Requests() - before; n > 3 { // server-time samples only
+		t.Errorf("%d requests while paused", n)
+	}
+}

@@ -18,9 +18,10 @@ const recentMovements = 50
 
 // fundsState is funds.json.
 type fundsState struct {
-	Baseline time.Time            `json:"baseline"`
-	Cursor   time.Time            `json:"cursor"`
-	Decided  map[string]time.Time `json:"decided"`
+	Baseline time.Time `json:"baseline"`
+	Cursor   time.Time `json:"cursor"`
+	backoff
+	Decided map[string]time.Time `json:"decided"`
 	// Alarms are the withdrawals and transfers out that the profile does
 	// not allow and nobody acknowledged.
 	Alarms []exchange.Movement `json:"alarms"`
@@ -69,11 +70,18 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 		if f {
 			st = fundsState{Baseline: now, Cursor: now}
 		}
+		if st.paused(now) {
+			pollErr = errPaused{st.PausedUntil}
+			return pollErr
+		}
 		var from time.Time
 		from, lost = since(st.Cursor, now)
 		moves, err := sess.client.Movements(ctx, sess.creds, sess.offset, from)
 		if err != nil {
 			pollErr = err
+			if st.rateLimited(err, now) {
+				return nil // keep the pause
+			}
 			return err
 		}
 		if st.Decided == nil {

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -19,6 +20,7 @@ type ordersState struct {
 	// Cursor is the end of the last poll: the next one starts overlap
 	// before it.
 	Cursor time.Time `json:"cursor"`
+	backoff
 	// Decided maps every order already judged (ours, the exchange's own,
 	// foreign, or there before the baseline) to its time, so an overlapping
 	// poll or a restart judges it only once.
@@ -109,11 +111,18 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 		if f {
 			st = ordersState{Baseline: now, Cursor: now}
 		}
+		if st.paused(now) {
+			pollErr = errPaused{st.PausedUntil}
+			return pollErr
+		}
 		var from time.Time
 		from, lost = since(st.Cursor, now)
 		orders, err := sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols})
 		if err != nil {
 			pollErr = err
+			if st.rateLimited(err, now) {
+				return nil // keep the pause
+			}
 			return err
 		}
 		if st.Decided == nil {
@@ -203,8 +212,12 @@ func describe(f Foreign) string {
 // did not answer; a rate limit says so, so the trader knows why.
 func pollFailed(id string, p config.Profile, err error, blind []string) checks.Result {
 	summary := "exchange history unavailable"
-	if exchange.CauseOf(err) == exchange.CauseRateLimit {
-		summary = "exchange history rate-limited: this poll was skipped"
+	var pe errPaused
+	switch {
+	case errors.As(err, &pe):
+		summary = "exchange history rate-limited: polling paused until " + pe.until.UTC().Format(time.RFC3339)
+	case exchange.CauseOf(err) == exchange.CauseRateLimit:
+		summary = "exchange history rate-limited: polling paused for its Retry-After (at least a minute)"
 	}
 	r := unknown(id, p, summary, err.Error())
 	r.Details["blind_spots"] = blind
