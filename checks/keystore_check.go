@@ -24,6 +24,15 @@ func runKeystore(ctx context.Context, env *Env) Result {
 	}
 	d := map[string]any{"backend": st.Backend(), "path": nil, "mode": nil}
 	if st.Backend() != keystore.BackendFile {
+		// Opening the keyring asks nothing of it (--keystore keyring), and
+		// one that answered at start may have stopped: ask it now.
+		if _, err := st.List(ctx); err != nil {
+			msg := keystore.Reason(err)
+			d["error"] = msg
+			return Result{Status: Unknown, Details: d,
+				Summary: "keystore: " + msg,
+				Hint:    "start or unlock a Secret Service (see README: headless setup), or use --keystore file with a vault"}
+		}
 		return Result{Status: OK, Summary: "keystore: " + st.Backend(), Details: d}
 	}
 	path := keystore.VaultPath(st)

@@ -60,14 +60,14 @@ func Open(ctx context.Context, opts Options) (Store, error) {
 	if opts.VaultPath != "" {
 		if _, err := os.Stat(opts.VaultPath); err == nil {
 			if opts.Notice != nil {
-				opts.Notice(fmt.Sprintf("keystore: file %s (%s)", opts.VaultPath, firstLine(kerr)))
+				opts.Notice(fmt.Sprintf("keystore: file %s (%s)", opts.VaultPath, Reason(kerr)))
 			}
 			return openFile(opts)
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 	}
-	return nil, fmt.Errorf("no keystore available: %s, and there is no vault at %s\nfix: start a Secret Service (see README: headless setup), or use --keystore file to create an age vault", firstLine(kerr), opts.VaultPath)
+	return nil, fmt.Errorf("no keystore available: %s, and there is no vault at %s\nfix: start a Secret Service (see README: headless setup), or use --keystore file to create an age vault", Reason(kerr), opts.VaultPath)
 }
 
 func openFile(opts Options) (Store, error) {
@@ -78,9 +78,9 @@ func openFile(opts Options) (Store, error) {
 	return newFileStore(opts.VaultPath, opts.ScryptWorkFactor, pass), nil
 }
 
-// firstLine is the first line of err without the keyring's own fix advice,
+// Reason is the first line of err without the keyring's own fix advice,
 // for messages that give their own.
-func firstLine(err error) string {
+func Reason(err error) string {
 	s := strings.Replace(err.Error(), ": "+keyringFix, "", 1)
 	s = strings.Replace(s, "keyring: ", "keyring unavailable: ", 1)
 	for i := 0; i < len(s); i++ {
