@@ -365,6 +365,9 @@ func scanPush(ctx context.Context, app *App, m *leaks.Matcher, args []string) (*
 		}
 		updates = []leaks.PushUpdate{u}
 	} else {
+		if app.stdinIsTerminal() {
+			return nil, errors.New("pre-push reads the refs to check from git on stdin (<local ref> <local id> <remote ref> <remote id> lines); git runs it for you on git push")
+		}
 		var err error
 		if updates, err = leaks.ParsePushUpdates(app.Stdin); err != nil {
 			return nil, err
