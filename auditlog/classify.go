@@ -41,6 +41,8 @@ var messagePatterns = []messagePattern{
 	{"not in the api whitelist", exchange.CauseIP},
 	{"through the ip address", exchange.CauseIP},
 	{"must be bound to ip", exchange.CauseIP},
+	// KuCoin 400006
+	{"invalid request ip", exchange.CauseIP},
 	// other exchanges' and libraries' ways of saying the same
 	{"ip not allowed", exchange.CauseIP},
 	{"ip is not allowed", exchange.CauseIP},
@@ -66,6 +68,7 @@ var messagePatterns = []messagePattern{
 	{"does not have permission", exchange.CausePermission},
 	{"check your api key permissions", exchange.CausePermission},
 	{"access denied", exchange.CausePermission},
+	{"forbidden for this api key", exchange.CausePermission},
 	// Binance -1002: a key without the margin, withdrawal or convert permission
 	{"not authorized to execute this request", exchange.CausePermission},
 	// signature
@@ -89,6 +92,7 @@ var messagePatterns = []messagePattern{
 	{"api key has expired", exchange.CauseKey},
 	{"invalid api key", exchange.CauseKey},
 	{"invalid api-key id", exchange.CauseKey},
+	{"invalid api_key", exchange.CauseKey},
 	{"apikey does not exist", exchange.CauseKey},
 	{"api key does not exist", exchange.CauseKey},
 	{"invalid_apikey", exchange.CauseKey},
@@ -159,7 +163,7 @@ func classify(e *Entry, f *fields) {
 			}
 		}
 	}
-	if errorish(e) {
+	if errorish(e, f) {
 		if c := matchMessage(e.Message); c != exchange.CauseNone {
 			e.Cause = c
 			return

@@ -10,10 +10,21 @@ import (
 
 // errorish reports whether a line may describe a failure and is worth
 // scanning for codes and phrases: level warn or worse, an HTTP error status,
-// a code, or no level at all (plain text whose level could not be told).
-func errorish(e *Entry) bool {
+// a code, an error field (a bare exchange body, {"error":["EAPI:…"]}), no
+// level at all (plain text whose level could not be told), or an exception
+// quoted at a lower level: bots log "INFO - APIError(code=-1022): …" and
+// "(DEBUG): … Error: Kraken API returned error: …".
+func errorish(e *Entry, f *fields) bool {
 	return e.Level == LevelError || e.Level == LevelFatal || e.Level == LevelWarn ||
-		e.HTTPStatus >= 400 || e.Code != "" || (e.Level == LevelNone && e.Source != FormatJSON)
+		e.HTTPStatus >= 400 || e.Code != "" || f.errText != "" ||
+		(e.Level == LevelNone && e.Source != FormatJSON) || quotesException(e.Message)
+}
+
+// quotesException reports whether msg holds an exception's or an error's
+// text: "Error:", "APIError(", "Exception:".
+func quotesException(msg string) bool {
+	b := []byte(msg)
+	return containsFold(b, "error:") || containsFold(b, "error(") || containsFold(b, "exception:")
 }
 
 // extractFromText fills code, HTTP status, exchange, method and endpoint
@@ -28,7 +39,7 @@ func extractFromText(e *Entry, f *fields) {
 	if e.Code != "" && e.HTTPStatus != 0 && e.Exchange != "" && e.Endpoint != "" {
 		return
 	}
-	if !errorish(e) {
+	if !errorish(e, f) {
 		// An info line: only the request it names is worth the scan.
 		if e.Method == "" && e.Endpoint == "" && strings.IndexByte(e.Message, '/') >= 0 {
 			findRequest([]byte(e.Message), e)
