@@ -26,6 +26,10 @@ import (
 // process for real.
 func TestMain(m *testing.M) {
 	keystore.ScryptWorkFactor = 10 // fast vaults in tests; production uses age's 18
+	// The unlock cache is off unless a test turns it on: a file key cached
+	// by one command would open the vault for a later one given a wrong
+	// passphrase on purpose.
+	os.Setenv(keystore.UnlockTTLEnv, "0")
 	testscript.Main(m, map[string]func(){
 		"keywarden": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -62,6 +66,7 @@ func scriptParams(dir string) testscript.Params {
 			e.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 			e.Setenv("XDG_RUNTIME_DIR", filepath.Join(e.WorkDir, "run"))
 			e.Setenv("CREDENTIALS_DIRECTORY", "")
+			e.Setenv(keystore.UnlockTTLEnv, "0")
 			e.Setenv("KEYWARDEN_CONFIG", "")
 			e.Setenv("KEYWARDEN_KEYSTORE", "")
 			if a := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); a != "" && strings.Contains(dir, "keyring") {

@@ -176,6 +176,10 @@ func (f *fileStore) readLocked() (vaultDoc, error) {
 	if err != nil {
 		return vaultDoc{}, err
 	}
+	if doc, ok := unlockedDoc(f.path, ciphertext); ok {
+		f.cached, f.failed = &vaultCache{stat: fi, doc: doc}, nil
+		return cloneDoc(doc), nil
+	}
 	version := f.pass.version()
 	pass, err := f.pass.get(false)
 	if err != nil {
@@ -227,10 +231,20 @@ func cloneDoc(d vaultDoc) vaultDoc {
 }
 
 func decryptVault(path string, ciphertext []byte, pass Secret) (vaultDoc, error) {
-	id, err := age.NewScryptIdentity(pass.Reveal())
+	sid, err := age.NewScryptIdentity(pass.Reveal())
 	if err != nil {
 		return vaultDoc{}, fmt.Errorf("vault passphrase: %w", err)
 	}
+	id := &rememberIdentity{Identity: sid}
+	doc, err := decryptWith(path, ciphertext, id)
+	if err == nil {
+		rememberUnlock(path, id.key)
+	}
+	return doc, err
+}
+
+// decryptWith decrypts and parses the vault with id.
+func decryptWith(path string, ciphertext []byte, id age.Identity) (vaultDoc, error) {
 	r, err := age.Decrypt(bytes.NewReader(ciphertext), id)
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
@@ -316,7 +330,8 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 		return fmt.Errorf("vault passphrase: %w", err)
 	}
 	rcp.SetWorkFactor(f.workFactor)
-	w, err := age.Encrypt(&buf, rcp)
+	remember := &rememberRecipient{ScryptRecipient: rcp}
+	w, err := age.Encrypt(&buf, remember)
 	if err != nil {
 		return fmt.Errorf("encrypting vault: %w", err)
 	}
@@ -329,6 +344,7 @@ func (f *fileStore) update(ctx context.Context, change func(*vaultDoc) error) er
 	if err := atomicfile.Write(target, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("writing vault: %w", err)
 	}
+	rememberUnlock(f.path, remember.key)
 	f.cached = nil
 	if fi, err := os.Stat(f.path); err == nil {
 		f.cached = &vaultCache{stat: fi, doc: cloneDoc(doc)}

@@ -19,6 +19,9 @@ const helperEnv = "KEYSTORE_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	ScryptWorkFactor = 10 // fast vaults in tests; production uses age's 18
+	// Off unless a test turns it on: a cached file key would open a vault
+	// a wrong passphrase must not.
+	os.Setenv(UnlockTTLEnv, "0")
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h))
 	}

@@ -89,7 +89,7 @@ func TestWrongPassphraseCostsOneKDF(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	vault := filepath.Join(dir, "vault.age")
-	pass := writePassFile(t, dir, "right")
+	pass := writePassFile(t, dir, "the right vault passphrase")
 	s, err := Open(ctx, Options{Backend: BackendFile, VaultPath: vault, PassphraseFile: pass, ScryptWorkFactor: 14})
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestWrongPassphraseCostsOneKDF(t *testing.T) {
 		t.Fatalf("21 more reads allocated %d bytes: the key derivation ran again", n)
 	}
 	// The passphrase file fixed: the next read tries it.
-	if err := os.WriteFile(wrong, []byte("right\n"), 0o600); err != nil {
+	if err := os.WriteFile(wrong, []byte("the right vault passphrase\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := bad.Get(ctx, "a"); err != nil {

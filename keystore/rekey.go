@@ -26,8 +26,20 @@ func ChangePassphrase(ctx context.Context, s Store, newPass Secret) error {
 	if _, err := os.Stat(f.path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("there is no vault at %s yet: the first import creates it under a new passphrase", f.path)
 	}
-	// Decrypting with the current passphrase verifies it, and leaves the
-	// document cached, so the write below re-reads nothing.
+	// The current passphrase itself must open the vault, not a key the
+	// unlock cache kept.
+	ciphertext, err := readVault(f.path)
+	if err != nil {
+		return err
+	}
+	pass, err := f.pass.get(false)
+	if err != nil {
+		return err
+	}
+	if _, err := decryptVault(f.path, ciphertext, pass); err != nil {
+		return err
+	}
+	// Leaves the document cached, so the write below re-reads nothing.
 	if _, err := f.read(ctx); err != nil {
 		return err
 	}
@@ -35,7 +47,7 @@ func ChangePassphrase(ctx context.Context, s Store, newPass Secret) error {
 	old := f.pass.typed
 	f.pass.typed = newPass
 	f.pass.mu.Unlock()
-	err := f.update(ctx, func(*vaultDoc) error { return nil })
+	err = f.update(ctx, func(*vaultDoc) error { return nil })
 	if err != nil {
 		f.pass.mu.Lock()
 		f.pass.typed = old
