@@ -55,7 +55,7 @@ function client (c, creds, clockShiftMs) {
 
 async function call (ex, method, params) {
     ex.lastAnswer = undefined
-    const out = {}
+    const out = { sent: Date.now() }
     try {
         out.value = await ex[method](params || {})
         out.ok = true
