@@ -206,7 +206,9 @@ func TestScanProgress(t *testing.T) {
 	p.Done.Store(1 << 20)
 	var slow syncBuffer
 	stop := showProgress(&slow, &p, time.Millisecond, time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, 10*time.Second, "progress line", func() bool {
+		return strings.Contains(slow.String(), "scanning git history:  25% (1.0 of 4.0 MiB)")
+	})
 	stop()
 	out := slow.String()
 	if !strings.Contains(out, "scanning git history:  25% (1.0 of 4.0 MiB)") || !strings.HasSuffix(out, "\r\x1b[K") {
