@@ -98,6 +98,12 @@ var messagePatterns = []messagePattern{
 	{"invalid_apikey", exchange.CauseKey},
 	{"api key disabled", exchange.CauseKey},
 	{"api key is disabled", exchange.CauseKey},
+	// ccxt without a configured credential: okx requires "password"
+	// credential (older: requires `apiKey`)
+	{"\" credential", exchange.CauseKey},
+	{"requires `apikey`", exchange.CauseKey},
+	{"requires `secret`", exchange.CauseKey},
+	{"requires `password`", exchange.CauseKey},
 	{"invalid key", exchange.CauseKey},
 	{"user authentication failed", exchange.CauseKey},
 	{"temporary lockout", exchange.CauseKey},

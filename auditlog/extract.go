@@ -167,7 +167,8 @@ func statusCodeTuple(b []byte) (int, string, bool) {
 }
 
 // findStatus looks for an HTTP status: "HTTP 429", "HTTP/1.1 429",
-// "status 401", "(401, …", or "429 Too Many Requests" style reason phrases.
+// "status 401", "status is 401" (hummingbot), "(401, …", or "429 Too Many
+// Requests" style reason phrases.
 func findStatus(b []byte) int {
 	three := func(i int) int {
 		if i+3 > len(b) || (i+3 < len(b) && b[i+3] >= '0' && b[i+3] <= '9') {
@@ -179,7 +180,7 @@ func findStatus(b []byte) int {
 		}
 		return n
 	}
-	for _, p := range [...]string{"http ", "http/1.1 ", "http/2 ", "status ", "status: ", "status code ", "status_code: "} {
+	for _, p := range [...]string{"http ", "http/1.1 ", "http/2 ", "status ", "status: ", "status is ", "status code ", "status_code: "} {
 		if i := indexFold(b, p); i >= 0 {
 			if n := three(i + len(p)); n != 0 {
 				return n
