@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -62,7 +63,9 @@ func TestDemoCheck(t *testing.T) {
 		{"text", nil, []string{
 			"withdrawals enabled",
 			"the exchange rejects this host's IP (198.51.100.23)",
-			"local clock 1.2 s behind NTP (2/3 agree); falseticker",
+			// The world's NTP servers are 1.2 s off; a loaded machine's
+			// round trips move the estimate by a tenth either way.
+			"s behind NTP (2/3 agree); falseticker",
 			"stored secret found in the audit log",
 			"key in git history",
 			".env: world-readable (0644)",
@@ -88,6 +91,9 @@ func TestDemoCheck(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("report lacks %q:\n%s", w, out)
 				}
+			}
+			if tt.name == "text" && !regexp.MustCompile(`local clock 1\.[123] s behind NTP`).MatchString(out) {
+				t.Errorf("report lacks the 1.2 s NTP offset:\n%s", out)
 			}
 			// 3 keys and 3 secrets, and KuCoin's passphrase.
 			if len(secrets) != 7 {
