@@ -211,13 +211,17 @@ func describe(f Foreign) string {
 // pollFailed is the result of a history request the exchange refused or
 // did not answer; a rate limit says so, so the trader knows why.
 func pollFailed(id string, p config.Profile, err error, blind []string) checks.Result {
-	summary := "exchange history unavailable"
+	what := "order history"
+	if id == FundsID {
+		what = "withdraw and deposit history"
+	}
+	summary := what + " unavailable"
 	var pe errPaused
 	switch {
 	case errors.As(err, &pe):
-		summary = "exchange history rate-limited: polling paused until " + pe.until.UTC().Format(time.RFC3339)
+		summary = what + " rate-limited: polling paused until " + pe.until.UTC().Format(time.RFC3339)
 	case exchange.CauseOf(err) == exchange.CauseRateLimit:
-		summary = "exchange history rate-limited: polling paused for its Retry-After (at least a minute)"
+		summary = what + " rate-limited: polling paused for its Retry-After (at least a minute)"
 	}
 	r := unknown(id, p, summary, err.Error())
 	r.Details["blind_spots"] = blind

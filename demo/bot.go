@@ -30,11 +30,15 @@ type BotError struct {
 type Bot struct {
 	Path     string
 	Exchange string
-	Calls    []BotCall
-	Errors   []BotError
-	Leak     string        // a line containing this text is written once (a secret the bot logged by mistake)
-	Every    time.Duration // pause between calls when running live
-	Rand     *rand.Rand
+	// Symbol is the market the bot trades, named on every line as the
+	// recommended schema has it (the activity checks read Binance's order
+	// history per symbol the log names).
+	Symbol string
+	Calls  []BotCall
+	Errors []BotError
+	Leak   string        // a line containing this text is written once (a secret the bot logged by mistake)
+	Every  time.Duration // pause between calls when running live
+	Rand   *rand.Rand
 
 	mu sync.Mutex
 	f  *os.File
@@ -46,6 +50,7 @@ type botLine struct {
 	Event      string `json:"event"`
 	Msg        string `json:"msg"`
 	Exchange   string `json:"exchange"`
+	Symbol     string `json:"symbol,omitempty"`
 	Method     string `json:"method"`
 	Endpoint   string `json:"endpoint"`
 	Status     int    `json:"status"`
@@ -121,7 +126,7 @@ func (b *Bot) write(t time.Time) error {
 	c := b.Calls[b.Rand.IntN(len(b.Calls))]
 	ms := 40 + b.Rand.IntN(160)
 	l := botLine{TS: t.UTC().Format("2006-01-02T15:04:05.000Z07:00"), Level: "INFO", Event: c.Event,
-		Msg: fmt.Sprintf("%s %s 200 in %d ms", c.Method, c.Endpoint, ms), Exchange: b.Exchange,
+		Msg: fmt.Sprintf("%s %s 200 in %d ms", c.Method, c.Endpoint, ms), Exchange: b.Exchange, Symbol: b.Symbol,
 		Method: c.Method, Endpoint: c.Endpoint, Status: 200, DurationMS: ms}
 	roll := b.Rand.IntN(1000)
 	for _, e := range b.Errors {

@@ -392,6 +392,7 @@ func randomAlnum(n int) string {
 
 func binanceBot() *Bot {
 	return &Bot{
+		Symbol: "BTCUSDT",
 		Calls: []BotCall{{"POST", "/api/v3/order", "place_order"}, {"GET", "/api/v3/account", "get_balance"},
 			{"DELETE", "/api/v3/order", "cancel_order"}, {"GET", "/api/v3/openOrders", "open_orders"}},
 		Errors: []BotError{
@@ -404,6 +405,7 @@ func binanceBot() *Bot {
 
 func bybitBot() *Bot {
 	return &Bot{
+		Symbol: "BTCUSDT",
 		Calls: []BotCall{{"POST", "/v5/order/create", "place_order"}, {"GET", "/v5/position/list", "positions"},
 			{"POST", "/v5/order/cancel", "cancel_order"}},
 		Errors: []BotError{
@@ -417,8 +419,9 @@ func bybitBot() *Bot {
 func kucoinBot() *Bot {
 	return &Bot{
 		// The healthy one: its calls all succeed.
-		Calls: []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
-		Every: 2500 * time.Millisecond,
+		Symbol: "BTC-USDT",
+		Calls:  []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
+		Every:  2500 * time.Millisecond,
 	}
 }
 
