@@ -73,6 +73,17 @@ func TestWatchCrashLeavesNoCore(t *testing.T) {
 					t.Fatalf("watch runs with a core limit: %s", line)
 				}
 			}
+			// Not dumpable: the kernel gives /proc/PID to root, which only a
+			// test running as another user can see.
+			if os.Getuid() != 0 {
+				fi, err := os.Stat(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 {
+					t.Fatalf("/proc/PID/status of watch is owned by uid %d: it is dumpable", st.Uid)
+				}
+			}
 			if err := p.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
