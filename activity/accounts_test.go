@@ -45,6 +45,13 @@ var accounts = map[string]func(t *testing.T) (*world, account){
 			APISecret: keystore.NewSecret(okxTradingKey.Secret), Passphrase: keystore.NewSecret(okxTradingKey.Passphrase)}, true)
 		return w, okxAccount{f}
 	},
+	"kraken": func(t *testing.T) (*world, account) {
+		f := exchangetest.NewKraken(krakenTradingKey)
+		t.Cleanup(f.Close)
+		w := newWorld(t, "kraken", f.URL(), keystore.Item{APIKey: keystore.NewSecret(krakenTradingKey.Key),
+			APISecret: keystore.NewSecret(krakenTradingKey.Secret)}, true)
+		return w, krakenAccount{f}
+	},
 }
 
 type binanceAccount struct{ f *exchangetest.Binance }
@@ -194,3 +201,36 @@ func (a okxAccount) changeKey() {
 }
 
 func (okxAccount) page() int { return 100 }
+
+var krakenTradingKey = exchangetest.KrakenKey{Key: "K4WzA0/2ZwNMnBcCTestKeyForKeywardenFakeOnlyAAAAAAAAAAAAAA",
+	Secret: "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==",
+	Info: exchangetest.KrakenKeyInfo{APIKeyName: "grid-bot",
+		Permissions: []string{"query-funds", "query-open-trades", "query-closed-trades", "modify-trades"},
+		ValidUntil:  "1780000000", CreatedTime: "1772542900", ModifiedTime: "1772543095", IPAllowlist: []string{"127.0.0.1"}}}
+
+type krakenAccount struct{ f *exchangetest.Kraken }
+
+func (a krakenAccount) own(w *world, n int) {
+	id := a.f.AddOrder(exchangetest.KrakenOrder{UserRef: int64(1000 + n), Pair: "XBTUSD", Type: "buy", Vol: "0.01", Time: ago()})
+	w.logOrder("XBTUSD", id, "")
+}
+
+func (a krakenAccount) foreign() string {
+	return a.f.AddOrder(exchangetest.KrakenOrder{Pair: "DOGEUSD", Type: "buy", Vol: "100000", Open: true, Time: ago()})
+}
+
+func (a krakenAccount) withdraw(id, to string) {
+	a.f.AddMovement(exchangetest.KrakenMovement{RefID: id, Asset: "USDT", Amount: "100", Info: to, Time: ago()})
+}
+
+func (a krakenAccount) deposit(id string) {
+	a.f.AddMovement(exchangetest.KrakenMovement{RefID: id, Asset: "USDT", Amount: "5", Info: "0xDEP", Deposit: true, Time: ago()})
+}
+
+func (a krakenAccount) changeKey() {
+	k := krakenTradingKey
+	k.Info.Permissions = append(slices.Clone(k.Info.Permissions), "withdraw-funds")
+	a.f.SetKey(k)
+}
+
+func (krakenAccount) page() int { return 50 }

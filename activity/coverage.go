@@ -30,6 +30,11 @@ func BlindSpots(exchangeName string) []string {
 			"transfers between the account's own wallets and master/sub-account transfers (asset bills are not read)",
 			"web and app orders look like API orders (source marks only algo-fired orders)",
 		}
+	case "kraken":
+		return []string{
+			"fills (TradesHistory) apart from their order, and the ledger (transfers between the account's own wallets, staking)",
+			"web and app orders look like API orders (no origin field; userref and cl_ord_id are the bot's own ids)",
+		}
 	}
 	return []string{"not yet monitored: keywarden does not read this exchange's order or funds history yet"}
 }

@@ -43,16 +43,6 @@ var keyFakes = map[string]func(t *testing.T) (*world, func(), string){
 			}
 		}, "permission transfer no→yes"
 	},
-	"kraken": func(t *testing.T) (*world, func(), string) {
-		k := exchangetest.KrakenKey{Key: "K4WzA0/2ZwNMnBcCTestKeyForKeywardenFakeOnlyAAAAAAAAAAAAAA",
-			Secret: "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==",
-			Info: exchangetest.KrakenKeyInfo{APIKeyName: "grid-bot", Permissions: []string{"query-funds", "query-open-trades", "modify-trades"},
-				ValidUntil: "1780000000", CreatedTime: "1772542900", ModifiedTime: "1772543095", IPAllowlist: []string{"127.0.0.1"}}}
-		f := exchangetest.NewKraken(k)
-		t.Cleanup(f.Close)
-		w := newWorld(t, "kraken", f.URL(), keystore.Item{APIKey: keystore.NewSecret(k.Key), APISecret: keystore.NewSecret(k.Secret)}, false)
-		return w, func() { k.Info.IPAllowlist = nil; f.SetKey(k) }, "ip restricted yes→no"
-	},
 }
 
 // TestKeyChangeOnEveryOtherExchange: activity.key needs only the key-info

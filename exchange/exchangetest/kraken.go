@@ -46,13 +46,17 @@ type KrakenKey struct {
 }
 
 // Kraken is a fake Kraken spot REST API: GET /0/public/Time and POST
-// /0/private/GetApiKeyInfo, verified as Kraken does: API-Sign =
+// /0/private/GetApiKeyInfo, ClosedOrders, OpenOrders, WithdrawStatus and
+// DepositStatus (one account's history, filled by AddOrder and
+// AddMovement; each needs its query permission), verified as Kraken does: API-Sign =
 // base64(HMAC-SHA512(base64dec(secret), path + SHA256(nonce + POST data))),
 // the nonce strictly greater than the last one accepted for the key, the
 // caller IP on the key's allowlist. Errors come with HTTP 200 in the error
 // array, as on the real exchange.
 type Kraken struct {
 	Base
+
+	hist krakenHistory
 
 	mu        sync.Mutex
 	keys      map[string]KrakenKey
@@ -74,6 +78,10 @@ func NewKraken(keys ...KrakenKey) *Kraken {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /0/public/Time", f.serverTime)
 	mux.HandleFunc("POST /0/private/GetApiKeyInfo", f.apiKeyInfo)
+	mux.HandleFunc("POST /0/private/ClosedOrders", f.closedOrders)
+	mux.HandleFunc("POST /0/private/OpenOrders", f.openOrders)
+	mux.HandleFunc("POST /0/private/WithdrawStatus", f.status(false))
+	mux.HandleFunc("POST /0/private/DepositStatus", f.status(true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, []string{"EGeneral:Unknown method"}, map[string]any{})
 	})
