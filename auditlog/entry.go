@@ -60,10 +60,10 @@ type Entry struct {
 	// exchange's own order history.
 	OrderID       string
 	ClientOrderID string
-	Cause      exchange.Cause
-	Redacted   bool   // a stored secret was removed from the line
-	Source     Format // the layout the line was parsed as
-	Raw        string // the whole line, sanitised (and redacted when a Redactor was used)
+	Cause         exchange.Cause
+	Redacted      bool   // a stored secret was removed from the line
+	Source        Format // the layout the line was parsed as
+	Raw           string // the whole line, sanitised (and redacted when a Redactor was used)
 }
 
 // IsError reports whether the entry is an error: level error or fatal, an

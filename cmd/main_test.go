@@ -25,7 +25,7 @@ import (
 // "keywarden" (a re-exec of this test binary), so `exec` can replace the
 // process for real.
 func TestMain(m *testing.M) {
-	keystore.ScryptWorkFactor = 10 // fast vaults in tests; production uses age's 18
+	keystore.ScryptWorkFactor = 10 // fast vaults in tests; production uses 15
 	// The unlock cache is off unless a test turns it on: a file key cached
 	// by one command would open the vault for a later one given a wrong
 	// passphrase on purpose.

@@ -18,7 +18,7 @@ import (
 const helperEnv = "KEYSTORE_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	ScryptWorkFactor = 10 // fast vaults in tests; production uses age's 18
+	ScryptWorkFactor = 10 // fast vaults in tests; production uses 15
 	// Off unless a test turns it on: a cached file key would open a vault
 	// a wrong passphrase must not.
 	os.Setenv(UnlockTTLEnv, "0")
