@@ -2,6 +2,7 @@ package activity
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,14 @@ var accounts = map[string]func(t *testing.T) (*world, account){
 		w := newWorld(t, "okx", f.URL(), keystore.Item{APIKey: keystore.NewSecret(okxTradingKey.APIKey),
 			APISecret: keystore.NewSecret(okxTradingKey.Secret), Passphrase: keystore.NewSecret(okxTradingKey.Passphrase)}, true)
 		return w, okxAccount{f}
+	},
+	"kucoin": func(t *testing.T) (*world, account) {
+		f := exchangetest.NewKuCoin(kucoinTradingKey)
+		t.Cleanup(f.Close)
+		f.SetCallerIP(netip.MustParseAddr("203.0.113.154"))
+		w := newWorld(t, "kucoin", f.URL(), keystore.Item{APIKey: keystore.NewSecret(kucoinTradingKey.Key),
+			APISecret: keystore.NewSecret(kucoinTradingKey.Secret), Passphrase: keystore.NewSecret(kucoinTradingKey.Passphrase)}, true)
+		return w, kucoinAccount{f}
 	},
 	"kraken": func(t *testing.T) (*world, account) {
 		f := exchangetest.NewKraken(krakenTradingKey)
@@ -234,3 +243,35 @@ func (a krakenAccount) changeKey() {
 }
 
 func (krakenAccount) page() int { return 50 }
+
+var kucoinTradingKey = exchangetest.KuCoinKey{Key: "6705f5c311545b000157d3eb", Secret: "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3", Passphrase: "kwKuCoinPass-1",
+	Info: exchangetest.KuCoinKeyInfo{Remark: "bot", APIVersion: 3, UID: 165111215, IsMaster: true,
+		Permission: "General,Spot", IPWhitelist: "203.**.154", CreatedAt: 1728443843000}}
+
+type kucoinAccount struct{ f *exchangetest.KuCoin }
+
+func (a kucoinAccount) own(w *world, n int) {
+	oid := fmt.Sprintf("bot-%d", n)
+	a.f.AddOrder(exchangetest.KuCoinOrder{Symbol: "BTC-USDT", Side: "buy", Size: "0.01", ClientOid: oid, Time: ago()})
+	w.logOrder("BTC-USDT", "", oid)
+}
+
+func (a kucoinAccount) foreign() string {
+	return a.f.AddOrder(exchangetest.KuCoinOrder{Symbol: "PEPE-USDT", Side: "buy", Size: "100000", Channel: "IOS", Active: true, Time: ago()})
+}
+
+func (a kucoinAccount) withdraw(id, to string) {
+	a.f.AddMovement(exchangetest.KuCoinMovement{ID: id, Currency: "USDT", Amount: "100", Address: to, Time: ago()})
+}
+
+func (a kucoinAccount) deposit(id string) {
+	a.f.AddMovement(exchangetest.KuCoinMovement{ID: id, Currency: "USDT", Amount: "5", Address: "0xDEP", Deposit: true, Time: ago()})
+}
+
+func (a kucoinAccount) changeKey() {
+	k := kucoinTradingKey
+	k.Info.Permission = "General,Spot,Transfer"
+	a.f.SetKey(k)
+}
+
+func (kucoinAccount) page() int { return 500 }

@@ -30,6 +30,11 @@ func BlindSpots(exchangeName string) []string {
 			"transfers between the account's own wallets and master/sub-account transfers (asset bills are not read)",
 			"web and app orders look like API orders (source marks only algo-fired orders)",
 		}
+	case "kucoin":
+		return []string{
+			"orders of the high-frequency (HF) trading account (its order list needs a symbol and is not read yet)",
+			"fills apart from their order, and the ledgers (transfers between the account's own wallets, sub-account transfers)",
+		}
 	case "kraken":
 		return []string{
 			"fills (TradesHistory) apart from their order, and the ledger (transfers between the account's own wallets, staking)",

@@ -1,7 +1,6 @@
 package activity
 
 import (
-	"net/netip"
 	"strings"
 	"testing"
 
@@ -14,17 +13,6 @@ import (
 // key, and returns a world and a function that edits the key on the fake,
 // and the change activity.key must then report.
 var keyFakes = map[string]func(t *testing.T) (*world, func(), string){
-	"kucoin": func(t *testing.T) (*world, func(), string) {
-		k := exchangetest.KuCoinKey{Key: "6705f5c311545b000157d3eb", Secret: "f03a5284-5c39-4aaa-9b20-dea10bdcf8e3", Passphrase: "kwKuCoinPass-1",
-			Info: exchangetest.KuCoinKeyInfo{Remark: "bot", APIVersion: 3, UID: 165111215, IsMaster: true,
-				Permission: "General,Spot", IPWhitelist: "203.**.154", CreatedAt: 1728443843000}}
-		f := exchangetest.NewKuCoin(k)
-		t.Cleanup(f.Close)
-		f.SetCallerIP(netip.MustParseAddr("203.0.113.154"))
-		w := newWorld(t, "kucoin", f.URL(), keystore.Item{APIKey: keystore.NewSecret(k.Key),
-			APISecret: keystore.NewSecret(k.Secret), Passphrase: keystore.NewSecret(k.Passphrase)}, false)
-		return w, func() { k.Info.Permission = "General,Spot,Transfer"; f.SetKey(k) }, "permission withdraw no→yes"
-	},
 	"coinbase": func(t *testing.T) (*world, func(), string) {
 		secret, err := exchangetest.GenerateCoinbaseKey("ES256")
 		if err != nil {

@@ -42,7 +42,9 @@ type KuCoinKey struct {
 }
 
 // KuCoin is a fake KuCoin spot REST API: GET /api/v1/timestamp and the signed
-// GET /api/v1/user/api-key, verified as KuCoin does: KC-API-SIGN =
+// GET /api/v1/user/api-key, /api/v1/orders, /api/v1/withdrawals and
+// /api/v1/deposits (one classic account's history, filled by AddOrder and
+// AddMovement), verified as KuCoin does: KC-API-SIGN =
 // base64(HMAC-SHA256(secret, timestamp+METHOD+path+body)), the passphrase
 // HMAC'd with the secret for keys of version 2 and 3 (Info.APIVersion, sent
 // as KC-API-KEY-VERSION), plain for version 1, timestamp
@@ -51,6 +53,7 @@ type KuCoin struct {
 	Base
 
 	keys keyring[KuCoinKey]
+	hist kucoinHistory
 }
 
 // NewKuCoin starts a KuCoin fake on loopback that knows keys. Close it.
@@ -65,6 +68,9 @@ func NewKuCoin(keys ...KuCoinKey) *KuCoin {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/timestamp", f.serverTime)
 	mux.HandleFunc("GET /api/v1/user/api-key", f.apiKey)
+	mux.HandleFunc("GET /api/v1/orders", f.orders)
+	mux.HandleFunc("GET /api/v1/withdrawals", f.movements(false))
+	mux.HandleFunc("GET /api/v1/deposits", f.movements(true))
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, http.StatusNotFound, "404000", "Url Not Found", nil)
 	})
