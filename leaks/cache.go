@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -51,31 +52,57 @@ func valuesDigest(targets []Target) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// refState is what decides what the history holds, digested (state) and
+// in the parts an incremental scan needs.
+type refState struct {
+	gitDir  string
+	state   string            // digest of all of the below
+	refs    map[string]string // ref name -> the object it names
+	head    string            // HEAD's commit; "" when unborn
+	objects int64             // loose plus packed objects (count-objects -v)
+}
+
 // historyState digests everything that decides what the history holds:
 // the refs (branches, tags, remotes, stash), HEAD, and the object database's
 // loose and packed object counts (which change when a reflog-only or
 // dangling object appears or is pruned).
-func historyState(ctx context.Context, dir string) (gitDir, state string, err error) {
+func historyState(ctx context.Context, dir string) (refState, error) {
+	var rs refState
 	gd, err := git(ctx, dir, "rev-parse", "--absolute-git-dir")
 	if err != nil {
-		return "", "", err
+		return rs, err
 	}
 	h := sha256.New()
 	h.Write(gd)
-	for _, args := range [][]string{
-		{"for-each-ref", "--format=%(objectname) %(refname)"},
-		{"count-objects", "-v"},
-	} {
-		out, err := git(ctx, dir, args...)
-		if err != nil {
-			return "", "", err
-		}
-		h.Write(out)
+	refs, err := git(ctx, dir, "for-each-ref", "--format=%(objectname) %(refname)")
+	if err != nil {
+		return rs, err
 	}
+	h.Write(refs)
+	counts, err := git(ctx, dir, "count-objects", "-v")
+	if err != nil {
+		return rs, err
+	}
+	h.Write(counts)
 	if out, err := git(ctx, dir, "rev-parse", "-q", "--verify", "HEAD"); err == nil {
 		h.Write(out) // a detached HEAD is in no ref
+		rs.head = string(trimNL(out))
 	}
-	return string(trimNL(gd)), hex.EncodeToString(h.Sum(nil)), nil
+	rs.gitDir, rs.state = string(trimNL(gd)), hex.EncodeToString(h.Sum(nil))
+	rs.refs = map[string]string{}
+	for _, line := range strings.Split(string(refs), "\n") {
+		if id, name, ok := strings.Cut(line, " "); ok {
+			rs.refs[name] = id
+		}
+	}
+	for _, line := range strings.Split(string(counts), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		if k == "count" || k == "in-pack" {
+			n, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			rs.objects += n
+		}
+	}
+	return rs, nil
 }
 
 // cacheEntry is one cached result. Findings carry places, not values.
@@ -85,6 +112,23 @@ type cacheEntry struct {
 	BlobsScanned int64     `json:"blobs_scanned"`
 	BytesScanned int64     `json:"bytes_scanned"`
 	Missing      int64     `json:"missing,omitempty"`
+
+	// What an incremental scan starts from (history entries only): each
+	// ref's object under refKey (a ref's name may hold a value), HEAD, the
+	// object count, and every object that matched, with its matches.
+	Refs    map[string]string `json:"refs,omitempty"`
+	Head    string            `json:"head,omitempty"`
+	Objects int64             `json:"objects,omitempty"`
+	Hits    []cachedHit       `json:"hits,omitempty"`
+}
+
+// cachedHit is an objectHit as stored: which labels matched where in the
+// object, never what.
+type cachedHit struct {
+	ID      string  `json:"id"`
+	Type    string  `json:"type"`
+	Size    int64   `json:"size"`
+	Matches []Match `json:"matches"`
 }
 
 func cachePath(cacheDir, kind, where, values string) string {
@@ -93,12 +137,21 @@ func cachePath(cacheDir, kind, where, values string) string {
 }
 
 func readCache(path, state string) (cacheEntry, bool) {
+	e, ok := loadCache(path)
+	if !ok || e.State != state {
+		return cacheEntry{}, false
+	}
+	return e, true
+}
+
+// loadCache reads the entry at path whatever state it was made in.
+func loadCache(path string) (cacheEntry, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return cacheEntry{}, false
 	}
 	var e cacheEntry
-	if json.Unmarshal(b, &e) != nil || e.State != state {
+	if json.Unmarshal(b, &e) != nil {
 		return cacheEntry{}, false
 	}
 	if e.Findings == nil {
@@ -134,7 +187,9 @@ func writeCache(path string, e cacheEntry) error {
 // HistoryCached is ScanHistory for targets with a cache in cacheDir (""
 // for DefaultCacheDir): when the repository's refs, HEAD and object counts
 // and the set of values are what they were at the last scan, it returns
-// that scan's result without reading any object. cached says which.
+// that scan's result without reading any object. cached says which. When
+// the history has only grown since (new commits, branches, tags, a fetch),
+// it reads only the new objects (see scanIncremental).
 func HistoryCached(ctx context.Context, dir string, targets []Target, cacheDir string, workers int) (res HistoryResult, cached bool, err error) {
 	m := NewMatcher(targets)
 	defer m.Close()
@@ -149,20 +204,34 @@ func historyCached(ctx context.Context, dir string, m *Matcher, values, cacheDir
 		}
 		cacheDir = d
 	}
-	gitDir, state, err := historyState(ctx, dir)
+	rs, err := historyState(ctx, dir)
 	if err != nil {
 		return HistoryResult{}, false, err
 	}
-	path := cachePath(cacheDir, "history", gitDir, values)
-	if e, ok := readCache(path, state); ok {
-		return HistoryResult{Findings: e.Findings, BlobsScanned: e.BlobsScanned, BytesScanned: e.BytesScanned, Missing: e.Missing}, true, nil
+	path := cachePath(cacheDir, "history", rs.gitDir, values)
+	prev, have := loadCache(path)
+	if have && prev.State == rs.state {
+		if prev.Findings == nil {
+			prev.Findings = []Finding{}
+		}
+		return HistoryResult{Findings: prev.Findings, BlobsScanned: prev.BlobsScanned, BytesScanned: prev.BytesScanned, Missing: prev.Missing}, true, nil
 	}
-	res, err := scanHistory(ctx, dir, m, workers, prog)
+	if have {
+		res, e, ok, err := scanIncremental(ctx, dir, m, values, prev, rs, prog)
+		if err != nil {
+			return res, false, err
+		}
+		if ok {
+			// A failed cache write costs only speed next time.
+			_ = writeCache(path, e)
+			return res, false, nil
+		}
+	}
+	res, hits, err := scanHistoryHits(ctx, dir, m, workers, prog)
 	if err != nil {
 		return res, false, err
 	}
-	// A failed cache write costs only speed next time.
-	_ = writeCache(path, cacheEntry{State: state, Findings: res.Findings, BlobsScanned: res.BlobsScanned, BytesScanned: res.BytesScanned, Missing: res.Missing})
+	_ = writeCache(path, historyEntry(rs, values, res, hits))
 	return res, false, nil
 }
 

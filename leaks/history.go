@@ -90,6 +90,9 @@ func scanObjects(ctx context.Context, dir string, m *Matcher, objs []object, tot
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	if readObjectsHook != nil {
+		readObjectsHook(objs)
+	}
 	var parts [][]object
 	per := total/int64(workers) + 1
 	start, acc := 0, int64(0)

@@ -213,10 +213,17 @@ func ScanHistory(ctx context.Context, dir string, m *Matcher, workers int) (Hist
 }
 
 func scanHistory(ctx context.Context, dir string, m *Matcher, workers int, prog *Progress) (HistoryResult, error) {
+	res, _, err := scanHistoryHits(ctx, dir, m, workers, prog)
+	return res, err
+}
+
+// scanHistoryHits is scanHistory that also returns the raw hits, which the
+// cache keeps for incremental scans.
+func scanHistoryHits(ctx context.Context, dir string, m *Matcher, workers int, prog *Progress) (HistoryResult, []objectHit, error) {
 	var res HistoryResult
 	objs, total, err := listObjects(ctx, dir)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if prog != nil {
 		prog.Total.Store(total)
@@ -239,20 +246,20 @@ func scanHistory(ctx context.Context, dir string, m *Matcher, workers int, prog 
 		err = mErr
 	}
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	res.BlobsScanned, res.BytesScanned = sc.objects, sc.bytes
 	refs, err := refNameFindings(ctx, dir, m)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	if len(sc.hits) > 0 {
 		if res.Findings, err = historyFindings(ctx, dir, m, sc.hits); err != nil {
-			return res, err
+			return res, nil, err
 		}
 	}
 	res.Findings = append(res.Findings, refs...)
-	return res, nil
+	return res, sc.hits, nil
 }
 
 // refNameFindings searches every ref's name (branches, tags, remotes,
