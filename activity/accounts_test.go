@@ -54,6 +54,18 @@ var accounts = map[string]func(t *testing.T) (*world, account){
 			APISecret: keystore.NewSecret(kucoinTradingKey.Secret), Passphrase: keystore.NewSecret(kucoinTradingKey.Passphrase)}, true)
 		return w, kucoinAccount{f}
 	},
+	"coinbase": func(t *testing.T) (*world, account) {
+		secret, err := exchangetest.GenerateCoinbaseKey("ES256")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := coinbaseTradingKey
+		k.Secret = secret
+		f := exchangetest.NewCoinbase(k)
+		t.Cleanup(f.Close)
+		w := newWorld(t, "coinbase", f.URL(), keystore.Item{APIKey: keystore.NewSecret(k.Name), APISecret: keystore.NewSecret(secret)}, true)
+		return w, coinbaseAccount{f, k}
+	},
 	"kraken": func(t *testing.T) (*world, account) {
 		f := exchangetest.NewKraken(krakenTradingKey)
 		t.Cleanup(f.Close)
@@ -275,3 +287,41 @@ func (a kucoinAccount) changeKey() {
 }
 
 func (kucoinAccount) page() int { return 500 }
+
+var coinbaseTradingKey = exchangetest.CoinbaseKey{Name: "organizations/0b2e5a0c-1111-4444-8888-0123456789ab/apiKeys/9f0e1d2c-3333-5555-7777-ba9876543210",
+	Permissions: exchangetest.CoinbaseKeyPermissions{CanView: true, CanTrade: true,
+		PortfolioUUID: "8bfc20d7-f7c6-4422-bf07-8243ca4169fe", PortfolioType: "DEFAULT"}}
+
+type coinbaseAccount struct {
+	f *exchangetest.Coinbase
+	k exchangetest.CoinbaseKey
+}
+
+func (a coinbaseAccount) own(w *world, n int) {
+	cid := fmt.Sprintf("bot-%d", n)
+	a.f.AddOrder(exchangetest.CoinbaseOrder{ClientOrderID: cid, ProductID: "BTC-USD", Side: "BUY", BaseSize: "0.001", Time: ago()})
+	w.logOrder("BTC-USD", "", cid)
+}
+
+// foreign is an app "simple buy": listed only when asked for RETAIL_SIMPLE.
+func (a coinbaseAccount) foreign() string {
+	return a.f.AddOrder(exchangetest.CoinbaseOrder{ProductID: "ETH-USD", Side: "BUY", BaseSize: "3", Placement: "RETAIL_SIMPLE", Time: ago()})
+}
+
+func (a coinbaseAccount) withdraw(id, to string) {
+	a.f.AddTransaction(exchangetest.CoinbaseTransaction{ID: id, Type: "send", Amount: "-100.00", Currency: "USDC", To: to, Time: ago()})
+}
+
+func (a coinbaseAccount) deposit(id string) {
+	a.f.AddTransaction(exchangetest.CoinbaseTransaction{ID: id, Type: "receive", Amount: "5.00", Currency: "USDC", Time: ago()})
+}
+
+func (a coinbaseAccount) changeKey() {
+	k := a.k
+	k.Permissions.CanTransfer = true
+	if err := a.f.SetKey(k); err != nil {
+		panic(err)
+	}
+}
+
+func (coinbaseAccount) page() int { return 250 }

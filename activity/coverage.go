@@ -35,6 +35,12 @@ func BlindSpots(exchangeName string) []string {
 			"orders of the high-frequency (HF) trading account (its order list needs a symbol and is not read yet)",
 			"fills apart from their order, and the ledgers (transfers between the account's own wallets, sub-account transfers)",
 		}
+	case "coinbase":
+		return []string{
+			"portfolios other than the key's own (CDP keys see only their portfolio)",
+			"fills apart from their order; moves between the user's own accounts and portfolios",
+			"the history when Coinbase asks for a 2FA proof token (EU strong customer authentication): the check is then unknown",
+		}
 	case "kraken":
 		return []string{
 			"fills (TradesHistory) apart from their order, and the ledger (transfers between the account's own wallets, staking)",

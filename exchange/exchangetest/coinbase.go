@@ -48,7 +48,10 @@ type CoinbaseKey struct {
 
 // Coinbase is a fake Coinbase Advanced Trade REST API: GET
 // /api/v3/brokerage/time, the older GET /v2/time, and GET
-// /api/v3/brokerage/key_permissions with a CDP JWT bearer token, verified as
+// /api/v3/brokerage/key_permissions, the orders' historical batch, GET
+// /v2/accounts and /v2/accounts/:id/transactions (one account's history,
+// filled by AddOrder and AddTransaction) with a CDP JWT bearer token,
+// verified as
 // CDP does: ES256 or EdDSA signature by the key named in kid, sub = kid, iss
 // "cdp" or the older "coinbase-cloud", nbf ≤ now < exp on the fake's clock
 // give or take coinbaseLeeway, a lifetime of at most 120 s, a nonce header,
@@ -61,6 +64,7 @@ type Coinbase struct {
 	numericTime atomic.Bool
 
 	keys keyring[coinbaseFakeKey]
+	hist coinbaseHistory
 }
 
 type coinbaseFakeKey struct {
@@ -84,6 +88,9 @@ func NewCoinbase(keys ...CoinbaseKey) *Coinbase {
 	mux.HandleFunc("GET /api/v3/brokerage/time", f.serverTime)
 	mux.HandleFunc("GET /v2/time", f.serverTimeV2)
 	mux.HandleFunc("GET /api/v3/brokerage/key_permissions", f.keyPermissions)
+	mux.HandleFunc("GET /api/v3/brokerage/orders/historical/batch", f.listOrders)
+	mux.HandleFunc("GET /v2/accounts", f.accounts)
+	mux.HandleFunc("GET /v2/accounts/{id}/transactions", f.transactions)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, http.StatusNotFound, map[string]any{"error": "NOT_FOUND", "code": 5, "message": "Not Found", "details": []any{}})
 	})
