@@ -89,7 +89,7 @@ func revInput(include, exclude []string) *bytes.Buffer {
 // that existed before (a merge, a new branch); or a new commit or the move
 // of HEAD adds or removes a matched object at some path.
 func scanIncremental(ctx context.Context, dir string, m *Matcher, values string, prev cacheEntry, rs refState, prog *Progress) (res HistoryResult, e cacheEntry, ok bool, err error) {
-	if prev.Refs == nil || prev.Objects == 0 {
+	if prev.Refs == nil {
 		return res, e, false, nil
 	}
 	oldRefs := map[string]string{}
@@ -149,10 +149,12 @@ func scanIncremental(ctx context.Context, dir string, m *Matcher, values string,
 			}
 		}
 	}
-	refs, err := refNameFindings(ctx, dir, m)
-	if err != nil {
-		return res, e, false, err
+	names := make([]string, 0, len(rs.refs))
+	for name := range rs.refs {
+		names = append(names, name)
 	}
+	slices.Sort(names)
+	refs := namedRefFindings(names, m)
 	res = HistoryResult{Findings: append(findings, refs...), BlobsScanned: prev.BlobsScanned + sc.objects,
 		BytesScanned: prev.BytesScanned + sc.bytes, Missing: prev.Missing + missing}
 	return res, historyEntry(rs, values, res, hits), true, nil
@@ -199,7 +201,7 @@ func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refS
 		if old == "" {
 			return true, nil // renamed: same count, other names
 		}
-		if old == id {
+		if old == id || (old == prev.Head && id == rs.head) { // HEAD's branch: checked above
 			continue
 		}
 		if moved++; moved > maxMovedRefs {

@@ -269,14 +269,19 @@ func refNameFindings(ctx context.Context, dir string, m *Matcher) ([]Finding, er
 	if err != nil {
 		return nil, err
 	}
+	return namedRefFindings(strings.Split(string(out), "\n"), m), nil
+}
+
+// namedRefFindings is refNameFindings for refs already listed.
+func namedRefFindings(refs []string, m *Matcher) []Finding {
 	var fs []Finding
-	for _, ref := range strings.Split(string(out), "\n") {
+	for _, ref := range refs {
 		for _, mt := range m.Find([]byte(ref)) {
 			fs = append(fs, Finding{Profile: mt.Profile, Field: mt.Field, Encoding: mt.Encoding,
 				InName: true, InRef: true, Source: SourceHistory, Reach: ReachRef})
 		}
 	}
-	return dedupeNames(fs), nil
+	return dedupeNames(fs)
 }
 
 // historyFindings maps object hits to commits and paths. Every version of
