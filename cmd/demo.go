@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,11 @@ import (
 // end-to-end tests read it to assert that no demo secret ever reaches the
 // screen. It is deliberately absent from --help.
 const demoSecretsEnv = "KEYWARDEN_DEMO_SECRETS_FILE"
+
+// demoIntruderEnv sets how long into the dashboard the intruder strikes (a
+// Go duration; default demo.DefaultIntruderAfter): a test hook like
+// demoSecretsEnv, so the end-to-end test need not wait a minute.
+const demoIntruderEnv = "KEYWARDEN_DEMO_INTRUDER_AFTER"
 
 // demoOptions are `demo`'s flags.
 type demoOptions struct {
@@ -43,11 +49,15 @@ on, a whitelist that misses the egress IP, a key due for rotation); NTP
 responders 1.2 s ahead of the host and one falseticker; public-IP echo servers
 answering the TEST-NET address 198.51.100.23; bots writing audit logs with
 clock and IP errors and one leaked secret; and a git project with a key in its
-history. Nothing leaves the machine and everything is removed on exit.
+history. A minute in, an intruder uses the leaked Binance key: a foreign order
+and a withdrawal (the Activity pane shows the withdrawal at its next poll, the
+order once its 2-minute grace has passed). Nothing leaves the machine and
+everything is removed on exit.
 
 --check prints the check report of that world instead of the dashboard, in
 the same formats and with the same exit status as ` + "`keywarden check`" + ` (the
-world is built to fail: expect 2). When stdout is not a terminal, the demo
+world is built to fail: expect 2). There the intruder has struck already,
+after an activity baseline taken 5 minutes before, so the report shows both. When stdout is not a terminal, the demo
 prints that report too.`,
 		Example: `  keywarden demo
   keywarden demo --check
@@ -81,7 +91,15 @@ func runDemo(ctx context.Context, app *App, o demoOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGHUP)
 	defer stop()
 
-	w, err := demo.Start(ctx, demo.Options{Live: !o.check})
+	var after time.Duration
+	if v := os.Getenv(demoIntruderEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("%s=%q: want a positive duration such as 5s", demoIntruderEnv, v)}
+		}
+		after = d
+	}
+	w, err := demo.Start(ctx, demo.Options{Live: !o.check, IntruderAfter: after})
 	if err != nil {
 		return &ExitError{Code: ExitUnknown, Err: fmt.Errorf("starting the demo world: %w", err)}
 	}
@@ -91,7 +109,7 @@ func runDemo(ctx context.Context, app *App, o demoOptions) error {
 	// cache does too.
 	defer setenvFor("CACHE_DIRECTORY", filepath.Join(w.Dir, "cache"))()
 	defer setenvFor("XDG_CACHE_HOME", filepath.Join(w.Dir, "cache"))()
-	defer setenvFor("XDG_STATE_HOME", filepath.Join(w.Dir, "state"))()
+	defer setenvFor("XDG_STATE_HOME", w.StateHome())() // the activity baseline Start took is there
 	if err := writeDemoSecrets(os.Getenv(demoSecretsEnv), w.Secrets); err != nil {
 		return &ExitError{Code: ExitUnknown, Err: err}
 	}

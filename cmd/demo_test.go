@@ -3,11 +3,14 @@ package cmd
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keywarden/keywarden/demo"
 )
 
 // runDemoMain runs `keywarden demo ARGS...` in-process with a fresh HOME and
@@ -69,12 +72,17 @@ func TestDemoCheck(t *testing.T) {
 			"stored secret found in the audit log",
 			"key in git history",
 			".env: world-readable (0644)",
+			// The intruder, struck between the baseline and the report.
+			"1 order the bot did not place",
+			"1 move out of the account not allowed",
 			"status crit (exit 2)",
 		}},
 		{"json", []string{"--json"}, []string{`"version": 1`, `"status": "crit"`}},
 		{"prometheus", []string{"--prometheus"}, []string{
 			`keywarden_check_status{check="key.permissions",profile="binance-main"} 2`,
 			`keywarden_check_status{check="ip.whitelist",profile="bybit-grid"} 2`,
+			`keywarden_check_status{check="activity.orders",profile="binance-main"} 2`,
+			`keywarden_check_status{check="activity.funds",profile="binance-main"} 2`,
 		}},
 	}
 	for _, tt := range tests {
@@ -94,6 +102,12 @@ func TestDemoCheck(t *testing.T) {
 			}
 			if tt.name == "text" && !regexp.MustCompile(`local clock 1\.[123] s behind NTP`).MatchString(out) {
 				t.Errorf("report lacks the 1.2 s NTP offset:\n%s", out)
+			}
+			// The intruder's evidence, read across the report's line wraps.
+			if flat := strings.Join(strings.Fields(out), " "); tt.name == "text" &&
+				(!regexp.MustCompile(`SELL 0\.75 BTCUSDT \(order \d+, client id web_[0-9a-f]+\)`).MatchString(flat) ||
+					!strings.Contains(flat, "withdrawal 0.5 BTC to "+demo.IntruderAddress)) {
+				t.Errorf("report lacks the intruder's order or withdrawal:\n%s", out)
 			}
 			// 3 keys and 3 secrets, and KuCoin's passphrase.
 			if len(secrets) != 7 {
@@ -123,11 +137,40 @@ func checkDemoJSON(t *testing.T, out string) {
 			ID      string         `json:"id"`
 			Profile string         `json:"profile"`
 			Status  string         `json:"status"`
+			Summary string         `json:"summary"`
 			Details map[string]any `json:"details"`
 		} `json:"checks"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out)
+	}
+	for _, c := range rep.Checks {
+		if c.Profile != "binance-main" {
+			continue
+		}
+		// Only the intruder's order is foreign: the bots' own are logged
+		// with their ids and matched.
+		switch c.ID {
+		case "activity.orders":
+			fs, _ := c.Details["foreign"].([]any)
+			f, _ := firstOf(fs).(map[string]any)
+			id, _ := f["order_id"].(string)
+			client, _ := f["client_order_id"].(string)
+			if c.Status != "crit" || len(fs) != 1 || id == "" || !strings.HasPrefix(client, "web_") ||
+				!strings.Contains(c.Summary, "order "+id+", client id "+client) {
+				t.Errorf("activity.orders: %s %q %v, want crit with the intruder's one order", c.Status, c.Summary, fs)
+			}
+			if n, _ := c.Details["matched"].(float64); n == 0 {
+				t.Error("activity.orders matched none of the bot's own orders")
+			}
+		case "activity.funds":
+			ms, _ := c.Details["movements"].([]any)
+			m, _ := firstOf(ms).(map[string]any)
+			if c.Status != "crit" || len(ms) != 1 || m["to"] != demo.IntruderAddress || m["allowed"] != false ||
+				m["id"] == "" || !strings.Contains(c.Summary, fmt.Sprintf("(id %v)", m["id"])) {
+				t.Errorf("activity.funds: %s %q %v, want crit with the intruder's withdrawal", c.Status, c.Summary, ms)
+			}
+		}
 	}
 	want := map[string]string{
 		"key.permissions binance-main": "crit", // withdrawals on
@@ -200,4 +243,11 @@ func TestDemoSecretsHookRefusesExisting(t *testing.T) {
 	if b, _ := os.ReadFile(path); string(b) != "keep\n" {
 		t.Errorf("file overwritten: %q", b)
 	}
+}
+
+func firstOf(xs []any) any {
+	if len(xs) == 0 {
+		return nil
+	}
+	return xs[0]
 }

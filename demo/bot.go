@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// placeOrder is the event of the bot's order calls: a successful one
+// places an order on the exchange and logs its ids.
+const placeOrder = "place_order"
+
 // BotCall is one kind of API call the simulated bot makes.
 type BotCall struct {
 	Method, Endpoint, Event string
@@ -39,6 +43,14 @@ type Bot struct {
 	Leak   string        // a line containing this text is written once (a secret the bot logged by mistake)
 	Every  time.Duration // pause between calls when running live
 	Rand   *rand.Rand
+	// ClientPrefix is put before the client order id of each order the
+	// bot places, as an SDK tags it (ccxt's broker ids, KuCoin's none).
+	ClientPrefix string
+	// Place records an order the bot placed on the exchange (the fake's
+	// history) and returns the exchange's order id; nil makes one up.
+	// Either way the bot logs both ids, so the activity checks count the
+	// order as the bot's.
+	Place func(t time.Time, clientID string) (orderID string)
 
 	mu sync.Mutex
 	f  *os.File
@@ -56,6 +68,8 @@ type botLine struct {
 	Status     int    `json:"status"`
 	Code       string `json:"code,omitempty"`
 	DurationMS int    `json:"duration_ms"`
+	OrderID    string `json:"order_id,omitempty"`
+	ClientID   string `json:"client_order_id,omitempty"`
 }
 
 // Open creates (truncates) the log file.
@@ -81,10 +95,15 @@ func (b *Bot) Backfill(n int, span time.Duration, now time.Time) error {
 			return err
 		}
 	}
-	if b.Leak != "" {
-		return b.writeLeak(now.Add(-2 * time.Minute))
-	}
 	return nil
+}
+
+// PlantLeak writes the line holding Leak, dated t; nothing without Leak.
+func (b *Bot) PlantLeak(t time.Time) error {
+	if b.Leak == "" {
+		return nil
+	}
+	return b.writeLeak(t)
 }
 
 // Run writes a call every b.Every until ctx ends.
@@ -135,6 +154,14 @@ func (b *Bot) write(t time.Time) error {
 			break
 		}
 		roll -= e.Weight
+	}
+	if c.Event == placeOrder && l.Status == 200 {
+		l.ClientID = b.ClientPrefix + randomAlnum(16)
+		if b.Place != nil {
+			l.OrderID = b.Place(t, l.ClientID)
+		} else {
+			l.OrderID = randomHex(12)
+		}
 	}
 	line, err := json.Marshal(l)
 	if err != nil {

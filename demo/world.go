@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/keywarden/keywarden/checks"
@@ -30,6 +31,12 @@ var EgressIP = netip.MustParseAddr("198.51.100.23")
 // NTP responders and the fake Binance and Bybit all run this far ahead.
 const ClockSkew = 1200 * time.Millisecond
 
+// backfill is the bots' history at start, one call every backfillEvery.
+const (
+	backfill      = time.Hour
+	backfillEvery = 20 * time.Second
+)
+
 // HealthySkew is how far the fake KuCoin, the healthy profile's exchange,
 // runs ahead of the host: well inside its 5 s signature window.
 const HealthySkew = 150 * time.Millisecond
@@ -42,9 +49,10 @@ type World struct {
 	Secrets []keystore.Secret // every generated key, secret and passphrase
 	Dir     string            // temporary directory for logs and the bot's project
 
-	closers []func()
-	cancel  context.CancelFunc
-	done    chan struct{}
+	closers  []func()
+	intruder *intruder
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // Options tune the world; the zero value is the demo.
@@ -53,6 +61,11 @@ type Options struct {
 	// without it the logs hold only their backfilled hour (`demo --check`).
 	Live bool
 	Now  time.Time // default time.Now
+	// IntruderAfter is how long after the activity baseline the intruder
+	// strikes when Live (0: DefaultIntruderAfter). Without Live it has
+	// struck already: after a baseline taken baselineAgo before Now, and
+	// intrudedAgo before Now, past activity.Grace, so one report shows it.
+	IntruderAfter time.Duration
 }
 
 // Start builds the world. Close it to stop every server and remove Dir.
@@ -65,6 +78,9 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		return nil, fmt.Errorf("demo: temporary directory: %w", err)
 	}
 	w = &World{Store: keystore.NewMemory(), Dir: dir, done: make(chan struct{})}
+	if o.IntruderAfter <= 0 {
+		o.IntruderAfter = DefaultIntruderAfter
+	}
 	w.closers = append(w.closers, func() { _ = os.RemoveAll(dir) })
 	defer func() {
 		if err != nil {
@@ -157,8 +173,18 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 	}
 	w.prescan(project.dir)
 
+	w.intruder = &intruder{fb: fb, done: make(chan struct{})}
 	leaky := binanceBot()
 	leaky.Leak = binance.secret // its bot once logged the secret
+	leaky.Place = func(t time.Time, client string) string {
+		return strconv.FormatInt(fb.AddOrder(exchangetest.BinanceOrder{Symbol: leaky.Symbol, ClientOrderID: client,
+			Side: "BUY", Qty: "0.001", Time: t}), 10)
+	}
+	grid := bybitBot()
+	grid.Place = func(t time.Time, client string) string {
+		return fy.AddOrder(exchangetest.BybitOrder{Category: "linear", OrderLinkID: client, Symbol: grid.Symbol,
+			Side: "Buy", Qty: "0.01", Time: t})
+	}
 	profiles := []struct {
 		p   config.Profile
 		bot *Bot
@@ -168,7 +194,7 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 			leaky},
 		{config.Profile{Name: "bybit-grid", Exchange: "bybit", BaseURL: fy.URL(),
 			Whitelist: []string{"203.0.113.0/24"}, Needs: []string{"read", "trade"}},
-			bybitBot()},
+			grid},
 		{config.Profile{Name: "kucoin-spot", Exchange: "kucoin", BaseURL: fk.URL(),
 			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, MaxAge: 30 * 24 * time.Hour},
 			kucoinBot()},
@@ -179,6 +205,12 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 		Clock:    config.Clock{NTPServers: ntpServers, WarnMS: 250, CritMS: 1000},
 		IP:       config.IP{Sources: ipSources},
 		Rotation: config.Rotation{MaxAge: 90 * 24 * time.Hour, WarnBefore: 14 * 24 * time.Hour},
+	}
+	// The bots' backfilled hour is written in two parts around the
+	// activity baseline, if Start takes it (without Live).
+	after := time.Duration(0)
+	if !o.Live {
+		after = baselineAgo
 	}
 	var botCtx context.Context
 	botCtx, w.cancel = context.WithCancel(context.Background())
@@ -198,24 +230,40 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 			return nil, fmt.Errorf("demo: audit log: %w", err)
 		}
 		w.closers = append(w.closers, func() { _ = b.Close() })
-		if err := b.Backfill(180, time.Hour, o.Now); err != nil {
+		// Without Live the activity baseline was taken baselineAgo before
+		// Now: the bots' last minutes come after it, so their orders are
+		// judged (and matched as theirs) by the report.
+		if err := b.Backfill(int((backfill-after)/backfillEvery), backfill-after, o.Now.Add(-after)); err != nil {
 			return nil, fmt.Errorf("demo: audit log: %w", err)
 		}
 		live = append(live, b)
 	}
+	if !o.Live {
+		w.baseline(ctx, func() time.Time { return o.Now.Add(-baselineAgo) })
+	}
+	for _, b := range live {
+		if err := b.Backfill(int(after/backfillEvery), after, o.Now); err != nil {
+			return nil, fmt.Errorf("demo: audit log: %w", err)
+		}
+		if err := b.PlantLeak(o.Now.Add(-2 * time.Minute)); err != nil {
+			return nil, fmt.Errorf("demo: audit log: %w", err)
+		}
+	}
 	if o.Live {
 		go func() {
 			defer close(w.done)
-			done := make(chan struct{}, len(live))
+			done := make(chan struct{}, len(live)+1)
 			for _, b := range live {
 				go func() { b.Run(botCtx); done <- struct{}{} }()
 			}
-			for range live {
+			go func() { w.intrude(botCtx, o.IntruderAfter); done <- struct{}{} }()
+			for range len(live) + 1 {
 				<-done
 			}
 		}()
 	} else {
 		close(w.done)
+		w.intruder.strike(o.Now.Add(-intrudedAgo))
 	}
 	return w, nil
 }
@@ -393,7 +441,7 @@ func randomAlnum(n int) string {
 func binanceBot() *Bot {
 	return &Bot{
 		Symbol: "BTCUSDT",
-		Calls: []BotCall{{"POST", "/api/v3/order", "place_order"}, {"GET", "/api/v3/account", "get_balance"},
+		Calls: []BotCall{{"POST", "/api/v3/order", placeOrder}, {"GET", "/api/v3/account", "get_balance"},
 			{"DELETE", "/api/v3/order", "cancel_order"}, {"GET", "/api/v3/openOrders", "open_orders"}},
 		Errors: []BotError{
 			{HTTPStatus: 400, Code: "-1021", Message: "Timestamp for this request is outside of the recvWindow.", Weight: 60},
@@ -406,7 +454,7 @@ func binanceBot() *Bot {
 func bybitBot() *Bot {
 	return &Bot{
 		Symbol: "BTCUSDT",
-		Calls: []BotCall{{"POST", "/v5/order/create", "place_order"}, {"GET", "/v5/position/list", "positions"},
+		Calls: []BotCall{{"POST", "/v5/order/create", placeOrder}, {"GET", "/v5/position/list", "positions"},
 			{"POST", "/v5/order/cancel", "cancel_order"}},
 		Errors: []BotError{
 			{HTTPStatus: 200, Code: "10010", Message: "Unmatched IP, please check your API key's bound IP addresses.", Weight: 150},
@@ -420,7 +468,7 @@ func kucoinBot() *Bot {
 	return &Bot{
 		// The healthy one: its calls all succeed.
 		Symbol: "BTC-USDT",
-		Calls:  []BotCall{{"POST", "/api/v1/orders", "place_order"}, {"GET", "/api/v1/accounts", "get_balance"}},
+		Calls:  []BotCall{{"POST", "/api/v1/orders", placeOrder}, {"GET", "/api/v1/accounts", "get_balance"}},
 		Every:  2500 * time.Millisecond,
 	}
 }

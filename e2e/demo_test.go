@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,7 +39,7 @@ func startDemo(t *testing.T, tm *testutil.Term, tag string) *demoRun {
 	if err := os.Mkdir(r.tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	tm.TypeLine("clear; stty -a > " + r.sttyBefore + "; TMPDIR=" + r.tmp + " KEYWARDEN_DEMO_SECRETS_FILE=" + r.secretsFile +
+	tm.TypeLine("clear; stty -a > " + r.sttyBefore + "; TMPDIR=" + r.tmp + " KEYWARDEN_DEMO_SECRETS_FILE=" + r.secretsFile + " KEYWARDEN_DEMO_INTRUDER_AFTER=2s" +
 		" sh -c 'echo $$ > " + r.pid + "; exec " + keywardenBin + " demo'; echo " + r.done + "$?; stty -a > " + r.sttyAfter)
 	return r
 }
@@ -155,6 +156,22 @@ func TestDemoDashboard(t *testing.T) {
 			}
 			// The withdrawal and IP-whitelist criticals, with their words.
 			tm.WaitMatch(`✗ binance-main +withdrawals enabled`, `✗ bybit-grid +the exchange rejects this host's IP`)
+			// The intruder strikes 2 s after the activity baseline; its
+			// withdrawal is crit at the next poll (r until it is). Its
+			// order waits out activity.Grace: TestDemoCheckReport has it.
+			if sz.w >= 120 {
+				last := time.Now()
+				tm.WaitUntil("the intruder's withdrawal in the Activity pane", func(s string) bool {
+					if regexp.MustCompile(`✗ binance-main +funds: 1 move out`).MatchString(s) {
+						return true
+					}
+					if time.Since(last) > 2*time.Second {
+						tm.Keys("r")
+						last = time.Now()
+					}
+					return false
+				})
+			}
 
 			// Focus moves: three tabs from Clock is Permissions; enter opens
 			// its details with the exchange's raw permission names.
@@ -260,11 +277,40 @@ func TestDemoCheckReport(t *testing.T) {
 		Version int    `json:"version"`
 		Status  string `json:"status"`
 		Checks  []struct {
-			ID, Profile, Status string
+			ID, Profile, Status, Summary string
+			Details                      struct {
+				Foreign []struct {
+					OrderID       string `json:"order_id"`
+					ClientOrderID string `json:"client_order_id"`
+				} `json:"foreign"`
+				Movements []struct{ ID, To string } `json:"movements"`
+			}
 		} `json:"checks"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	// The intruder's order and withdrawal, by id, and nothing of the bots'.
+	intruded := 0
+	for _, c := range rep.Checks {
+		switch d := c.Details; {
+		case c.Profile != "binance-main":
+		case c.ID == "activity.orders":
+			if c.Status != "crit" || len(d.Foreign) != 1 || d.Foreign[0].OrderID == "" ||
+				!strings.Contains(c.Summary, "order "+d.Foreign[0].OrderID+", client id "+d.Foreign[0].ClientOrderID) {
+				t.Errorf("activity.orders: %s %q %+v, want crit naming the intruder's one order", c.Status, c.Summary, d.Foreign)
+			}
+			intruded++
+		case c.ID == "activity.funds":
+			if c.Status != "crit" || len(d.Movements) != 1 || d.Movements[0].ID == "" ||
+				!strings.Contains(c.Summary, "withdrawal 0.5 BTC to "+d.Movements[0].To+" (id "+d.Movements[0].ID+")") {
+				t.Errorf("activity.funds: %s %q %+v, want crit naming the intruder's withdrawal", c.Status, c.Summary, d.Movements)
+			}
+			intruded++
+		}
+	}
+	if intruded != 2 {
+		t.Errorf("%d of the activity.orders and activity.funds results of binance-main in the report", intruded)
 	}
 	if rep.Version != 1 || rep.Status != "crit" || len(rep.Checks) < 18 {
 		t.Errorf("report: version %d, status %s, %d checks", rep.Version, rep.Status, len(rep.Checks))
