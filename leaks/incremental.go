@@ -162,7 +162,9 @@ func scanIncremental(ctx context.Context, dir string, m *Matcher, values string,
 
 // findingsMayChange reports whether the findings of hits (none of them
 // new) could differ from prev's now that the history is in state rs: see
-// scanIncremental. It errs on the side of yes.
+// scanIncremental. It errs on the side of yes, and a git command that
+// fails here (a tag naming a blob, say) is a yes too: mapping again will
+// say what is wrong, if anything.
 func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refState, hits []objectHit, oldRefs map[string]string, oldTips, newTips []string) (bool, error) {
 	if len(rs.refs) != len(prev.Refs) {
 		return true, nil // a ref appeared or went
@@ -170,7 +172,7 @@ func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refS
 	// Every commit reachable before still is (nothing became reflog-only).
 	out, err := gitIn(ctx, dir, revInput(oldTips, newTips), "rev-list", "--count", "--stdin")
 	if err != nil || string(trimNL(out)) != "0" {
-		return true, err
+		return true, ctx.Err()
 	}
 	matched := map[string]bool{}
 	for _, h := range hits {
@@ -181,7 +183,7 @@ func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refS
 	out, err = gitIn(ctx, dir, revInput(newTips, oldTips), "log", "--stdin", "--raw", "--no-abbrev", "--root",
 		"--diff-merges=first-parent", "--no-renames", "-t", "--format=%x01%H %T", "--")
 	if err != nil {
-		return true, err
+		return true, ctx.Err()
 	}
 	newCommits := map[string]bool{}
 	if touchesMatched(out, matched, newCommits) {
@@ -190,7 +192,7 @@ func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refS
 	if rs.head != prev.Head {
 		moved, err := headGrew(ctx, dir, prev.Head, rs.head, newCommits)
 		if err != nil || !moved {
-			return true, err
+			return true, ctx.Err()
 		}
 	}
 	// A ref that moved took in only new commits, so no old commit is in a
@@ -209,7 +211,7 @@ func findingsMayChange(ctx context.Context, dir string, prev cacheEntry, rs refS
 		}
 		out, err := git(ctx, dir, "rev-list", id, "^"+old, "--")
 		if err != nil {
-			return true, err
+			return true, ctx.Err()
 		}
 		for _, c := range strings.Fields(string(out)) {
 			if !newCommits[c] {

@@ -126,6 +126,15 @@ func TestIncrementalNewCommit(t *testing.T) {
 	r.git("branch", "other", "HEAD~2")
 	r.git("tag", "v1", "HEAD~1")
 	scanWarm(t, r, testTargets(), cache)
+	// A tag naming a blob, moved to another blob.
+	r.write("blob.txt", "one\n")
+	r.git("tag", "blobtag", r.git("hash-object", "-w", "blob.txt"))
+	scanWarm(t, r, testTargets(), cache)
+	r.write("blob.txt", "two\n")
+	r.git("tag", "-f", "blobtag", r.git("hash-object", "-w", "blob.txt"))
+	if _, read := scanWarm(t, r, testTargets(), cache); len(read) != 1 {
+		t.Errorf("moved blob tag: read %d objects, want the new blob", len(read))
+	}
 	assertCacheHasNoValues(t, cache)
 }
 
