@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange"
 )
 
@@ -45,8 +46,10 @@ func TestJudge(t *testing.T) {
 		{exchange.Order{ID: "3", Time: now.Add(-time.Hour)}, Acked},
 		{exchange.Order{ID: "4", Time: now.Add(-Grace / 2)}, Pending},
 		{exchange.Order{ID: "5", Time: now.Add(-Grace - time.Second)}, Unlogged},
+		{exchange.Order{ID: "6", Time: now.Add(-time.Hour), Origin: "WEB"}, Acked},
+		{exchange.Order{ID: "7", Time: now.Add(-time.Hour), Origin: "IOS"}, Unlogged},
 	} {
-		if got, why := Judge(tc.o, l, a, now); got != tc.want || why == "" {
+		if got, why := Judge(tc.o, l, a, config.Activity{AllowManual: []string{"WEB"}}, now); got != tc.want || why == "" {
 			t.Errorf("order %s: %s (%q), want %s", tc.o.ID, got, why, tc.want)
 		}
 	}

@@ -59,9 +59,9 @@ const (
 	Unlogged Verdict = "foreign"
 )
 
-// Judge decides one order against the ledger and the acks at now, with the
-// evidence.
-func Judge(o exchange.Order, l Ledger, a Acks, now time.Time) (Verdict, string) {
+// Judge decides one order against the ledger, the acks and the origins
+// the profile allows (activity.allow_manual) at now, with the evidence.
+func Judge(o exchange.Order, l Ledger, a Acks, act config.Activity, now time.Time) (Verdict, string) {
 	if ok, why := l.Match(o); ok {
 		return Ours, why
 	}
@@ -70,6 +70,8 @@ func Judge(o exchange.Order, l Ledger, a Acks, now time.Time) (Verdict, string) 
 		return System, "made by the exchange itself (" + o.Origin + ")"
 	case a.has(o.ID):
 		return Acked, "acknowledged with keywarden activity ack"
+	case o.Origin != "" && slices.Contains(act.AllowManual, o.Origin):
+		return Acked, "its origin " + o.Origin + " is in activity.allow_manual"
 	case now.Sub(o.Time) < Grace:
 		return Pending, fmt.Sprintf("not in the audit log yet; judged after %s", Grace)
 	}
@@ -142,7 +144,7 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 				st.Decided[key] = o.Time
 				continue
 			}
-			v, _ := Judge(o, ledger, a, now)
+			v, _ := Judge(o, ledger, a, p.Activity, now)
 			switch v {
 			case Pending:
 				continue
@@ -153,7 +155,11 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 			}
 			st.Decided[key] = o.Time
 		}
-		st.Foreign = slices.DeleteFunc(st.Foreign, func(o exchange.Order) bool { return a.has(o.ID) })
+		// An ack, or an origin allowed since, clears a finding.
+		st.Foreign = slices.DeleteFunc(st.Foreign, func(o exchange.Order) bool {
+			v, _ := Judge(o, Ledger{}, a, p.Activity, now)
+			return v == Acked
+		})
 		st.Cursor = now
 		prune(st.Decided, now.Add(-maxLookback-overlap))
 		prune(st.Ours, now.Add(-24*time.Hour))

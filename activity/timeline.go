@@ -125,7 +125,7 @@ func Read(ctx context.Context, env *checks.Env, p config.Profile, stateDir strin
 		return tl
 	}
 	for _, o := range orders {
-		v, why := Judge(o, ledger, a, now)
+		v, why := Judge(o, ledger, a, p.Activity, now)
 		tl.Events = append(tl.Events, Event{Time: o.Time, Profile: p.Name, Kind: "order", ID: o.ID,
 			ClientOrderID: o.ClientID, Symbol: o.Symbol, Side: o.Side, Size: o.Size, Origin: o.Origin,
 			Ours: v == Ours || v == Acked, Verdict: string(v), Evidence: why})

@@ -19,6 +19,12 @@ func TestActivityBlock(t *testing.T) {
 	if !a.Allowed("0xCOLD") || a.Allowed("0xEVIL") || a.Allowed("") {
 		t.Error("Allowed does not follow the address list")
 	}
+	if cfg, err := Parse("k.toml", []byte(base+"allow_manual = [\"WEB\"]\n")); err != nil || !slices.Equal(cfg.Profiles[0].Activity.AllowManual, []string{"WEB"}) {
+		t.Errorf("allow_manual: %v", err)
+	}
+	if _, err := Parse("k.toml", []byte(base+"allow_manual = [\"W EB\"]\n")); err == nil || !strings.Contains(err.Error(), "allow_manual entry #1") {
+		t.Errorf("allow_manual with a space: %v", err)
+	}
 	if !(Activity{AllowWithdrawals: true}).Allowed("0xEVIL") {
 		t.Error("allow_withdrawals does not allow every address")
 	}

@@ -94,6 +94,10 @@ type Activity struct {
 	// Addresses accepts withdrawals and transfers to these destinations
 	// (addresses or account ids, compared exactly).
 	Addresses []string
+	// AllowManual accepts orders whose exchange-reported origin is one of
+	// these (KuCoin channel WEB or IOS, Coinbase RETAIL_SIMPLE…): the
+	// trader's own manual trades.
+	AllowManual []string
 }
 
 // Allowed reports whether a withdrawal or transfer to dest is accepted.

@@ -332,6 +332,7 @@ type rawProfile struct {
 type rawActivity struct {
 	AllowWithdrawals bool     `toml:"allow_withdrawals"`
 	Addresses        []string `toml:"addresses"`
+	AllowManual      []string `toml:"allow_manual"`
 }
 
 type rawEnv struct {
@@ -548,7 +549,13 @@ func (rp rawProfile) build(cfg *Config, i int, path string, loc *locator) (Profi
 			return p, bad("activity", "activity.addresses entry #%d repeats an earlier one", j+1)
 		}
 	}
-	p.Activity = Activity{AllowWithdrawals: rp.Activity.AllowWithdrawals, Addresses: rp.Activity.Addresses}
+	for j, o := range rp.Activity.AllowManual {
+		if o == "" || len(o) > 64 || strings.ContainsFunc(o, unicode.IsSpace) {
+			return p, bad("activity", "activity.allow_manual entry #%d is not an origin name (no spaces, at most 64 characters)", j+1)
+		}
+	}
+	p.Activity = Activity{AllowWithdrawals: rp.Activity.AllowWithdrawals, Addresses: rp.Activity.Addresses,
+		AllowManual: rp.Activity.AllowManual}
 	return p, nil
 }
 
