@@ -139,7 +139,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		return m.relayout(), nil
+		// A full repaint after a resize: the terminal (tmux, a resized
+		// SSH window) may have cropped or reflowed what was drawn, and a
+		// diff against the old frame would leave those lines garbled.
+		return m.relayout(), tea.ClearScreen
 	case tea.BackgroundColorMsg:
 		return m.restyle(NewStyles(msg.IsDark())), nil
 	case tea.KeyPressMsg:

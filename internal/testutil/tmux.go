@@ -92,7 +92,20 @@ func (tm *Term) Start(w, h int, command ...string) {
 	}
 	tm.runs++
 	tm.session = "kw" + strconv.Itoa(tm.runs)
-	tm.tmux(append([]string{"new-session", "-d", "-s", tm.session, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h)}, append(argv, command...)...)...)
+	args := append([]string{"new-session", "-d", "-s", tm.session, "-x", strconv.Itoa(w), "-y", strconv.Itoa(h)}, append(argv, command...)...)
+	// The previous session's command may just have ended, and a tmux
+	// server with no session left exits: a new session asked for in that
+	// moment gets "server exited unexpectedly". Ask again, within the
+	// deadline, once the old server is gone.
+	for end := time.Now().Add(TermWait); ; time.Sleep(50 * time.Millisecond) {
+		out, err := tm.try(args...)
+		if err == nil {
+			return
+		}
+		if !strings.Contains(out, "server exited unexpectedly") || time.Now().After(end) {
+			tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 func (tm *Term) tmux(args ...string) string {
