@@ -10,7 +10,9 @@
 # proxy (github.com/charmbracelet/freeze@v0.2.2) into a temporary GOBIN.
 # SETTLE is how long the demo runs before the first shot (default 20 s), so
 # the audit log shows the bots' live lines interleaved, not only the backlog.
-# Needs: go, tmux. Nothing outside the work tree is changed.
+# Needs: go, tmux, rsvg-convert and a monospace font with box drawing
+# (Debian librsvg2-bin, fonts-jetbrains-mono). Nothing outside the
+# work tree is changed.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -91,8 +93,11 @@ carry_sgr() {
 # drops a last line that has no newline, hence the echo.
 shot() {
 	{ tmux_ capture-pane -e -p -t kw "${@:2}"; echo; } | carry_sgr >"$work/$1.ansi"
-	"$freeze" "$work/$1.ansi" -o "$out/$1.png" --window --font.size 7 >/dev/null
-	chmod 644 "$out/$1.png" # freeze writes 0600
+	# freeze's own PNG path (resvg through cgo) crashes when built with
+	# Go 1.26 ("split stack overflow"): it writes SVG, rsvg-convert draws it.
+	"$freeze" "$work/$1.ansi" -o "$work/$1.svg" --window --font.size 7 >/dev/null
+	rsvg-convert --zoom 2 "$work/$1.svg" -o "$out/$1.png"
+	chmod 644 "$out/$1.png"
 	echo "wrote screenshots/$1.png" >&2
 }
 
@@ -101,7 +106,7 @@ demo_env="env -i PATH=$PATH HOME=$work TERM=xterm-256color COLORTERM=truecolor"
 
 # The dashboard, wide: every pane filled, then the bots' live lines.
 tmux_ new-session -d -s kw -x 120 -y 40 "$demo_env $work/keywarden demo"
-wait_for Clock Network Keys Permissions "Audit log" Hygiene "secret(s) redacted" refreshed
+wait_for Clock Network Keys Permissions "Audit log" Hygiene Activity "secret redacted" refreshed
 sleep "$settle"
 shot dashboard-wide
 
@@ -109,6 +114,13 @@ shot dashboard-wide
 tmux_ send-keys -t kw Tab Tab Tab
 sleep 0.3
 tmux_ send-keys -t kw Enter
+wait_for "Permissions ✗ · details"
+# The exchange's own names are near the end of the details: page down to them.
+for _ in $(seq 20); do
+	case $(tmux_ capture-pane -p -t kw) in *enableWithdrawals*) break ;; esac
+	tmux_ send-keys -t kw PageDown
+	sleep 0.3
+done
 wait_for "Permissions ✗ · details" enableWithdrawals
 shot detail
 tmux_ send-keys -t kw Escape
