@@ -46,12 +46,14 @@ func fits(t *testing.T, w, h int, rs []checks.Result) {
 		m = step(m, fetch(context.Background(), r.Run, g, 0, fixedNow, nil)())
 	}
 	m = step(m, AuditMsg{Profile: "binance-main", Entries: entries(), At: testNow})
-	{
+	for f := range numPanes {
+		m.focus = f
+		m = m.relayout()
 		{
 			s := m.View().Content
 			lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 			if len(lines) > h {
-				t.Errorf("%dx%d: %d lines", w, h, len(lines))
+				t.Errorf("%dx%d, focus %v: %d lines", w, h, f, len(lines))
 			}
 			for i, l := range lines {
 				if ansi.StringWidth(l) > w {

@@ -24,6 +24,13 @@ type tickMsg struct {
 	Gen   int
 }
 
+// repaintMsg asks for a full repaint once a resize has settled; resize is
+// the resize it was armed for.
+type repaintMsg struct{ resize int }
+
+// resizeSettle is how long after the last resize the second repaint comes.
+const resizeSettle = 500 * time.Millisecond
+
 // minuteMsg redraws the time-dependent parts (key countdowns, sparkline)
 // once a minute.
 type minuteMsg struct{ At time.Time }

@@ -74,8 +74,9 @@ type Model struct {
 	refreshed time.Time
 	now       time.Time
 
-	w, h   int
-	layout layout
+	w, h    int
+	resizes int // WindowSizeMsgs seen, so only the last one's repaint runs
+	layout  layout
 }
 
 // New builds the dashboard for opts. It does no I/O: checks start in Init.
@@ -139,10 +140,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
-		// A full repaint after a resize: the terminal (tmux, a resized
-		// SSH window) may have cropped or reflowed what was drawn, and a
-		// diff against the old frame would leave those lines garbled.
-		return m.relayout(), tea.ClearScreen
+		m.resizes++
+		// A full repaint now and once more when the resizing has settled:
+		// a terminal that shrank then grew again quickly (tmux, a dragged
+		// SSH window) may have moved what was drawn under a frame still
+		// being written, and a diff against the old frame keeps those
+		// lines garbled for good.
+		return m.relayout(), tea.Batch(tea.ClearScreen, after(m.ctx, resizeSettle, func(time.Time) tea.Msg { return repaintMsg{m.resizes} }))
+	case repaintMsg:
+		if msg.resize != m.resizes {
+			return m, nil // another resize came since; its own repaint follows
+		}
+		return m, tea.ClearScreen
 	case tea.BackgroundColorMsg:
 		return m.restyle(NewStyles(msg.IsDark())), nil
 	case tea.KeyPressMsg:
