@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -105,6 +106,146 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// permPropExchanges are the exchanges under the property tests, each with
+// its decoder and a generator of answers in the shape of its key info.
+var permPropExchanges = []struct {
+	name   string
+	decode func([]byte) (KeyInfo, error)
+	gen    func(*rand.Rand) propAnswer
+}{
+	{"binance", decodeBinanceKeyInfo, flagShape{
+		docs: binanceDocs, order: slices.Sorted(maps.Keys(binanceDocs)),
+		withdraw: "enableWithdrawals", unknown: "enableCryptoPayout",
+		base: func(r *rand.Rand) map[string]any {
+			return map[string]any{"ipRestrict": r.IntN(2) == 0, "createTime": 1698645219000}
+		},
+	}.gen},
+	{"coinbase", decodeCoinbaseKeyInfo, flagShape{
+		docs: coinbaseDocs, order: []string{"can_view", "can_trade", "can_transfer"},
+		withdraw: "can_transfer", unknown: "can_payout",
+		base: func(r *rand.Rand) map[string]any {
+			return map[string]any{"portfolio_uuid": "x", "portfolio_type": []string{"DEFAULT", "CONSUMER", "INTX", ""}[r.IntN(4)]}
+		},
+	}.gen},
+	{"okx", func(b []byte) (KeyInfo, error) { return decodeOKXKeyInfo(b) }, listShape{
+		docs: okxDocs, field: "perm",
+		encode: func(r *rand.Rand, names []string) any {
+			return strings.Join(names, []string{",", " , ", ","}[r.IntN(3)])
+		},
+		base:    map[string]any{},
+		ipField: "ip", ips: []any{"", "203.0.113.7", "*", nil, 5},
+		inList: true,
+	}.gen},
+	{"kucoin", decodeKuCoinKeyInfo, listShape{
+		docs: kucoinDocs, field: "permission",
+		encode:  func(_ *rand.Rand, names []string) any { return strings.Join(names, ",") },
+		base:    map[string]any{"createdAt": 1728443843000},
+		ipField: "ipWhitelist", ips: []any{"", "203.**.154", nil, 5},
+	}.gen},
+	{"kraken", decodeKrakenKeyInfo, listShape{
+		docs: krakenDocs, field: "permissions",
+		encode: func(_ *rand.Rand, names []string) any {
+			list := make([]any, len(names))
+			for i, n := range names {
+				list[i] = n
+			}
+			return list
+		},
+		base:    map[string]any{"validUntil": "0", "createdTime": "1772542900"},
+		ipField: "ipAllowlist", ips: []any{[]any{}, []any{"203.0.113.7"}, nil, "x"},
+	}.gen},
+	{"bybit", func(b []byte) (KeyInfo, error) { return decodeBybitKeyInfo(b) }, bybitAnswer},
+}
+
+func TestPermissionProperties(t *testing.T) {
+	for _, x := range permPropExchanges {
+		t.Run(x.name, func(t *testing.T) { checkPermProperties(t, x.decode, x.gen) })
+	}
+}
+
+// flagShape is a key-info answer of one boolean per documented name
+// (Binance, Coinbase).
+type flagShape struct {
+	docs map[string][]string
+	// order is the order the flags are generated in.
+	order []string
+	// withdraw is the flag whose false is the documented "no withdrawal".
+	withdraw string
+	// unknown is a flag nobody documented, named as if it moved funds.
+	unknown string
+	// base is the rest of the answer.
+	base func(*rand.Rand) map[string]any
+}
+
+func (s flagShape) gen(r *rand.Rand) propAnswer {
+	var a propAnswer
+	obj := s.base(r)
+	for _, f := range s.order {
+		switch r.IntN(6) {
+		case 0: // left out
+		case 1:
+			obj[f] = nil
+		case 2:
+			obj[f] = wrongBool(r)
+		case 3:
+			obj[f] = true
+			a.grants = append(a.grants, s.docs[f]...)
+		default:
+			obj[f] = false
+			a.withdrawNo = a.withdrawNo || f == s.withdraw
+		}
+	}
+	if r.IntN(4) == 0 {
+		obj[s.unknown] = true
+		a.unknown, a.withdrawNo = true, false
+	}
+	a.body = mustJSON(obj)
+	return a
+}
+
+// listShape is a key-info answer of one field listing the granted names
+// (OKX, KuCoin, Kraken), and sometimes an IP restriction.
+type listShape struct {
+	docs  map[string][]string
+	field string
+	// encode writes the names the way the exchange lists them.
+	encode func(*rand.Rand, []string) any
+	// base is the rest of the answer; each answer starts from a copy.
+	base    map[string]any
+	ipField string
+	ips     []any
+	// inList is set when the exchange answers a list of one object.
+	inList bool
+}
+
+func (s listShape) gen(r *rand.Rand) propAnswer {
+	names, a := listAnswer(r, s.docs)
+	obj := maps.Clone(s.base)
+	// Left out, null or wrongly typed, the field says nothing about
+	// withdrawal.
+	switch r.IntN(8) {
+	case 0:
+		a.withdrawNo = false
+	case 1:
+		obj[s.field] = nil
+		a.withdrawNo = false
+	case 2:
+		obj[s.field] = wrongTyped(r)
+		a.withdrawNo = false
+	default:
+		obj[s.field] = s.encode(r, names)
+	}
+	if r.IntN(2) == 0 {
+		obj[s.ipField] = s.ips[r.IntN(len(s.ips))]
+	}
+	if s.inList {
+		a.body = mustJSON([]any{obj})
+	} else {
+		a.body = mustJSON(obj)
+	}
+	return a
+}
+
 // listAnswer builds a comma list (OKX, KuCoin) or a JSON list (Kraken) of
 // documented and unknown names and says what they grant.
 func listAnswer(r *rand.Rand, documented map[string][]string) (names []string, a propAnswer) {
@@ -143,30 +284,6 @@ var okxDocs = map[string][]string{
 	"withdraw":  {"withdraw"},
 }
 
-func TestOKXPermissionProperties(t *testing.T) {
-	checkPermProperties(t, func(b []byte) (KeyInfo, error) { return decodeOKXKeyInfo(b) }, func(r *rand.Rand) propAnswer {
-		names, a := listAnswer(r, okxDocs)
-		obj := map[string]any{}
-		switch r.IntN(8) {
-		case 0: // no perm
-			a.withdrawNo = false
-		case 1:
-			obj["perm"] = nil
-			a.withdrawNo = false
-		case 2:
-			obj["perm"] = wrongTyped(r)
-			a.withdrawNo = false
-		default:
-			obj["perm"] = strings.Join(names, []string{",", " , ", ","}[r.IntN(3)])
-		}
-		if r.IntN(2) == 0 {
-			obj["ip"] = []any{"", "203.0.113.7", "*", nil, 5}[r.IntN(5)]
-		}
-		a.body = mustJSON([]any{obj})
-		return a
-	})
-}
-
 // From the KuCoin spec (Kucoin/kucoin-universal-sdk spec/rest/api,
 // x-api-permission of each endpoint) and the legacy "API KEY PERMISSIONS":
 // Transfer and Withdrawal withdraw; Spot and Futures also take the older
@@ -177,30 +294,6 @@ var kucoinDocs = map[string][]string{
 	"Earn": {"earn"}, "LeadtradeFutures": {"copy_trading", "futures"},
 }
 
-func TestKuCoinPermissionProperties(t *testing.T) {
-	checkPermProperties(t, decodeKuCoinKeyInfo, func(r *rand.Rand) propAnswer {
-		names, a := listAnswer(r, kucoinDocs)
-		obj := map[string]any{"createdAt": 1728443843000}
-		switch r.IntN(8) {
-		case 0:
-			a.withdrawNo = false
-		case 1:
-			obj["permission"] = nil
-			a.withdrawNo = false
-		case 2:
-			obj["permission"] = wrongTyped(r)
-			a.withdrawNo = false
-		default:
-			obj["permission"] = strings.Join(names, ",")
-		}
-		if r.IntN(2) == 0 {
-			obj["ipWhitelist"] = []any{"", "203.**.154", nil, 5}[r.IntN(4)]
-		}
-		a.body = mustJSON(obj)
-		return a
-	})
-}
-
 // From https://docs.kraken.com/exchange/guides/rest/api-keys and the
 // withdraw-funds reference ("Funds permissions - Withdraw"); the address
 // book names count as withdrawal here by policy (see krakenPermissions).
@@ -209,34 +302,6 @@ var krakenDocs = map[string][]string{
 	"query-ledger": {"read"}, "export-data": {"read"}, "modify-trades": {"trade"}, "close-trades": {"trade"},
 	"earn-funds": {"earn"}, "withdraw-funds": {"withdraw"}, "add-withdraw-address": {"withdraw"},
 	"update-withdraw-address": {"withdraw"}, "add-funds": nil, "create-ws-token": nil,
-}
-
-func TestKrakenPermissionProperties(t *testing.T) {
-	checkPermProperties(t, decodeKrakenKeyInfo, func(r *rand.Rand) propAnswer {
-		names, a := listAnswer(r, krakenDocs)
-		obj := map[string]any{"validUntil": "0", "createdTime": "1772542900"}
-		switch r.IntN(8) {
-		case 0:
-			a.withdrawNo = false
-		case 1:
-			obj["permissions"] = nil
-			a.withdrawNo = false
-		case 2:
-			obj["permissions"] = wrongTyped(r)
-			a.withdrawNo = false
-		default:
-			list := make([]any, len(names))
-			for i, n := range names {
-				list[i] = n
-			}
-			obj["permissions"] = list
-		}
-		if r.IntN(2) == 0 {
-			obj["ipAllowlist"] = []any{[]any{}, []any{"203.0.113.7"}, nil, "x"}[r.IntN(4)]
-		}
-		a.body = mustJSON(obj)
-		return a
-	})
 }
 
 // From https://bybit-exchange.github.io/docs/v5/user/apikey-info: each
@@ -261,85 +326,77 @@ var bybitDocs = map[string]map[string][]string{
 	"CopyTrading":       {"CopyTrading": {"copy_trading", "futures"}},
 }
 
-func TestBybitPermissionProperties(t *testing.T) {
-	groups := make([]string, 0, len(bybitDocs))
-	for g := range bybitDocs {
-		groups = append(groups, g)
+// bybitGroups are bybitDocs' groups in the order they are generated in.
+var bybitGroups = slices.Sorted(maps.Keys(bybitDocs))
+
+// bybitAnswer is a Bybit key-info answer: readOnly and permission groups.
+func bybitAnswer(r *rand.Rand) propAnswer {
+	var a propAnswer
+	obj := map[string]any{"ips": []any{"*"}}
+	// Only readOnly 1 cuts grants; left out or null, they read Unknown,
+	// which is not No either.
+	writable := true
+	switch r.IntN(6) {
+	case 0:
+	case 1:
+		obj["readOnly"] = nil
+	case 2:
+		obj["readOnly"] = 1
+		writable = false
+	case 3:
+		obj["readOnly"] = wrongBool(r)
+	default:
+		obj["readOnly"] = 0
 	}
-	slices.Sort(groups)
-	checkPermProperties(t, func(b []byte) (KeyInfo, error) { return decodeBybitKeyInfo(b) }, func(r *rand.Rand) propAnswer {
-		var a propAnswer
-		obj := map[string]any{"ips": []any{"*"}}
-		// Only readOnly 1 cuts grants; left out or null, they read Unknown,
-		// which is not No either.
-		writable := true
+	walletExplicit := false
+	perms := map[string]any{}
+	for _, g := range bybitGroups {
 		switch r.IntN(6) {
-		case 0:
+		case 0: // left out
 		case 1:
-			obj["readOnly"] = nil
+			perms[g] = nil
 		case 2:
-			obj["readOnly"] = 1
-			writable = false
-		case 3:
-			obj["readOnly"] = wrongBool(r)
+			perms[g] = []any{}
+			walletExplicit = walletExplicit || g == "Wallet"
 		default:
-			obj["readOnly"] = 0
-		}
-		walletExplicit := false
-		perms := map[string]any{}
-		for _, g := range groups {
-			switch r.IntN(6) {
-			case 0: // left out
-			case 1:
-				perms[g] = nil
-			case 2:
-				perms[g] = []any{}
-				walletExplicit = walletExplicit || g == "Wallet"
-			default:
-				names := make([]string, 0, len(bybitDocs[g]))
-				for n := range bybitDocs[g] {
-					names = append(names, n)
-				}
-				slices.Sort(names)
-				var list []any
-				for _, n := range pick(r, names) {
-					list = append(list, n)
-					for _, c := range bybitDocs[g][n] {
-						// A read-only key grants nothing but withdrawal, which
-						// is never cut (a contradictory answer).
-						if writable || c == "withdraw" {
-							a.grants = append(a.grants, c)
-						}
+			var list []any
+			for _, n := range pick(r, slices.Sorted(maps.Keys(bybitDocs[g]))) {
+				list = append(list, n)
+				for _, c := range bybitDocs[g][n] {
+					// A read-only key grants nothing but withdrawal, which
+					// is never cut (a contradictory answer).
+					if writable || c == "withdraw" {
+						a.grants = append(a.grants, c)
 					}
 				}
-				if r.IntN(5) == 0 {
-					list = append(list, propUnknownNames[r.IntN(len(propUnknownNames))])
-					a.unknown = true
-				}
-				perms[g] = list
-				walletExplicit = walletExplicit || (g == "Wallet" && !slices.Contains(list, any("Withdraw")))
 			}
+			if r.IntN(5) == 0 {
+				list = append(list, propUnknownNames[r.IntN(len(propUnknownNames))])
+				a.unknown = true
+			}
+			perms[g] = list
+			walletExplicit = walletExplicit || (g == "Wallet" && !slices.Contains(list, any("Withdraw")))
 		}
-		if r.IntN(6) == 0 {
-			perms["FiatGateway"] = []any{"FiatWithdrawOrder"}
-			a.unknown = true
-		}
-		switch r.IntN(8) {
-		case 0: // left out: nothing granted, nothing said
-			walletExplicit, a.grants, a.unknown = false, nil, false
-		case 1:
-			obj["permissions"] = nil
-			walletExplicit, a.grants, a.unknown = false, nil, false
-		case 2:
-			obj["permissions"] = wrongTyped(r)
-			walletExplicit, a.grants, a.unknown = false, nil, false
-		default:
-			obj["permissions"] = perms
-		}
-		a.withdrawNo = walletExplicit && !a.unknown
-		a.body = mustJSON(obj)
-		return a
-	})
+	}
+	if r.IntN(6) == 0 {
+		perms["FiatGateway"] = []any{"FiatWithdrawOrder"}
+		a.unknown = true
+	}
+	switch r.IntN(8) {
+	case 0: // left out: nothing granted, nothing said
+		walletExplicit, a.grants, a.unknown = false, nil, false
+	case 1:
+		obj["permissions"] = nil
+		walletExplicit, a.grants, a.unknown = false, nil, false
+	case 2:
+		obj["permissions"] = wrongTyped(r)
+		walletExplicit, a.grants, a.unknown = false, nil, false
+	default:
+		obj["permissions"] = perms
+	}
+	a.withdrawNo = walletExplicit && !a.unknown
+	a.body = mustJSON(obj)
+	return a
 }
 
 // From https://developers.binance.com/docs/wallet/account/api-key-permission.
@@ -352,70 +409,9 @@ var binanceDocs = map[string][]string{
 	"enableWithdrawals": {"withdraw"},
 }
 
-func TestBinancePermissionProperties(t *testing.T) {
-	flags := make([]string, 0, len(binanceDocs))
-	for f := range binanceDocs {
-		flags = append(flags, f)
-	}
-	slices.Sort(flags)
-	checkPermProperties(t, decodeBinanceKeyInfo, func(r *rand.Rand) propAnswer {
-		var a propAnswer
-		obj := map[string]any{"ipRestrict": r.IntN(2) == 0, "createTime": 1698645219000}
-		for _, f := range flags {
-			switch r.IntN(6) {
-			case 0: // left out
-			case 1:
-				obj[f] = nil
-			case 2:
-				obj[f] = wrongBool(r)
-			case 3:
-				obj[f] = true
-				a.grants = append(a.grants, binanceDocs[f]...)
-			default:
-				obj[f] = false
-				a.withdrawNo = a.withdrawNo || f == "enableWithdrawals"
-			}
-		}
-		if r.IntN(4) == 0 {
-			obj["enableCryptoPayout"] = true
-			a.unknown, a.withdrawNo = true, false
-		}
-		a.body = mustJSON(obj)
-		return a
-	})
-}
-
 // From https://docs.cdp.coinbase.com/coinbase-app/advanced-trade-apis/rest-scopes
 // and the key_permissions reference: transfer sends funds on and off
 // platform.
 var coinbaseDocs = map[string][]string{
 	"can_view": {"read"}, "can_trade": {"trade"}, "can_transfer": {"transfer", "withdraw", "pay"},
-}
-
-func TestCoinbasePermissionProperties(t *testing.T) {
-	checkPermProperties(t, decodeCoinbaseKeyInfo, func(r *rand.Rand) propAnswer {
-		var a propAnswer
-		obj := map[string]any{"portfolio_uuid": "x", "portfolio_type": []string{"DEFAULT", "CONSUMER", "INTX", ""}[r.IntN(4)]}
-		for _, f := range []string{"can_view", "can_trade", "can_transfer"} {
-			switch r.IntN(6) {
-			case 0: // left out
-			case 1:
-				obj[f] = nil
-			case 2:
-				obj[f] = wrongBool(r)
-			case 3:
-				obj[f] = true
-				a.grants = append(a.grants, coinbaseDocs[f]...)
-			default:
-				obj[f] = false
-				a.withdrawNo = a.withdrawNo || f == "can_transfer"
-			}
-		}
-		if r.IntN(4) == 0 {
-			obj["can_payout"] = true
-			a.unknown, a.withdrawNo = true, false
-		}
-		a.body = mustJSON(obj)
-		return a
-	})
 }
