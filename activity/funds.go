@@ -18,10 +18,7 @@ const recentMovements = 50
 
 // fundsState is funds.json.
 type fundsState struct {
-	Baseline time.Time `json:"baseline"`
-	Cursor   time.Time `json:"cursor"`
-	backoff
-	Decided map[string]time.Time `json:"decided"`
+	history
 	// Alarms are the withdrawals and transfers out that the profile does
 	// not allow and nobody acknowledged.
 	Alarms []exchange.Movement `json:"alarms"`
@@ -63,64 +60,38 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 	blind := BlindSpots(p.Exchange)
 	now := env.Now().UTC()
 	var st fundsState
-	var first, lost bool
-	var pollErr error
-	err = update(ctx, s, "funds", &st, func(f bool) error {
-		first = f
-		if f {
-			st = fundsState{Baseline: now, Cursor: now}
-		}
-		if st.paused(now) {
-			pollErr = errPaused{st.PausedUntil}
-			return pollErr
-		}
-		var from time.Time
-		from, lost = since(st.Cursor, now)
-		moves, err := sess.client.Movements(ctx, sess.creds, sess.offset, from)
-		if err != nil {
-			pollErr = err
-			if st.rateLimited(err, now) {
-				return nil // keep the pause
-			}
-			return err
-		}
-		if st.Decided == nil {
-			st.Decided = map[string]time.Time{}
-		}
-		for _, m := range moves {
-			key := string(m.Kind) + " " + m.ID
-			if _, done := st.Decided[key]; done {
-				continue
-			}
-			st.Decided[key] = m.Time
-			if first {
-				continue
-			}
+	pd, err := poll(ctx, s, "funds", &st, now, source[exchange.Movement]{
+		fetch: func(from time.Time) ([]exchange.Movement, error) {
+			return sess.client.Movements(ctx, sess.creds, sess.offset, from)
+		},
+		key: func(m exchange.Movement) (string, time.Time) { return string(m.Kind) + " " + m.ID, m.Time },
+		judge: func(m exchange.Movement) bool {
 			if Allowed(m, p.Activity, a) {
 				st.Recent = append(st.Recent, m)
 			} else {
 				st.Alarms = append(st.Alarms, m)
 			}
-		}
-		// An ack or a newly allowed address moves an alarm to the recent list.
-		st.Alarms = slices.DeleteFunc(st.Alarms, func(m exchange.Movement) bool {
-			if Allowed(m, p.Activity, a) {
-				st.Recent = append(st.Recent, m)
-				return true
+			return true
+		},
+		settle: func() error {
+			// An ack or a newly allowed address moves an alarm to the recent list.
+			st.Alarms = slices.DeleteFunc(st.Alarms, func(m exchange.Movement) bool {
+				if Allowed(m, p.Activity, a) {
+					st.Recent = append(st.Recent, m)
+					return true
+				}
+				return false
+			})
+			st.Recent = slices.DeleteFunc(st.Recent, func(m exchange.Movement) bool { return m.Time.Before(now.Add(-24 * time.Hour)) })
+			slices.SortStableFunc(st.Recent, func(x, y exchange.Movement) int { return x.Time.Compare(y.Time) })
+			if len(st.Recent) > recentMovements {
+				st.Recent = st.Recent[len(st.Recent)-recentMovements:]
 			}
-			return false
-		})
-		st.Recent = slices.DeleteFunc(st.Recent, func(m exchange.Movement) bool { return m.Time.Before(now.Add(-24 * time.Hour)) })
-		slices.SortStableFunc(st.Recent, func(x, y exchange.Movement) int { return x.Time.Compare(y.Time) })
-		if len(st.Recent) > recentMovements {
-			st.Recent = st.Recent[len(st.Recent)-recentMovements:]
-		}
-		st.Cursor = now
-		prune(st.Decided, now.Add(-maxLookback-overlap))
-		return nil
+			return nil
+		},
 	})
-	if pollErr != nil {
-		return pollFailed(FundsID, p, pollErr, blind)
+	if pd.failed != nil {
+		return pollFailed(FundsID, p, pd.failed, blind)
 	}
 	if err != nil {
 		return unknown(FundsID, p, "activity state unwritable", err.Error())
@@ -132,12 +103,12 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 	for _, m := range st.Recent {
 		views = append(views, viewOf(m, true))
 	}
-	if lost {
+	if pd.lost {
 		blind = append(blind, "the last poll was more than 7 days ago: movements between then and a week ago were not read")
 	}
 	r := checks.Result{Details: map[string]any{"movements": views, "blind_spots": blind, "baseline_at": stamp(st.Baseline)}}
 	switch {
-	case first:
+	case pd.first:
 		r.Status = checks.OK
 		r.Summary = "baseline set: withdrawals, transfers and deposits from now on are checked"
 	case len(st.Alarms) > 0:

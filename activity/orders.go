@@ -16,15 +16,9 @@ import (
 
 // ordersState is orders.json.
 type ordersState struct {
-	Baseline time.Time `json:"baseline"`
-	// Cursor is the end of the last poll: the next one starts overlap
-	// before it.
-	Cursor time.Time `json:"cursor"`
-	backoff
-	// Decided maps every order already judged (ours, the exchange's own,
-	// foreign, or there before the baseline) to its time, so an overlapping
-	// poll or a restart judges it only once.
-	Decided map[string]time.Time `json:"decided"`
+	// history's Decided holds every order already judged: ours, the
+	// exchange's own, foreign, or there before the baseline.
+	history
 	// Ours maps the matched orders of the last day to their time.
 	Ours map[string]time.Time `json:"ours"`
 	// Foreign are the orders the bot did not make and nobody acknowledged.
@@ -106,67 +100,39 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	}
 	now := env.Now().UTC()
 	var st ordersState
-	var first, lost bool
-	var pollErr error
-	err = update(ctx, s, "orders", &st, func(f bool) error {
-		first = f
-		if f {
-			st = ordersState{Baseline: now, Cursor: now}
-		}
-		if st.paused(now) {
-			pollErr = errPaused{st.PausedUntil}
-			return pollErr
-		}
-		var from time.Time
-		from, lost = since(st.Cursor, now)
-		orders, err := sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols})
-		if err != nil {
-			pollErr = err
-			if st.rateLimited(err, now) {
-				return nil // keep the pause
-			}
-			return err
-		}
-		if st.Decided == nil {
-			st.Decided = map[string]time.Time{}
-		}
-		if st.Ours == nil {
-			st.Ours = map[string]time.Time{}
-		}
-		for _, o := range orders {
-			// Binance numbers orders per symbol.
-			key := o.Symbol + " " + o.ID
-			if _, done := st.Decided[key]; done {
-				continue
-			}
-			if first {
-				// There before the baseline: not judged.
-				st.Decided[key] = o.Time
-				continue
-			}
+	pd, err := poll(ctx, s, "orders", &st, now, source[exchange.Order]{
+		fetch: func(from time.Time) ([]exchange.Order, error) {
+			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols})
+		},
+		key: func(o exchange.Order) (string, time.Time) { return orderKey(o), o.Time },
+		judge: func(o exchange.Order) bool {
 			v, _ := Judge(o, ledger, a, p.Activity, now)
 			switch v {
 			case Pending:
-				continue
+				return false
 			case Ours:
-				st.Ours[key] = o.Time
+				if st.Ours == nil {
+					st.Ours = map[string]time.Time{}
+				}
+				st.Ours[orderKey(o)] = o.Time
 			case Unlogged:
 				st.Foreign = append(st.Foreign, o)
 			}
-			st.Decided[key] = o.Time
-		}
-		// An ack, or an origin allowed since, clears a finding.
-		st.Foreign = slices.DeleteFunc(st.Foreign, func(o exchange.Order) bool {
-			v, _ := Judge(o, Ledger{}, a, p.Activity, now)
-			return v == Acked
-		})
-		st.Cursor = now
-		prune(st.Decided, now.Add(-maxLookback-overlap))
-		prune(st.Ours, now.Add(-24*time.Hour))
-		return nil
+			return true
+		},
+		// settle is also where per-poll work beyond judging orders belongs.
+		settle: func() error {
+			// An ack, or an origin allowed since, clears a finding.
+			st.Foreign = slices.DeleteFunc(st.Foreign, func(o exchange.Order) bool {
+				v, _ := Judge(o, Ledger{}, a, p.Activity, now)
+				return v == Acked
+			})
+			prune(st.Ours, now.Add(-24*time.Hour))
+			return nil
+		},
 	})
-	if pollErr != nil {
-		return pollFailed(OrdersID, p, pollErr, blind)
+	if pd.failed != nil {
+		return pollFailed(OrdersID, p, pd.failed, blind)
 	}
 	if err != nil {
 		return unknown(OrdersID, p, "activity state unwritable", err.Error())
@@ -175,13 +141,13 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	for _, o := range st.Foreign {
 		foreign = append(foreign, foreignOf(o))
 	}
-	if lost {
+	if pd.lost {
 		blind = append(blind, "the last poll was more than 7 days ago: orders between then and a week ago were not read")
 	}
 	r := checks.Result{Details: map[string]any{"foreign": foreign, "matched": len(st.Ours), "blind_spots": blind,
 		"symbols": ledger.Symbols, "baseline_at": stamp(st.Baseline)}}
 	switch {
-	case first:
+	case pd.first:
 		r.Status = checks.OK
 		r.Summary = "baseline set: orders from now on are compared with the audit log"
 	case len(foreign) > 0:
@@ -202,6 +168,10 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	}
 	return r
 }
+
+// orderKey names an order in Decided and Ours: Binance numbers orders per
+// symbol.
+func orderKey(o exchange.Order) string { return o.Symbol + " " + o.ID }
 
 func describe(f Foreign) string {
 	s := fmt.Sprintf("%s %s %s %s (order %s", f.Time, f.Side, f.Size, f.Symbol, f.OrderID)
