@@ -22,6 +22,12 @@ type Order struct {
 	// System is set for orders the exchange made itself (liquidation,
 	// auto-deleveraging, settlement): neither the bot's nor an intruder's.
 	System bool `json:"system"`
+	// Status, Filled (the executed quantity, a decimal string) and Updated
+	// are what a balance reconciliation needs to know that an order
+	// filled; set where the adapter reads them (Binance), empty elsewhere.
+	Status  string    `json:"status,omitempty"`
+	Filled  string    `json:"filled,omitempty"`
+	Updated time.Time `json:"updated,omitzero"`
 }
 
 // MovementKind says which way funds moved.
@@ -56,6 +62,10 @@ type OrderQuery struct {
 	// Symbols are the markets to ask about on an exchange whose order
 	// history needs a symbol (Binance spot); ignored elsewhere.
 	Symbols []string
+	// Unlisted, when not nil, receives the symbols of Symbols the
+	// exchange does not list (Binance -1121 "Invalid symbol."): they are
+	// skipped, not an error, since a symbol may be a guess.
+	Unlisted *[]string
 }
 
 // ActivityClient is implemented by clients that can read the account's own
@@ -69,6 +79,26 @@ type ActivityClient interface {
 	// Movements returns the withdrawals, outgoing transfers and deposits
 	// made at or after since, oldest first.
 	Movements(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time) ([]Movement, error)
+}
+
+// Balance is one asset's balance in the account the key trades from,
+// decimal strings as the exchange reports them.
+type Balance struct {
+	Asset  string `json:"asset"`
+	Free   string `json:"free"`
+	Locked string `json:"locked"`
+}
+
+// BalanceClient is implemented by clients whose order history needs a
+// symbol (Binance spot), so that a reconciliation can catch trading on a
+// symbol that is not read: the balances, and every open order of every
+// symbol. Errors are *Error and never contain a secret.
+type BalanceClient interface {
+	// Balances returns every asset whose free or locked balance is not
+	// zero, sorted by asset.
+	Balances(ctx context.Context, creds keystore.Item, offset time.Duration) ([]Balance, error)
+	// OpenOrders returns the open orders of every symbol.
+	OpenOrders(ctx context.Context, creds keystore.Item, offset time.Duration) ([]Order, error)
 }
 
 // HasActivity reports whether keywarden can read the named exchange's

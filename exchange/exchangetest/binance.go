@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,8 +47,10 @@ type BinanceKey struct {
 
 // Binance is a fake Binance spot REST API: GET /api/v3/time and the signed
 // GET /sapi/v1/account/apiRestrictions, /api/v3/allOrders,
-// /sapi/v1/capital/withdraw/history and /sapi/v1/capital/deposit/hisrec
-// (one account's history, filled by AddOrder, AddWithdrawal, AddDeposit),
+// /api/v3/openOrders, /api/v3/account, /sapi/v1/capital/withdraw/history
+// and /sapi/v1/capital/deposit/hisrec (one account's history and
+// balances, filled by AddOrder, FillOrder, SetBalance, AddWithdrawal,
+// AddDeposit; Weight counts what each endpoint cost),
 // verified as Binance does (HMAC-SHA256
 // of the query string without signature, hex, case-insensitive; timestamp
 // not ≥ 1000 ms ahead of the server and not more than recvWindow behind).
@@ -56,6 +59,9 @@ type Binance struct {
 
 	keys keyring[BinanceKey]
 	hist binanceHistory
+
+	weightMu sync.Mutex
+	weight   map[string]int64 // REQUEST_WEIGHT spent, by path
 }
 
 // NewBinance starts a Binance fake on loopback that knows keys. Close it.
@@ -71,9 +77,11 @@ func NewBinance(keys ...BinanceKey) *Binance {
 		return []byte(`{"code":-1003,"msg":"Too much request weight used; current limit is 6000 request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}`)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/v3/time", f.serverTime)
+	mux.HandleFunc("GET /api/v3/time", f.weigh("/api/v3/time", f.serverTime))
 	mux.HandleFunc("GET /sapi/v1/account/apiRestrictions", f.apiRestrictions)
-	mux.HandleFunc("GET /api/v3/allOrders", f.allOrders)
+	mux.HandleFunc("GET /api/v3/allOrders", f.weigh("/api/v3/allOrders", f.allOrders))
+	mux.HandleFunc("GET /api/v3/account", f.weigh("/api/v3/account", f.account))
+	mux.HandleFunc("GET /api/v3/openOrders", f.weigh("/api/v3/openOrders", f.openOrders))
 	mux.HandleFunc("GET /sapi/v1/capital/withdraw/history", f.withdrawHistory)
 	mux.HandleFunc("GET /sapi/v1/capital/deposit/hisrec", f.depositHistory)
 	mux.HandleFunc("/", binanceNotFound)

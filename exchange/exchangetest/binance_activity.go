@@ -1,6 +1,7 @@
 package exchangetest
 
 import (
+	"math/big"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,7 +10,7 @@ import (
 )
 
 // BinanceOrder is one spot order in the fake's history (GET
-// /api/v3/allOrders).
+// /api/v3/allOrders, and /api/v3/openOrders while it is open).
 type BinanceOrder struct {
 	Symbol        string
 	OrderID       int64 // 0: the next free id of the symbol
@@ -17,6 +18,17 @@ type BinanceOrder struct {
 	Side          string // BUY or SELL
 	Qty           string
 	Time          time.Time
+	// Status is NEW when empty. A FILLED order executed Qty at once
+	// (Executed may say less for PARTIALLY_FILLED, CANCELED or EXPIRED),
+	// and what it executed moves the account's balances: the base asset
+	// by the quantity, the quote asset by quantity × Price.
+	Status   string
+	Executed string
+	Price    string // "0.1" when empty
+	// FeeBNB is the commission paid in BNB (Binance's fee discount).
+	FeeBNB string
+	// Updated is updateTime; the creation time when zero.
+	Updated time.Time
 }
 
 // BinanceWithdrawal is one withdrawal (GET /sapi/v1/capital/withdraw/history).
@@ -38,19 +50,45 @@ type BinanceDeposit struct {
 	Time    time.Time
 }
 
-// binanceHistory is the account's history, shared by every key of the fake.
+// binanceHistory is the account's history and balances, shared by every
+// key of the fake.
 type binanceHistory struct {
 	mu          sync.Mutex
 	orders      []BinanceOrder
 	withdrawals []BinanceWithdrawal
 	deposits    []BinanceDeposit
+	// symbols maps each listed symbol to its base and quote asset.
+	symbols  map[string][2]string
+	balances map[string]*binanceBalance
 }
 
 // AddOrder records an order in the account's history (the bot's or an
-// intruder's: the fake does not tell) and returns its order id.
+// intruder's: the fake does not tell), lists its symbol if it is not yet,
+// moves the balances by what it executed, and returns its order id.
 func (f *Binance) AddOrder(o BinanceOrder) int64 {
 	f.hist.mu.Lock()
 	defer f.hist.mu.Unlock()
+	f.listLocked(o.Symbol)
+	if o.Status == "" {
+		o.Status = "NEW"
+	}
+	if o.Price == "" {
+		o.Price = "0.1"
+	}
+	if o.Executed == "" {
+		o.Executed = "0"
+		if o.Status == "FILLED" {
+			o.Executed = o.Qty
+		}
+	}
+	if o.Updated.IsZero() {
+		o.Updated = o.Time
+	}
+	f.executeLocked(o, rat(o.Executed))
+	if o.FeeBNB != "" {
+		bnb := f.balanceLocked("BNB")
+		bnb.free.Sub(bnb.free, rat(o.FeeBNB))
+	}
 	if o.OrderID == 0 {
 		for _, e := range f.hist.orders {
 			if e.Symbol == o.Symbol {
@@ -142,6 +180,10 @@ func (f *Binance) allOrders(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusBadRequest, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")
 		return
 	}
+	if !f.listed(sym) {
+		f.fail(w, http.StatusBadRequest, -1121, "Invalid symbol.")
+		return
+	}
 	limit, _, ok := f.binanceLimit(w, r, 500, 1000)
 	if !ok {
 		return
@@ -179,16 +221,22 @@ func (f *Binance) allOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]map[string]any, 0, len(rows))
 	for _, o := range rows {
-		ms := o.Time.UnixMilli()
-		out = append(out, map[string]any{
-			"symbol": o.Symbol, "orderId": o.OrderID, "orderListId": -1, "clientOrderId": o.ClientOrderID,
-			"price": "0.1", "origQty": o.Qty, "executedQty": "0.0", "cummulativeQuoteQty": "0.0",
-			"status": "NEW", "timeInForce": "GTC", "type": "LIMIT", "side": o.Side, "stopPrice": "0.0",
-			"icebergQty": "0.0", "time": ms, "updateTime": ms, "isWorking": true,
-			"origQuoteOrderQty": "0.000000", "workingTime": ms, "selfTradePreventionMode": "NONE",
-		})
+		out = append(out, binanceOrderJSON(o))
 	}
 	f.reply(w, http.StatusOK, out)
+}
+
+// binanceOrderJSON renders o as allOrders and openOrders do.
+func binanceOrderJSON(o BinanceOrder) map[string]any {
+	ms := o.Time.UnixMilli()
+	quote := new(big.Rat).Mul(rat(o.Executed), rat(o.Price))
+	return map[string]any{
+		"symbol": o.Symbol, "orderId": o.OrderID, "orderListId": -1, "clientOrderId": o.ClientOrderID,
+		"price": o.Price, "origQty": o.Qty, "executedQty": amount(rat(o.Executed)), "cummulativeQuoteQty": amount(quote),
+		"status": o.Status, "timeInForce": "GTC", "type": "LIMIT", "side": o.Side, "stopPrice": "0.00000000",
+		"icebergQty": "0.00000000", "time": ms, "updateTime": o.Updated.UnixMilli(), "isWorking": true,
+		"origQuoteOrderQty": "0.00000000", "workingTime": ms, "selfTradePreventionMode": "NONE",
+	}
 }
 
 // withdrawHistory serves GET /sapi/v1/capital/withdraw/history: default
