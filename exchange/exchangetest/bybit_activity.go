@@ -1,11 +1,11 @@
 package exchangetest
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -43,74 +43,41 @@ type BybitDeposit struct {
 }
 
 type bybitHistory struct {
-	mu          sync.Mutex
-	next        int
-	orders      []BybitOrder
-	withdrawals []BybitWithdrawal
-	deposits    []BybitDeposit
+	orders      records[BybitOrder]
+	withdrawals records[BybitWithdrawal]
+	deposits    records[BybitDeposit]
 }
 
 // AddOrder records an order and returns its order id.
 func (f *Bybit) AddOrder(o BybitOrder) string {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	if o.OrderID == "" {
-		f.hist.next++
-		o.OrderID = "14bad3a1-6454-43d8-bcf2-" + strconv.FormatInt(int64(5345896000000+f.hist.next), 10)
-	}
-	f.hist.orders = append(f.hist.orders, o)
-	return o.OrderID
+	return f.hist.orders.addNew(o, func(o *BybitOrder) *string { return &o.OrderID }, func(n int) string {
+		return "14bad3a1-6454-43d8-bcf2-" + strconv.FormatInt(int64(5345896000000+n), 10)
+	})
 }
 
 // AddWithdrawal records a withdrawal.
-func (f *Bybit) AddWithdrawal(w BybitWithdrawal) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.withdrawals = append(f.hist.withdrawals, w)
-}
+func (f *Bybit) AddWithdrawal(w BybitWithdrawal) { f.hist.withdrawals.add(w) }
 
 // AddDeposit records a deposit.
-func (f *Bybit) AddDeposit(d BybitDeposit) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.deposits = append(f.hist.deposits, d)
-}
+func (f *Bybit) AddDeposit(d BybitDeposit) { f.hist.deposits.add(d) }
 
 // bybitParams reads startTime/endTime (default: the last span; a longer
 // range is refused), limit (1..maxLimit, default def) and the cursor.
 func (f *Bybit) bybitParams(w http.ResponseWriter, r *http.Request, span time.Duration, def, maxLimit int) (start, end time.Time, limit, offset int, ok bool) {
 	q := r.URL.Query()
-	end = f.Now()
-	start = end.Add(-span)
 	bad := func(msg string) (time.Time, time.Time, int, int, bool) {
 		f.reply(w, http.StatusOK, 10001, "params error: "+msg, struct{}{})
 		return time.Time{}, time.Time{}, 0, 0, false
 	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"startTime", &start}, {"endTime", &end}} {
-		if s := q.Get(p.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return bad(p.name + " is invalid")
-			}
-			*p.dst = time.UnixMilli(n)
-		}
+	start, end, err := msWindow{start: "startTime", end: "endTime", def: span, fromStart: true, max: span}.read(q, f.Now())
+	if bp := (*badParamError)(nil); errors.As(err, &bp) {
+		return bad(bp.name + " is invalid")
 	}
-	if q.Get("startTime") != "" && q.Get("endTime") == "" {
-		end = start.Add(span)
-	}
-	if end.Sub(start) > span {
+	if err != nil {
 		return bad("the time range between startTime and endTime is too long")
 	}
-	limit = def
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			return bad("limit is invalid")
-		}
-		limit = n
+	if limit, ok = intParam(q.Get("limit"), def, 1, maxLimit); !ok {
+		return bad("limit is invalid")
 	}
 	if c := q.Get("cursor"); c != "" {
 		n, err := strconv.Atoi(strings.TrimPrefix(c, "page_token="))
@@ -122,17 +89,13 @@ func (f *Bybit) bybitParams(w http.ResponseWriter, r *http.Request, span time.Du
 	return start, end, limit, offset, true
 }
 
-// bybitPage cuts rows and names the next cursor ("" on the last page).
-func bybitPage(rows []map[string]any, offset, limit int) ([]map[string]any, string) {
-	if offset >= len(rows) {
-		return []map[string]any{}, ""
+// bybitPage cuts recs and names the next cursor ("" on the last page).
+func bybitPage[T any](recs []T, offset, limit int) ([]T, string) {
+	cut, next := cutPage(recs, offset, limit)
+	if next == 0 {
+		return cut, ""
 	}
-	endAt := min(len(rows), offset+limit)
-	next := ""
-	if endAt < len(rows) {
-		next = "page_token=" + strconv.Itoa(endAt)
-	}
-	return rows[offset:endAt], next
+	return cut, "page_token=" + strconv.Itoa(next)
 }
 
 // orderHistory serves GET /v5/order/history: category required, 7-day
@@ -150,15 +113,10 @@ func (f *Bybit) orderHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.hist.mu.Lock()
-	var sel []BybitOrder
-	for _, o := range f.hist.orders {
-		if o.Category == cat && !o.Time.Before(start) && !o.Time.After(end) {
-			sel = append(sel, o)
-		}
-	}
-	f.hist.mu.Unlock()
-	slices.SortStableFunc(sel, func(a, b BybitOrder) int { return b.Time.Compare(a.Time) })
+	sel := newestFirst(f.hist.orders.kept(func(o BybitOrder) bool {
+		return o.Category == cat && within(o.Time, start, end)
+	}), func(o BybitOrder) time.Time { return o.Time })
+	sel, next := bybitPage(sel, offset, limit)
 	rows := make([]map[string]any, 0, len(sel))
 	for _, o := range sel {
 		ms := strconv.FormatInt(o.Time.UnixMilli(), 10)
@@ -181,14 +139,14 @@ func (f *Bybit) orderHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
-	list, next := bybitPage(rows, offset, limit)
-	f.reply(w, http.StatusOK, 0, "OK", map[string]any{"category": cat, "list": list, "nextPageCursor": next})
+	f.reply(w, http.StatusOK, 0, "OK", map[string]any{"category": cat, "list": rows, "nextPageCursor": next})
 }
 
-// withdrawRecords serves GET /v5/asset/withdraw/query-record: a range
-// under 30 days, limit 1..50 (default 50), withdrawType 0 (on-chain, the
-// default), 1 (off-chain) or 2 (all).
-func (f *Bybit) withdrawRecords(w http.ResponseWriter, r *http.Request) {
+// bybitRecords serves what the withdrawal and deposit records share: a
+// range under 30 days, limit 1..50 (default 50), cursor paging, rows in
+// the order they were added; keep says which of recs the request asks
+// for besides the range, row renders one.
+func bybitRecords[T any](f *Bybit, w http.ResponseWriter, r *http.Request, recs *records[T], at func(T) time.Time, keep func(T) bool, row func(T) map[string]any) {
 	if _, ok := f.verify(w, r); !ok {
 		return
 	}
@@ -196,53 +154,44 @@ func (f *Bybit) withdrawRecords(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	wt := r.URL.Query().Get("withdrawType")
-	f.hist.mu.Lock()
+	sel, next := bybitPage(recs.kept(func(x T) bool { return within(at(x), start, end) && keep(x) }), offset, limit)
 	rows := []map[string]any{}
-	for _, x := range f.hist.withdrawals {
-		if x.Time.Before(start) || x.Time.After(end) || (x.Internal && wt != "1" && wt != "2") || (!x.Internal && wt == "1") {
-			continue
-		}
+	for _, x := range sel {
+		rows = append(rows, row(x))
+	}
+	f.reply(w, http.StatusOK, 0, "success", map[string]any{"rows": rows, "nextPageCursor": next})
+}
+
+// withdrawRecords serves GET /v5/asset/withdraw/query-record:
+// withdrawType 0 (on-chain, the default), 1 (off-chain) or 2 (all).
+func (f *Bybit) withdrawRecords(w http.ResponseWriter, r *http.Request) {
+	wt := r.URL.Query().Get("withdrawType")
+	keep := func(x BybitWithdrawal) bool {
+		return (x.Internal && (wt == "1" || wt == "2")) || (!x.Internal && wt != "1")
+	}
+	bybitRecords(f, w, r, &f.hist.withdrawals, func(x BybitWithdrawal) time.Time { return x.Time }, keep, func(x BybitWithdrawal) map[string]any {
 		typ := 0
 		if x.Internal {
 			typ = 1
 		}
 		ms := strconv.FormatInt(x.Time.UnixMilli(), 10)
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"coin": x.Coin, "chain": "ETH", "amount": x.Amount, "txID": "0x3d7b" + x.ID, "status": "success",
 			"toAddress": x.ToAddress, "tag": "", "withdrawFee": "5", "createTime": ms, "updateTime": ms,
 			"withdrawId": x.ID, "withdrawType": typ, "fee": "", "tax": "", "taxRate": "", "taxType": "",
-		})
-	}
-	f.hist.mu.Unlock()
-	list, next := bybitPage(rows, offset, limit)
-	f.reply(w, http.StatusOK, 0, "success", map[string]any{"rows": list, "nextPageCursor": next})
+		}
+	})
 }
 
-// depositRecords serves GET /v5/asset/deposit/query-record like the
-// withdrawal records.
+// depositRecords serves GET /v5/asset/deposit/query-record.
 func (f *Bybit) depositRecords(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	start, end, limit, offset, ok := f.bybitParams(w, r, 30*24*time.Hour, 50, 50)
-	if !ok {
-		return
-	}
-	f.hist.mu.Lock()
-	rows := []map[string]any{}
-	for _, d := range f.hist.deposits {
-		if d.Time.Before(start) || d.Time.After(end) {
-			continue
-		}
-		rows = append(rows, map[string]any{
+	every := func(BybitDeposit) bool { return true }
+	bybitRecords(f, w, r, &f.hist.deposits, func(d BybitDeposit) time.Time { return d.Time }, every, func(d BybitDeposit) map[string]any {
+		return map[string]any{
 			"id": d.ID, "coin": d.Coin, "chain": "ETH", "amount": d.Amount, "txID": "0xdep" + d.ID, "status": 3,
 			"toAddress": d.ToAddress, "tag": "", "depositFee": "", "successAt": strconv.FormatInt(d.Time.UnixMilli(), 10),
 			"confirmations": "64", "txIndex": "0", "blockHash": "", "batchReleaseLimit": "-1", "depositType": "0",
 			"fromAddress": "",
-		})
-	}
-	f.hist.mu.Unlock()
-	list, next := bybitPage(rows, offset, limit)
-	f.reply(w, http.StatusOK, 0, "success", map[string]any{"rows": list, "nextPageCursor": next})
+		}
+	})
 }

@@ -1,10 +1,10 @@
 package exchangetest
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -34,10 +34,8 @@ type CoinbaseTransaction struct {
 }
 
 type coinbaseHistory struct {
-	mu     sync.Mutex
-	next   int
-	orders []CoinbaseOrder
-	txs    []CoinbaseTransaction
+	orders records[CoinbaseOrder]
+	txs    records[CoinbaseTransaction]
 }
 
 // coinbaseAccountID is the fake's one currency account.
@@ -45,22 +43,13 @@ const coinbaseAccountID = "8fcd97cd-50ca-5803-8c27-1146e54b1c09"
 
 // AddOrder records an order and returns its id.
 func (f *Coinbase) AddOrder(o CoinbaseOrder) string {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	if o.OrderID == "" {
-		f.hist.next++
-		o.OrderID = "0000-000000-" + strconv.Itoa(100000+f.hist.next)
-	}
-	f.hist.orders = append(f.hist.orders, o)
-	return o.OrderID
+	return f.hist.orders.addNew(o, func(o *CoinbaseOrder) *string { return &o.OrderID }, func(n int) string {
+		return "0000-000000-" + strconv.Itoa(100000+n)
+	})
 }
 
 // AddTransaction records a v2 transaction.
-func (f *Coinbase) AddTransaction(t CoinbaseTransaction) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.txs = append(f.hist.txs, t)
-}
+func (f *Coinbase) AddTransaction(t CoinbaseTransaction) { f.hist.txs.add(t) }
 
 // viewer verifies r's JWT and the key's view permission, answering 401 or
 // 403 itself.
@@ -106,23 +95,12 @@ func (f *Coinbase) listOrders(w http.ResponseWriter, r *http.Request) {
 		limit = 1000
 	}
 	from, _ := strconv.Atoi(q.Get("cursor"))
-	f.hist.mu.Lock()
-	var sel []CoinbaseOrder
-	for _, o := range f.hist.orders {
-		p := o.Placement
-		if p == "" {
-			p = "RETAIL_ADVANCED"
-		}
-		if p == src && !o.Time.Before(start) {
-			o.Placement = p
-			sel = append(sel, o)
-		}
-	}
-	f.hist.mu.Unlock()
-	slices.SortStableFunc(sel, func(a, b CoinbaseOrder) int { return b.Time.Compare(a.Time) })
+	sel := f.hist.orders.kept(func(o CoinbaseOrder) bool {
+		return cmp.Or(o.Placement, "RETAIL_ADVANCED") == src && !o.Time.Before(start)
+	})
+	sel, next := cutPage(newestFirst(sel, func(o CoinbaseOrder) time.Time { return o.Time }), from, limit)
 	orders := []map[string]any{}
-	for i := from; i < len(sel) && i < from+limit; i++ {
-		o := sel[i]
+	for _, o := range sel {
 		orders = append(orders, map[string]any{
 			"order_id": o.OrderID, "product_id": o.ProductID, "user_id": "2222-000000-000000",
 			"order_configuration": map[string]any{"limit_limit_gtc": map[string]any{"base_size": o.BaseSize, "limit_price": "10000.00", "post_only": false}},
@@ -130,17 +108,15 @@ func (f *Coinbase) listOrders(w http.ResponseWriter, r *http.Request) {
 			"created_time": o.Time.UTC().Format(time.RFC3339Nano), "completion_percentage": "100",
 			"average_filled_price": "10000", "number_of_fills": "1", "pending_cancel": false, "size_in_quote": false,
 			"total_fees": "0.50", "filled_size": o.BaseSize, "order_type": "LIMIT", "settled": true,
-			"product_type": "SPOT", "order_placement_source": o.Placement, "is_liquidation": false,
+			"product_type": "SPOT", "order_placement_source": src, "is_liquidation": false,
 			"retail_portfolio_id": "b87a2d3f-8a1e-49b3-a4ea-402d8c389aca",
 		})
 	}
-	next := from + len(orders)
-	hasNext := next < len(sel)
 	cursor := ""
-	if hasNext {
+	if next > 0 {
 		cursor = strconv.Itoa(next)
 	}
-	f.reply(w, http.StatusOK, map[string]any{"orders": orders, "has_next": hasNext, "sequence": "0", "cursor": cursor,
+	f.reply(w, http.StatusOK, map[string]any{"orders": orders, "has_next": next > 0, "sequence": "0", "cursor": cursor,
 		"proof_token_required": false})
 }
 
@@ -167,17 +143,14 @@ func (f *Coinbase) transactions(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, http.StatusNotFound, map[string]any{"errors": []any{map[string]any{"id": "not_found", "message": "Not found"}}})
 		return
 	}
-	f.hist.mu.Lock()
-	sel := slices.Clone(f.hist.txs)
-	f.hist.mu.Unlock()
-	slices.SortStableFunc(sel, func(a, b CoinbaseTransaction) int { return b.Time.Compare(a.Time) })
+	sel := newestFirst(f.hist.txs.all(), func(t CoinbaseTransaction) time.Time { return t.Time })
 	from := 0
 	if after := r.URL.Query().Get("starting_after"); after != "" {
 		from = slices.IndexFunc(sel, func(t CoinbaseTransaction) bool { return t.ID == after }) + 1
 	}
+	sel, nextAt := cutPage(sel, from, 100)
 	data := []map[string]any{}
-	for i := from; i < len(sel) && i < from+100; i++ {
-		t := sel[i]
+	for _, t := range sel {
 		row := map[string]any{"id": t.ID, "type": t.Type, "status": "completed",
 			"amount":     map[string]any{"amount": t.Amount, "currency": t.Currency},
 			"created_at": t.Time.UTC().Format(time.RFC3339), "resource": "transaction",
@@ -188,7 +161,7 @@ func (f *Coinbase) transactions(w http.ResponseWriter, r *http.Request) {
 		data = append(data, row)
 	}
 	var next any
-	if end := from + len(data); end < len(sel) && len(data) > 0 {
+	if nextAt > 0 {
 		next = data[len(data)-1]["id"]
 	}
 	f.reply(w, http.StatusOK, map[string]any{"pagination": map[string]any{"next_starting_after": next, "limit": 100, "order": "desc"}, "data": data})

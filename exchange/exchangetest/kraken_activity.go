@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -36,30 +35,19 @@ type KrakenMovement struct {
 }
 
 type krakenHistory struct {
-	mu     sync.Mutex
-	next   int
-	orders []KrakenOrder
-	moves  []KrakenMovement
+	orders records[KrakenOrder]
+	moves  records[KrakenMovement]
 }
 
 // AddOrder records an order and returns its txid.
 func (f *Kraken) AddOrder(o KrakenOrder) string {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	if o.TxID == "" {
-		f.hist.next++
-		o.TxID = "O" + strconv.Itoa(100000+f.hist.next) + "-RJWRT-IMO74O"
-	}
-	f.hist.orders = append(f.hist.orders, o)
-	return o.TxID
+	return f.hist.orders.addNew(o, func(o *KrakenOrder) *string { return &o.TxID }, func(n int) string {
+		return "O" + strconv.Itoa(100000+n) + "-RJWRT-IMO74O"
+	})
 }
 
 // AddMovement records a withdrawal or deposit.
-func (f *Kraken) AddMovement(m KrakenMovement) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.moves = append(f.hist.moves, m)
-}
+func (f *Kraken) AddMovement(m KrakenMovement) { f.hist.moves.add(m) }
 
 // authorized verifies r and that the key holds perm, replying itself when
 // not; it returns the request's form.
@@ -110,18 +98,13 @@ func (f *Kraken) closedOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	start, _ := strconv.ParseFloat(form.Get("start"), 64)
 	ofs, _ := strconv.Atoi(form.Get("ofs"))
-	f.hist.mu.Lock()
-	var sel []KrakenOrder
-	for _, o := range f.hist.orders {
-		if !o.Open && float64(o.Time.UnixMilli())/1000 > start {
-			sel = append(sel, o)
-		}
-	}
-	f.hist.mu.Unlock()
-	slices.SortStableFunc(sel, func(a, b KrakenOrder) int { return b.Time.Compare(a.Time) })
+	sel := newestFirst(f.hist.orders.kept(func(o KrakenOrder) bool {
+		return !o.Open && float64(o.Time.UnixMilli())/1000 > start
+	}), func(o KrakenOrder) time.Time { return o.Time })
+	cut, _ := cutPage(sel, ofs, 50)
 	closed := map[string]any{}
-	for i := ofs; i < len(sel) && i < ofs+50; i++ {
-		closed[sel[i].TxID] = krakenOrderJSON(sel[i])
+	for _, o := range cut {
+		closed[o.TxID] = krakenOrderJSON(o)
 	}
 	f.reply(w, []string{}, map[string]any{"closed": closed, "count": len(sel)})
 }
@@ -131,14 +114,10 @@ func (f *Kraken) openOrders(w http.ResponseWriter, r *http.Request) {
 	if _, ok := f.authorized(w, r, "query-open-trades"); !ok {
 		return
 	}
-	f.hist.mu.Lock()
 	open := map[string]any{}
-	for _, o := range f.hist.orders {
-		if o.Open {
-			open[o.TxID] = krakenOrderJSON(o)
-		}
+	for _, o := range f.hist.orders.kept(func(o KrakenOrder) bool { return o.Open }) {
+		open[o.TxID] = krakenOrderJSON(o)
 	}
-	f.hist.mu.Unlock()
 	f.reply(w, []string{}, map[string]any{"open": open})
 }
 
@@ -151,17 +130,12 @@ func (f *Kraken) status(deposit bool) http.HandlerFunc {
 			return
 		}
 		start, _ := strconv.ParseInt(form.Get("start"), 10, 64)
-		f.hist.mu.Lock()
 		rows := []map[string]any{}
-		for _, m := range f.hist.moves {
-			if m.Deposit != deposit || m.Time.Unix() <= start {
-				continue
-			}
+		for _, m := range f.hist.moves.kept(func(m KrakenMovement) bool { return m.Deposit == deposit && m.Time.Unix() > start }) {
 			rows = append(rows, map[string]any{"method": "Tether USD (ERC20)", "aclass": "currency", "asset": m.Asset,
 				"refid": m.RefID, "txid": "92c908ea" + m.RefID, "info": m.Info, "amount": m.Amount, "fee": "0.00000000",
 				"time": m.Time.Unix(), "status": "Success"})
 		}
-		f.hist.mu.Unlock()
 		f.reply(w, []string{}, rows)
 	}
 }

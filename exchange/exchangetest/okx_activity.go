@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -41,51 +40,31 @@ type OKXDeposit struct {
 }
 
 type okxHistory struct {
-	mu          sync.Mutex
-	next        int64
-	orders      []OKXOrder
-	withdrawals []OKXWithdrawal
-	deposits    []OKXDeposit
+	orders      records[OKXOrder]
+	withdrawals records[OKXWithdrawal]
+	deposits    records[OKXDeposit]
 }
 
 // AddOrder records an order and returns its ordId.
 func (f *OKX) AddOrder(o OKXOrder) string {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	if o.OrdID == "" {
-		f.hist.next++
-		o.OrdID = strconv.FormatInt(680800019749904384+f.hist.next, 10)
-	}
-	f.hist.orders = append(f.hist.orders, o)
-	return o.OrdID
+	return f.hist.orders.addNew(o, func(o *OKXOrder) *string { return &o.OrdID }, func(n int) string {
+		return strconv.FormatInt(680800019749904384+int64(n), 10)
+	})
 }
 
 // AddWithdrawal records a withdrawal.
-func (f *OKX) AddWithdrawal(w OKXWithdrawal) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.withdrawals = append(f.hist.withdrawals, w)
-}
+func (f *OKX) AddWithdrawal(w OKXWithdrawal) { f.hist.withdrawals.add(w) }
 
 // AddDeposit records a deposit.
-func (f *OKX) AddDeposit(d OKXDeposit) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.deposits = append(f.hist.deposits, d)
-}
+func (f *OKX) AddDeposit(d OKXDeposit) { f.hist.deposits.add(d) }
 
 // okxLimit reads limit (1..100, default 100).
 func (f *OKX) okxLimit(w http.ResponseWriter, r *http.Request) (int, bool) {
-	s := r.URL.Query().Get("limit")
-	if s == "" {
-		return 100, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 100 {
+	n, ok := intParam(r.URL.Query().Get("limit"), 100, 1, 100)
+	if !ok {
 		f.reply(w, http.StatusOK, "51000", "Parameter limit error", []any{})
-		return 0, false
 	}
-	return n, true
+	return n, ok
 }
 
 // okxMillisParam reads an optional millisecond parameter.
@@ -129,26 +108,18 @@ func (f *OKX) ordersHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	oldest := f.Now().Add(-7 * 24 * time.Hour).UnixMilli()
-	f.hist.mu.Lock()
-	var sel []OKXOrder
-	for _, o := range f.hist.orders {
+	sel := f.hist.orders.kept(func(o OKXOrder) bool {
 		id, _ := strconv.ParseInt(o.OrdID, 10, 64)
 		t := o.Time.UnixMilli()
-		if o.InstType != it || t < oldest || (begin > 0 && t < begin) || (end > 0 && t > end) || (after > 0 && id >= after) {
-			continue
-		}
-		sel = append(sel, o)
-	}
-	f.hist.mu.Unlock()
+		return o.InstType == it && t >= oldest && (begin <= 0 || t >= begin) && (end <= 0 || t <= end) && (after <= 0 || id < after)
+	})
 	// Newest first: ordIds grow with time.
 	slices.SortFunc(sel, func(a, b OKXOrder) int {
 		x, _ := strconv.ParseInt(a.OrdID, 10, 64)
 		y, _ := strconv.ParseInt(b.OrdID, 10, 64)
 		return int(y - x)
 	})
-	if len(sel) > limit {
-		sel = sel[:limit]
-	}
+	sel, _ = cutPage(sel, 0, limit)
 	rows := make([]map[string]any, 0, len(sel))
 	for _, o := range sel {
 		cat := o.Category
@@ -169,83 +140,57 @@ func (f *OKX) ordersHistory(w http.ResponseWriter, r *http.Request) {
 	f.reply(w, http.StatusOK, "0", "", rows)
 }
 
-// okxByTS orders rows newest first by "ts" and applies after (earlier
-// than) and limit.
-func okxByTS(rows []map[string]any, after int64, limit int) []map[string]any {
-	slices.SortStableFunc(rows, func(a, b map[string]any) int {
-		x, _ := strconv.ParseInt(a["ts"].(string), 10, 64)
-		y, _ := strconv.ParseInt(b["ts"].(string), 10, 64)
-		return int(y - x)
-	})
-	out := []map[string]any{}
-	for _, row := range rows {
-		ts, _ := strconv.ParseInt(row["ts"].(string), 10, 64)
-		if after > 0 && ts >= after {
-			continue
-		}
-		if len(out) == limit {
-			break
-		}
-		out = append(out, row)
+// okxMovements serves what withdrawal-history and deposit-history share:
+// newest first by ts, after (earlier than, ms) and limit; row renders one
+// record.
+func okxMovements[T any](f *OKX, w http.ResponseWriter, r *http.Request, recs *records[T], at func(T) time.Time, row func(T) map[string]any) {
+	if _, ok := f.verify(w, r); !ok {
+		return
 	}
-	return out
+	limit, ok := f.okxLimit(w, r)
+	if !ok {
+		return
+	}
+	after, ok := f.okxMillisParam(w, r, "after")
+	if !ok {
+		return
+	}
+	sel := recs.kept(func(x T) bool { return after <= 0 || at(x).UnixMilli() < after })
+	// ts is in milliseconds: records of the same millisecond stay in the
+	// order they were added.
+	sel, _ = cutPage(newestFirst(sel, func(x T) time.Time { return time.UnixMilli(at(x).UnixMilli()) }), 0, limit)
+	rows := []map[string]any{}
+	for _, x := range sel {
+		rows = append(rows, row(x))
+	}
+	f.reply(w, http.StatusOK, "0", "", rows)
 }
 
 // withdrawalHistory serves GET /api/v5/asset/withdrawal-history: newest
 // first, after/before by ts, limit 100.
 func (f *OKX) withdrawalHistory(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	limit, ok := f.okxLimit(w, r)
-	if !ok {
-		return
-	}
-	after, ok := f.okxMillisParam(w, r, "after")
-	if !ok {
-		return
-	}
-	f.hist.mu.Lock()
-	var rows []map[string]any
-	for _, x := range f.hist.withdrawals {
+	okxMovements(f, w, r, &f.hist.withdrawals, func(x OKXWithdrawal) time.Time { return x.Time }, func(x OKXWithdrawal) map[string]any {
 		typ := "1"
 		if x.ToUID {
 			typ = "2"
 		}
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"note": "", "chain": x.Ccy + "-Ethereum", "fee": "0.007", "feeCcy": x.Ccy, "ccy": x.Ccy, "clientId": "",
 			"toAddrType": typ, "amt": x.Amt, "txId": "0x35c" + x.WdID, "from": "156****359", "areaCodeFrom": "86",
 			"to": x.To, "areaCodeTo": "", "state": "2", "ts": strconv.FormatInt(x.Time.UnixMilli(), 10),
 			"nonTradableAsset": false, "wdId": x.WdID,
-		})
-	}
-	f.hist.mu.Unlock()
-	f.reply(w, http.StatusOK, "0", "", okxByTS(rows, after, limit))
+		}
+	})
 }
 
 // depositHistory serves GET /api/v5/asset/deposit-history like the
 // withdrawal history.
 func (f *OKX) depositHistory(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	limit, ok := f.okxLimit(w, r)
-	if !ok {
-		return
-	}
-	after, ok := f.okxMillisParam(w, r, "after")
-	if !ok {
-		return
-	}
-	f.hist.mu.Lock()
-	var rows []map[string]any
-	for _, d := range f.hist.deposits {
-		rows = append(rows, map[string]any{
+	okxMovements(f, w, r, &f.hist.deposits, func(d OKXDeposit) time.Time { return d.Time }, func(d OKXDeposit) map[string]any {
+		return map[string]any{
 			"actualDepBlkConfirm": "17", "amt": d.Amt, "areaCodeFrom": "", "ccy": d.Ccy, "chain": d.Ccy + "-Ethereum",
 			"depId": d.DepID, "from": "", "fromWdId": "", "state": "2", "to": d.To,
 			"ts": strconv.FormatInt(d.Time.UnixMilli(), 10), "txId": "0xdep" + d.DepID,
-		})
-	}
-	f.hist.mu.Unlock()
-	f.reply(w, http.StatusOK, "0", "", okxByTS(rows, after, limit))
+		}
+	})
 }
