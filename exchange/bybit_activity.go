@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -88,54 +89,71 @@ func bybitWalk(since, now time.Time, span time.Duration, page func(from, to time
 	return nil
 }
 
+// bybitRows walks path with query v (bybitWalk: each window of span from
+// since to now, each cursor page) and hands every row to add. Order
+// history lists its rows under "list", the funds histories under "rows".
+func bybitRows[Row any](ctx context.Context, b *bybit, op, path string, creds keystore.Item, offset time.Duration, since, now time.Time, span time.Duration, v url.Values, add func(r *Response, row Row) error) error {
+	return bybitWalk(since, now, span, func(from, to time.Time, cursor string) (string, error) {
+		q := maps.Clone(v)
+		q.Set("startTime", ms(from))
+		q.Set("endTime", ms(to))
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		r, result, err := b.signedGet(ctx, op, path, creds, offset, q)
+		if err != nil {
+			return "", err
+		}
+		var page struct {
+			List           []Row  `json:"list"`
+			Rows           []Row  `json:"rows"`
+			NextPageCursor string `json:"nextPageCursor"`
+		}
+		if err := json.Unmarshal(result, &page); err != nil {
+			return "", MalformedError(bybitName, op, r, err)
+		}
+		rows := append(page.List, page.Rows...)
+		for _, row := range rows {
+			if err := add(r, row); err != nil {
+				return "", err
+			}
+		}
+		if len(rows) == 0 {
+			return "", nil
+		}
+		return page.NextPageCursor, nil
+	})
+}
+
 // Orders implements ActivityClient: every order of every category since
 // q.Since (q.Symbols is not needed: Bybit lists a category at once).
 func (b *bybit) Orders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery) ([]Order, error) {
 	const op = "order history"
 	now := time.Now().Add(offset)
 	var out []Order
+	type row struct {
+		OrderID     string `json:"orderId"`
+		OrderLinkID string `json:"orderLinkId"`
+		Symbol      string `json:"symbol"`
+		Side        string `json:"side"`
+		Qty         string `json:"qty"`
+		CreateType  string `json:"createType"`
+		CreatedTime string `json:"createdTime"`
+	}
 	for _, cat := range bybitCategories {
 		seen := map[string]bool{}
-		err := bybitWalk(q.Since, now, bybitOrdersSpan, func(from, to time.Time, cursor string) (string, error) {
-			v := url.Values{"category": {cat}, "startTime": {ms(from)}, "endTime": {ms(to)}, "limit": {strconv.Itoa(bybitOrdersPage)}}
-			if cursor != "" {
-				v.Set("cursor", cursor)
+		v := url.Values{"category": {cat}, "limit": {strconv.Itoa(bybitOrdersPage)}}
+		err := bybitRows(ctx, b, op, "/v5/order/history", creds, offset, q.Since, now, bybitOrdersSpan, v, func(r *Response, o row) error {
+			t, err := bybitMillis(o.CreatedTime)
+			if err != nil || o.OrderID == "" {
+				return MalformedError(bybitName, op, r, errors.New("an order without orderId or createdTime"))
 			}
-			r, result, err := b.signedGet(ctx, op, "/v5/order/history", creds, offset, v)
-			if err != nil {
-				return "", err
-			}
-			var page struct {
-				List []struct {
-					OrderID     string `json:"orderId"`
-					OrderLinkID string `json:"orderLinkId"`
-					Symbol      string `json:"symbol"`
-					Side        string `json:"side"`
-					Qty         string `json:"qty"`
-					CreateType  string `json:"createType"`
-					CreatedTime string `json:"createdTime"`
-				} `json:"list"`
-				NextPageCursor string `json:"nextPageCursor"`
-			}
-			if err := json.Unmarshal(result, &page); err != nil {
-				return "", MalformedError(bybitName, op, r, err)
-			}
-			for _, o := range page.List {
-				t, err := bybitMillis(o.CreatedTime)
-				if err != nil || o.OrderID == "" {
-					return "", MalformedError(bybitName, op, r, errors.New("an order without orderId or createdTime"))
-				}
-				if seen[o.OrderID] {
-					continue
-				}
+			if !seen[o.OrderID] {
 				seen[o.OrderID] = true
 				out = append(out, Order{ID: o.OrderID, ClientID: o.OrderLinkID, Symbol: o.Symbol, Side: o.Side,
 					Size: o.Qty, Time: t, Origin: o.CreateType, System: bybitSystemOrigins[o.CreateType]})
 			}
-			if len(page.List) == 0 {
-				return "", nil
-			}
-			return page.NextPageCursor, nil
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -156,90 +174,53 @@ func bybitMillis(s string) (time.Time, error) {
 // Movements implements ActivityClient: withdrawals (withdrawType 1, to
 // another Bybit account, is a Transfer) and deposits since since.
 func (b *bybit) Movements(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time) ([]Movement, error) {
+	const withdrawOp, depositOp = "withdraw history", "deposit history"
 	now := time.Now().Add(offset)
 	var out []Movement
-	err := bybitWalk(since, now, bybitFundsSpan, func(from, to time.Time, cursor string) (string, error) {
-		const op = "withdraw history"
-		v := url.Values{"withdrawType": {"2"}, "startTime": {ms(from)}, "endTime": {ms(to)}, "limit": {strconv.Itoa(bybitFundsPage)}}
-		if cursor != "" {
-			v.Set("cursor", cursor)
+	type withdrawal struct {
+		WithdrawID   string `json:"withdrawId"`
+		Coin         string `json:"coin"`
+		Amount       string `json:"amount"`
+		ToAddress    string `json:"toAddress"`
+		CreateTime   string `json:"createTime"`
+		WithdrawType int    `json:"withdrawType"`
+	}
+	v := url.Values{"withdrawType": {"2"}, "limit": {strconv.Itoa(bybitFundsPage)}}
+	err := bybitRows(ctx, b, withdrawOp, "/v5/asset/withdraw/query-record", creds, offset, since, now, bybitFundsSpan, v, func(r *Response, w withdrawal) error {
+		t, err := bybitMillis(w.CreateTime)
+		if err != nil || w.WithdrawID == "" {
+			return MalformedError(bybitName, withdrawOp, r, errors.New("a withdrawal without withdrawId or createTime"))
 		}
-		r, result, err := b.signedGet(ctx, op, "/v5/asset/withdraw/query-record", creds, offset, v)
-		if err != nil {
-			return "", err
+		kind := Withdrawal
+		if w.WithdrawType == 1 {
+			kind = Transfer
 		}
-		var page struct {
-			Rows []struct {
-				WithdrawID   string `json:"withdrawId"`
-				Coin         string `json:"coin"`
-				Amount       string `json:"amount"`
-				ToAddress    string `json:"toAddress"`
-				CreateTime   string `json:"createTime"`
-				WithdrawType int    `json:"withdrawType"`
-			} `json:"rows"`
-			NextPageCursor string `json:"nextPageCursor"`
-		}
-		if err := json.Unmarshal(result, &page); err != nil {
-			return "", MalformedError(bybitName, op, r, err)
-		}
-		for _, w := range page.Rows {
-			t, err := bybitMillis(w.CreateTime)
-			if err != nil || w.WithdrawID == "" {
-				return "", MalformedError(bybitName, op, r, errors.New("a withdrawal without withdrawId or createTime"))
-			}
-			kind := Withdrawal
-			if w.WithdrawType == 1 {
-				kind = Transfer
-			}
-			out = append(out, Movement{Kind: kind, ID: w.WithdrawID, Asset: w.Coin, Amount: w.Amount, To: w.ToAddress, Time: t})
-		}
-		if len(page.Rows) == 0 {
-			return "", nil
-		}
-		return page.NextPageCursor, nil
+		out = append(out, Movement{Kind: kind, ID: w.WithdrawID, Asset: w.Coin, Amount: w.Amount, To: w.ToAddress, Time: t})
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = bybitWalk(since, now, bybitFundsSpan, func(from, to time.Time, cursor string) (string, error) {
-		const op = "deposit history"
-		v := url.Values{"startTime": {ms(from)}, "endTime": {ms(to)}, "limit": {strconv.Itoa(bybitFundsPage)}}
-		if cursor != "" {
-			v.Set("cursor", cursor)
-		}
-		r, result, err := b.signedGet(ctx, op, "/v5/asset/deposit/query-record", creds, offset, v)
+	type deposit struct {
+		ID        string `json:"id"`
+		TxID      string `json:"txID"`
+		Coin      string `json:"coin"`
+		Amount    string `json:"amount"`
+		ToAddress string `json:"toAddress"`
+		SuccessAt string `json:"successAt"`
+	}
+	v = url.Values{"limit": {strconv.Itoa(bybitFundsPage)}}
+	err = bybitRows(ctx, b, depositOp, "/v5/asset/deposit/query-record", creds, offset, since, now, bybitFundsSpan, v, func(r *Response, d deposit) error {
+		t, err := bybitMillis(d.SuccessAt)
 		if err != nil {
-			return "", err
+			return MalformedError(bybitName, depositOp, r, errors.New("a deposit without successAt"))
 		}
-		var page struct {
-			Rows []struct {
-				ID        string `json:"id"`
-				TxID      string `json:"txID"`
-				Coin      string `json:"coin"`
-				Amount    string `json:"amount"`
-				ToAddress string `json:"toAddress"`
-				SuccessAt string `json:"successAt"`
-			} `json:"rows"`
-			NextPageCursor string `json:"nextPageCursor"`
+		id := d.ID
+		if id == "" {
+			id = d.TxID
 		}
-		if err := json.Unmarshal(result, &page); err != nil {
-			return "", MalformedError(bybitName, op, r, err)
-		}
-		for _, d := range page.Rows {
-			t, err := bybitMillis(d.SuccessAt)
-			if err != nil {
-				return "", MalformedError(bybitName, op, r, errors.New("a deposit without successAt"))
-			}
-			id := d.ID
-			if id == "" {
-				id = d.TxID
-			}
-			out = append(out, Movement{Kind: Deposit, ID: id, Asset: d.Coin, Amount: d.Amount, To: d.ToAddress, Time: t})
-		}
-		if len(page.Rows) == 0 {
-			return "", nil
-		}
-		return page.NextPageCursor, nil
+		out = append(out, Movement{Kind: Deposit, ID: id, Asset: d.Coin, Amount: d.Amount, To: d.ToAddress, Time: t})
+		return nil
 	})
 	if err != nil {
 		return nil, err
