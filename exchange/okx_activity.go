@@ -127,80 +127,74 @@ func (o *okx) Orders(ctx context.Context, creds keystore.Item, offset time.Durat
 // 2, is a Transfer) and deposits since since.
 func (o *okx) Movements(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time) ([]Movement, error) {
 	var out []Movement
-	err := okxWalkTS(since, func(after string) (int, string, error) {
-		const op = "withdraw history"
-		r, data, err := o.signedGet(ctx, op, "/api/v5/asset/withdrawal-history", creds, offset, okxTSQuery(after))
-		if err != nil {
-			return 0, "", err
-		}
-		var rows []struct {
-			WdID       string `json:"wdId"`
-			Ccy        string `json:"ccy"`
-			Amt        string `json:"amt"`
-			To         string `json:"to"`
-			ToAddrType string `json:"toAddrType"`
-			TS         string `json:"ts"`
-		}
-		if err := json.Unmarshal(data, &rows); err != nil {
-			return 0, "", MalformedError(okxName, op, r, err)
-		}
-		for _, x := range rows {
-			t, err := okxMillis(x.TS)
-			if err != nil || x.WdID == "" {
-				return 0, "", MalformedError(okxName, op, r, errors.New("a withdrawal without wdId or ts"))
-			}
-			if t.Before(since) {
-				continue
-			}
+	type withdrawal struct {
+		WdID       string `json:"wdId"`
+		Ccy        string `json:"ccy"`
+		Amt        string `json:"amt"`
+		To         string `json:"to"`
+		ToAddrType string `json:"toAddrType"`
+		TS         string `json:"ts"`
+	}
+	err := okxFunds(ctx, o, "withdraw history", "/api/v5/asset/withdrawal-history", creds, offset, since,
+		func(x withdrawal) (string, string) { return x.WdID, x.TS }, "a withdrawal without wdId or ts",
+		func(x withdrawal, t time.Time) {
 			kind := Withdrawal
 			if x.ToAddrType == "2" {
 				kind = Transfer
 			}
 			out = append(out, Movement{Kind: kind, ID: x.WdID, Asset: x.Ccy, Amount: x.Amt, To: x.To, Time: t})
-		}
-		if len(rows) == 0 {
-			return 0, "", nil
-		}
-		return len(rows), rows[len(rows)-1].TS, nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
-	err = okxWalkTS(since, func(after string) (int, string, error) {
-		const op = "deposit history"
-		r, data, err := o.signedGet(ctx, op, "/api/v5/asset/deposit-history", creds, offset, okxTSQuery(after))
-		if err != nil {
-			return 0, "", err
-		}
-		var rows []struct {
-			DepID string `json:"depId"`
-			Ccy   string `json:"ccy"`
-			Amt   string `json:"amt"`
-			To    string `json:"to"`
-			TS    string `json:"ts"`
-		}
-		if err := json.Unmarshal(data, &rows); err != nil {
-			return 0, "", MalformedError(okxName, op, r, err)
-		}
-		for _, x := range rows {
-			t, err := okxMillis(x.TS)
-			if err != nil || x.DepID == "" {
-				return 0, "", MalformedError(okxName, op, r, errors.New("a deposit without depId or ts"))
-			}
-			if t.Before(since) {
-				continue
-			}
+	type deposit struct {
+		DepID string `json:"depId"`
+		Ccy   string `json:"ccy"`
+		Amt   string `json:"amt"`
+		To    string `json:"to"`
+		TS    string `json:"ts"`
+	}
+	err = okxFunds(ctx, o, "deposit history", "/api/v5/asset/deposit-history", creds, offset, since,
+		func(x deposit) (string, string) { return x.DepID, x.TS }, "a deposit without depId or ts",
+		func(x deposit, t time.Time) {
 			out = append(out, Movement{Kind: Deposit, ID: x.DepID, Asset: x.Ccy, Amount: x.Amt, To: x.To, Time: t})
-		}
-		if len(rows) == 0 {
-			return 0, "", nil
-		}
-		return len(rows), rows[len(rows)-1].TS, nil
-	})
+		})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// okxFunds walks a funds history at path by ts (okxWalkTS) and hands add
+// each row since since with its time. key gives a row's id and ts; a row
+// missing either is malformed, in the words of missing.
+func okxFunds[Row any](ctx context.Context, o *okx, op, path string, creds keystore.Item, offset time.Duration, since time.Time,
+	key func(Row) (id, ts string), missing string, add func(Row, time.Time)) error {
+	return okxWalkTS(since, func(after string) (int, string, error) {
+		r, data, err := o.signedGet(ctx, op, path, creds, offset, okxTSQuery(after))
+		if err != nil {
+			return 0, "", err
+		}
+		var rows []Row
+		if err := json.Unmarshal(data, &rows); err != nil {
+			return 0, "", MalformedError(okxName, op, r, err)
+		}
+		for _, x := range rows {
+			id, ts := key(x)
+			t, err := okxMillis(ts)
+			if err != nil || id == "" {
+				return 0, "", MalformedError(okxName, op, r, errors.New(missing))
+			}
+			if !t.Before(since) {
+				add(x, t)
+			}
+		}
+		if len(rows) == 0 {
+			return 0, "", nil
+		}
+		_, last := key(rows[len(rows)-1])
+		return len(rows), last, nil
+	})
 }
 
 func okxTSQuery(after string) url.Values {
