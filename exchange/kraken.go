@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,10 +64,18 @@ func (k *kraken) Window() Window { return Window{} }
 // krakenNonce hands out nonces: the clock in milliseconds, but always
 // greater than the last one handed out, so two requests in the same
 // millisecond, or a clock stepped back, still produce increasing nonces.
+// It also hands out each key's turn: Kraken rejects a nonce below one it
+// has already accepted for the key (EAPI:Invalid nonce, unless the key has
+// a nonce window), and two requests in flight at once can reach it in the
+// other order, so a signed request holds its key's turn from drawing its
+// nonce until Kraken has answered.
 type krakenNonce struct {
 	mu   sync.Mutex
 	last uint64
 	now  func() time.Time
+	// turns holds one token per key (by the key's SHA-256, so the map
+	// holds no key): taken while a request of that key is in flight.
+	turns map[[sha256.Size]byte]chan struct{}
 }
 
 // krakenNonces is shared by every Kraken client in the process: Kraken
@@ -83,6 +92,28 @@ func (n *krakenNonce) next() uint64 {
 	}
 	n.last = v
 	return v
+}
+
+// turn waits for key's turn (or ctx) and returns a nonce drawn inside it
+// and the function that gives the turn back.
+func (n *krakenNonce) turn(ctx context.Context, key string) (uint64, func(), error) {
+	id := sha256.Sum256([]byte(key))
+	n.mu.Lock()
+	if n.turns == nil {
+		n.turns = map[[sha256.Size]byte]chan struct{}{}
+	}
+	tok, ok := n.turns[id]
+	if !ok {
+		tok = make(chan struct{}, 1)
+		n.turns[id] = tok
+	}
+	n.mu.Unlock()
+	select {
+	case tok <- struct{}{}:
+	case <-ctx.Done():
+		return 0, nil, ctx.Err()
+	}
+	return n.next(), func() { <-tok }, nil
 }
 
 // krakenSign is API-Sign: base64(HMAC-SHA512(key = base64-decoded secret,
@@ -132,21 +163,7 @@ func (k *kraken) KeyInfo(ctx context.Context, creds keystore.Item, _ time.Durati
 		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseKey,
 			Message: "api key or private key is empty: store the key again (keywarden import or add)"}
 	}
-	nonce := strconv.FormatUint(k.nonces.next(), 10)
-	body := "nonce=" + nonce
-	sign, err := krakenSign(creds.APISecret.Reveal(), path, nonce, body)
-	if err != nil {
-		return KeyInfo{}, &Error{Exchange: krakenName, Op: op, Cause: CauseKey, Message: err.Error()}
-	}
-	req, err := newRequest(krakenName, op, http.MethodPost, k.base+path, strings.NewReader(body))
-	if err != nil {
-		return KeyInfo{}, err
-	}
-	req.Header.Set("API-Key", creds.APIKey.Reveal())
-	req.Header.Set("API-Sign", sign)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("User-Agent", "keywarden")
-	r, result, err := k.do(ctx, op, req, creds)
+	r, result, err := k.signedPost(ctx, op, path, creds, url.Values{})
 	var e *Error
 	if errors.As(err, &e) && e.Code == "EGeneral:Permission denied" {
 		// GetApiKeyInfo needs no permission ("API Key Permissions Required:

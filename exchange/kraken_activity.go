@@ -35,13 +35,19 @@ type krakenOrder struct {
 }
 
 // signedPost sends a signed POST of path with form, signed exactly as
-// KeyInfo signs (nonce + body, SHA-256, then HMAC-SHA512 over the path).
+// KeyInfo signs (nonce + body, SHA-256, then HMAC-SHA512 over the path),
+// in the key's turn (krakenNonce.turn), so its nonces reach Kraken in order.
 func (k *kraken) signedPost(ctx context.Context, op, path string, creds keystore.Item, form url.Values) (*Response, json.RawMessage, error) {
 	if creds.APIKey.Empty() || creds.APISecret.Empty() {
 		return nil, nil, &Error{Exchange: krakenName, Op: op, Cause: CauseKey,
 			Message: "api key or private key is empty: store the key again (keywarden import or add)"}
 	}
-	nonce := strconv.FormatUint(k.nonces.next(), 10)
+	n, release, err := k.nonces.turn(ctx, creds.APIKey.Reveal())
+	if err != nil {
+		return nil, nil, &Error{Exchange: krakenName, Op: op, Cause: CauseTimeout, Message: "gave up waiting for the key's turn: " + err.Error()}
+	}
+	defer release()
+	nonce := strconv.FormatUint(n, 10)
 	form.Set("nonce", nonce)
 	body := form.Encode()
 	sign, err := krakenSign(creds.APISecret.Reveal(), path, nonce, body)

@@ -2,9 +2,12 @@ package exchange_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,4 +128,104 @@ func TestKrakenAgainstFakeBadSecret(t *testing.T) {
 	if n := f.Requests(); n != 0 {
 		t.Errorf("%d requests sent with an unusable secret", n)
 	}
+}
+
+// shuffleTransport holds every other request back a little, so requests
+// sent at once reach the server in another order than they were signed in.
+type shuffleTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (s *shuffleTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if s.n.Add(1)%2 == 1 {
+		time.Sleep(15 * time.Millisecond)
+	}
+	return s.next.RoundTrip(r)
+}
+
+// Checks run at once with one key (key.permissions, activity.orders,
+// activity.funds, activity.key): Kraken rejects a nonce below one it has
+// already accepted, so each request of a key waits for the one before to be
+// answered; with requests held back at random none is refused.
+func TestKrakenConcurrentRequestsOfOneKeyKeepNonceOrder(t *testing.T) {
+	def := krakenTestKeyDef()
+	f := exchangetest.NewKraken(def)
+	t.Cleanup(f.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := exchange.New("kraken", f.URL(), &http.Client{Transport: &shuffleTransport{next: tr}, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := krakenTestCreds(krakenTestKey, krakenTestSecret)
+	ac := c.(exchange.ActivityClient)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 8 {
+		wg.Go(func() {
+			for range 5 {
+				var err error
+				if i%2 == 0 {
+					_, err = c.KeyInfo(context.Background(), creds, 0)
+				} else {
+					_, err = ac.Movements(context.Background(), creds, 0, time.Now().Add(-time.Hour))
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a concurrent request was refused: %v", err)
+	}
+}
+
+// A request waiting for its key's turn gives up with its context.
+func TestKrakenTurnWaitEndsWithContext(t *testing.T) {
+	def := krakenTestKeyDef()
+	f := exchangetest.NewKraken(def)
+	t.Cleanup(f.Close)
+	release := make(chan struct{})
+	hold := &holdTransport{next: &http.Transport{}, entered: make(chan struct{}, 1), release: release}
+	c, err := exchange.New("kraken", f.URL(), &http.Client{Transport: hold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := krakenTestCreds(krakenTestKey, krakenTestSecret)
+	first := make(chan error, 1)
+	go func() { _, err := c.KeyInfo(context.Background(), creds, 0); first <- err }()
+	<-hold.entered // the first request holds the key's turn
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.KeyInfo(ctx, creds, 0)
+	var e *exchange.Error
+	if !errors.As(err, &e) || e.Cause != exchange.CauseTimeout {
+		t.Errorf("waiting past the context: %v, want a timeout", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("the first request: %v", err)
+	}
+}
+
+// holdTransport holds the first request until release is closed.
+type holdTransport struct {
+	next    http.RoundTripper
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (h *holdTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	first := false
+	h.once.Do(func() { first = true })
+	if first {
+		h.entered <- struct{}{}
+		<-h.release
+	}
+	return h.next.RoundTrip(r)
 }
