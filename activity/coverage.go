@@ -1,7 +1,8 @@
 package activity
 
 // symbolScoped reports whether the exchange lists orders only per symbol,
-// so the orders check can only ask about the markets the bot's log names.
+// so the orders check can only ask about the markets the bot's log names
+// (and, for Binance futures, those with a position or an open order).
 func symbolScoped(exchangeName string) bool { return exchangeName == "binance" }
 
 // BlindSpots lists what the activity checks cannot see on an exchange
@@ -11,7 +12,8 @@ func BlindSpots(exchangeName string) []string {
 	case "binance":
 		return []string{
 			"spot orders on symbols the audit log never names (allOrders needs a symbol)",
-			"USDⓈ-M and COIN-M futures, margin and options orders",
+			"USDⓈ-M futures orders on symbols the audit log never names that hold no position and no open order now (an intruder's opened and closed trade there)",
+			"COIN-M futures, portfolio-margin, margin and options orders",
 			"fills are not read separately (an order's fills belong to an order that is read)",
 			"wallet transfers between own accounts and master/sub-account transfers",
 			"web and app orders look like API orders (no origin field)",

@@ -102,7 +102,8 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	var st ordersState
 	pd, err := poll(ctx, s, "orders", &st, now, source[exchange.Order]{
 		fetch: func(from time.Time) ([]exchange.Order, error) {
-			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols})
+			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols,
+				Unread: func(why string) { blind = append(blind, why) }})
 		},
 		key: func(o exchange.Order) (string, time.Time) { return orderKey(o), o.Time },
 		judge: func(o exchange.Order) bool {

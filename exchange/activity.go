@@ -60,12 +60,16 @@ type OrderQuery struct {
 	// exchange's per-call window up to now.
 	Since time.Time
 	// Symbols are the markets to ask about on an exchange whose order
-	// history needs a symbol (Binance spot); ignored elsewhere.
+	// history needs a symbol (Binance spot and futures); ignored elsewhere.
 	Symbols []string
 	// Unlisted, when not nil, receives the symbols of Symbols the
 	// exchange does not list (Binance -1121 "Invalid symbol."): they are
 	// skipped, not an error, since a symbol may be a guess.
 	Unlisted *[]string
+	// Unread, when set, is told of each part of the history Orders did
+	// not read and why (Binance: the futures of a key that cannot trade
+	// them), for the result's blind spots.
+	Unread func(why string)
 }
 
 // ActivityClient is implemented by clients that can read the account's own

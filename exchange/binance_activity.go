@@ -49,7 +49,8 @@ func (b *binance) signedGet(ctx context.Context, op, path string, creds keystore
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 // Orders implements ActivityClient: every spot order of q.Symbols created
-// since q.Since, walking 24-hour windows and 1000-row pages. A symbol
+// since q.Since, walking 24-hour windows and 1000-row pages, then the
+// USDⓈ-M futures orders (binance_futures_activity.go). A symbol
 // Binance does not list is skipped when q.Unlisted is set. That startTime
 // selects by creation time (time), not updateTime, is how the adapter
 // reads Binance's docs, which do not say (UNVERIFIED).
@@ -101,7 +102,7 @@ symbols:
 			}
 		}
 	}
-	return out, nil
+	return b.withFutures(ctx, creds, offset, q, out)
 }
 
 // binanceOrderRow is one order of allOrders and openOrders.

@@ -50,7 +50,8 @@ type BinanceKey struct {
 // /api/v3/openOrders, /api/v3/account, /sapi/v1/capital/withdraw/history
 // and /sapi/v1/capital/deposit/hisrec (one account's history and
 // balances, filled by AddOrder, FillOrder, SetBalance, AddWithdrawal,
-// AddDeposit; Weight counts what each endpoint cost),
+// AddDeposit; Weight counts what each endpoint cost), and the USDⓈ-M
+// futures routes of binance_futures.go,
 // verified as Binance does (HMAC-SHA256
 // of the query string without signature, hex, case-insensitive; timestamp
 // not ≥ 1000 ms ahead of the server and not more than recvWindow behind).
@@ -62,6 +63,7 @@ type Binance struct {
 
 	weightMu sync.Mutex
 	weight   map[string]int64 // REQUEST_WEIGHT spent, by path
+	fut      binanceFutures
 }
 
 // NewBinance starts a Binance fake on loopback that knows keys. Close it.
@@ -84,6 +86,7 @@ func NewBinance(keys ...BinanceKey) *Binance {
 	mux.HandleFunc("GET /api/v3/openOrders", f.weigh("/api/v3/openOrders", f.openOrders))
 	mux.HandleFunc("GET /sapi/v1/capital/withdraw/history", f.withdrawHistory)
 	mux.HandleFunc("GET /sapi/v1/capital/deposit/hisrec", f.depositHistory)
+	f.futuresRoutes(mux)
 	mux.HandleFunc("/", binanceNotFound)
 	f.start(mux)
 	return f
