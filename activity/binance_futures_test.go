@@ -147,6 +147,7 @@ func TestBinanceFuturesWeightPerPoll(t *testing.T) {
 	w, f := binanceFuturesWorld(t, binanceFuturesKey)
 	syms := []string{"BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "1000PEPEUSDT", "PEPEUSDT", "ADAUSDT", "LINKUSDT"}
 	for _, s := range syms {
+		f.ListSymbol(strings.TrimSuffix(s, "USDT"), "USDT") // on spot: its poll asks about each
 		w.logOrder(s, "", "")
 	}
 	w.want(OrdersID, checks.OK)
