@@ -2,9 +2,16 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/keywarden/keywarden/internal/testutil"
 	"github.com/keywarden/keywarden/internal/testutil/sixworld"
@@ -137,4 +144,155 @@ func findCheck(rep sixReport, id, profile string) (sixCheck, bool) {
 		}
 	}
 	return sixCheck{}, false
+}
+
+// TestWatchActivityOnSixExchanges runs `keywarden watch` (activity at its
+// default cadence, a minute) on the six-exchange world with a webhook:
+// once every profile's three activity checks have set their baselines, the
+// intrusion on all six fakes at once reaches the webhook as 18 crit
+// alerts, each naming its evidence. Each alert's latency from the
+// injection is logged, not asserted; the deadline only stops a hang (and
+// leaves room for a history polled every two minutes).
+func TestWatchActivityOnSixExchanges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits one to two activity polls (a minute each)")
+	}
+	// hook hears crit, diag everything (to tell why a check was not crit).
+	hook, diag := newRecorder(t), newRecorder(t)
+	alerts := ""
+	for _, r := range []struct{ url, min string }{{hook.URL, "crit"}, {diag.URL, "warn"}} {
+		alerts += fmt.Sprintf("\n[[alert]]\ntype = \"webhook\"\nurl = \"%s/kw\"\ntoken = \"alert-hook\"\nmin_status = %q\n", r.url, r.min)
+	}
+	w := sixworld.New(t, testutil.LookPath(t, "keywarden"), alerts)
+	w.ImportToken(t, "alert-hook", watchHookKey)
+	// No burst limit: 18 crits at once would otherwise be folded into one
+	// alert after the tenth.
+	p := (&watchWorld{dir: w.Dir, config: w.Config, env: w.Environ()}).start(t, "--interval", "1s", "--burst", "0")
+
+	// The baseline: every activity check of every profile ok once.
+	pending := map[string]bool{}
+	for _, pr := range w.Profiles {
+		for _, id := range activityIDs {
+			pending[id+"/"+pr.Name] = true
+		}
+	}
+	for end := time.Now().Add(3 * time.Minute); len(pending) > 0 && time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		st := scrapeStatuses(t, p.metrics)
+		for k := range pending {
+			if v, ok := st[k]; ok && v == 0 {
+				delete(pending, k)
+			}
+		}
+	}
+	if len(pending) > 0 {
+		st := scrapeStatuses(t, p.metrics)
+		for _, k := range slices.Sorted(maps.Keys(pending)) {
+			t.Errorf("%s never ok after 3 min (status %v); its baseline is not set, so no alert can follow", k, st[k])
+		}
+	}
+
+	evidence := w.Inject(t)
+	injected := time.Now()
+	want := map[string]string{} // check/profile → the evidence its alert names
+	for _, pr := range w.Profiles {
+		ev := evidence[pr.Name]
+		want["activity.orders/"+pr.Name] = "order " + ev.OrderID
+		want["activity.funds/"+pr.Name] = "(id " + ev.WithdrawalID + ")"
+		want["activity.key/"+pr.Name] = ev.KeyField + " no → yes"
+	}
+	type alertBody struct {
+		Kind      string `json:"kind"`
+		Check     string `json:"check"`
+		Profile   string `json:"profile"`
+		NewStatus string `json:"new_status"`
+		Summary   string `json:"summary"`
+		Hint      string `json:"hint"`
+	}
+	parse := func(r recorded) alertBody {
+		var a alertBody
+		if err := json.Unmarshal(r.body, &a); err != nil {
+			t.Fatalf("webhook body is not JSON: %v\n%s", err, r.body)
+		}
+		return a
+	}
+	latency := map[string]time.Duration{}
+	// late: checks whose first poll after the intrusion was not crit.
+	late := map[string]alertBody{}
+	var bodies []string
+	deadline := time.After(4 * time.Minute)
+wait:
+	for len(latency) < len(want) {
+		select {
+		case r := <-hook.got:
+			bodies = append(bodies, string(r.body))
+			a := parse(r)
+			k := a.Check + "/" + a.Profile
+			ev, ok := want[k]
+			if _, seen := latency[k]; !ok || seen || a.Kind != "firing" || a.NewStatus != "crit" {
+				continue
+			}
+			latency[k] = time.Since(injected)
+			if !strings.Contains(a.Summary, ev) {
+				t.Errorf("%s alert does not name %q: %s", k, ev, a.Summary)
+			}
+		case r := <-diag.got:
+			bodies = append(bodies, string(r.body))
+			a := parse(r)
+			k := a.Check + "/" + a.Profile
+			if _, ok := want[k]; ok && a.NewStatus != "crit" && latency[k] == 0 {
+				if _, seen := late[k]; !seen {
+					late[k] = a
+				}
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	for _, pr := range w.Profiles {
+		for _, id := range activityIDs {
+			k := id + "/" + pr.Name
+			d, ok := latency[k]
+			if ok {
+				t.Logf("%-16s %-14s injection to webhook alert: %s", id, pr.Name, d.Round(100*time.Millisecond))
+			} else {
+				t.Errorf("%s: no crit alert within 4 min of the intrusion", k)
+			}
+			if a, bad := late[k]; bad {
+				t.Errorf("%s: a poll after the intrusion was %s, not crit (%s; %s): the alert missed that poll", k, a.NewStatus, a.Summary, a.Hint)
+			}
+		}
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM", code)
+	}
+	testutil.NoSecret(t, w.Secrets(), append(bodies, p.stderr.String()))
+}
+
+// scrapeStatuses is every keywarden_check_status series by "check/profile".
+func scrapeStatuses(t *testing.T, url string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	out := map[string]float64{}
+	for _, m := range fams["keywarden_check_status"].GetMetric() {
+		var check, profile string
+		for _, l := range m.GetLabel() {
+			switch l.GetName() {
+			case "check":
+				check = l.GetValue()
+			case "profile":
+				profile = l.GetValue()
+			}
+		}
+		out[check+"/"+profile] = value(m)
+	}
+	return out
 }
