@@ -54,6 +54,11 @@ var accounts = map[string]func(t *testing.T) (*world, account){
 			APISecret: keystore.NewSecret(kucoinTradingKey.Secret), Passphrase: keystore.NewSecret(kucoinTradingKey.Passphrase)}, true)
 		return w, kucoinAccount{f}
 	},
+	// The same KuCoin account trading on its high-frequency (HF) account.
+	"kucoin-hf": func(t *testing.T) (*world, account) {
+		w, f := kucoinWorld(t, kucoinTradingKey)
+		return w, kucoinHFAccount{kucoinAccount{f}}
+	},
 	"coinbase": func(t *testing.T) (*world, account) {
 		secret, err := exchangetest.GenerateCoinbaseKey("ES256")
 		if err != nil {
@@ -287,6 +292,21 @@ func (a kucoinAccount) changeKey() {
 }
 
 func (kucoinAccount) page() int { return 500 }
+
+type kucoinHFAccount struct{ kucoinAccount }
+
+func (a kucoinHFAccount) own(w *world, n int) {
+	oid := fmt.Sprintf("hf-bot-%d", n)
+	a.f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "BTC-USDT", Side: "buy", Size: "0.01", ClientOid: oid, Time: ago()})
+	w.logOrder("BTC-USDT", "", oid)
+}
+
+// foreign is an open HF order on a symbol the bot never logged.
+func (a kucoinHFAccount) foreign() string {
+	return a.f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "PEPE-USDT", Side: "buy", Size: "100000", Channel: "IOS", Active: true, Time: ago()})
+}
+
+func (kucoinHFAccount) page() int { return 100 }
 
 var coinbaseTradingKey = exchangetest.CoinbaseKey{Name: "organizations/0b2e5a0c-1111-4444-8888-0123456789ab/apiKeys/9f0e1d2c-3333-5555-7777-ba9876543210",
 	Permissions: exchangetest.CoinbaseKeyPermissions{CanView: true, CanTrade: true,

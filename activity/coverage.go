@@ -2,8 +2,12 @@ package activity
 
 // symbolScoped reports whether the exchange lists orders only per symbol,
 // so the orders check can only ask about the markets the bot's log names
-// (and, for Binance futures, those with a position or an open order).
-func symbolScoped(exchangeName string) bool { return exchangeName == "binance" }
+// (for Binance futures, also those with a position or an open order; on
+// KuCoin, the HF account's, whose balances are paired with the logged
+// symbols' quotes).
+func symbolScoped(exchangeName string) bool {
+	return exchangeName == "binance" || exchangeName == "kucoin"
+}
 
 // BlindSpots lists what the activity checks cannot see on an exchange
 // (docs/activity.md says the same at length).
@@ -34,7 +38,9 @@ func BlindSpots(exchangeName string) []string {
 		}
 	case "kucoin":
 		return []string{
-			"orders of the high-frequency (HF) trading account (its order list needs a symbol and is not read yet)",
+			"HF (Pro) account orders on a symbol that has no open order, is not in the audit log and whose base currency the HF account no longer holds (an intruder's round trip that sold everything back), or that is quoted in a currency the log never names",
+			"HF done orders older than 3 days (KuCoin lists that far back): after a longer outage they are not read",
+			"HF balances beyond the first 100 symbols they suggest (by currency name), to stay within the rate budget",
 			"fills apart from their order, and the ledgers (transfers between the account's own wallets, sub-account transfers)",
 		}
 	case "coinbase":

@@ -19,8 +19,9 @@ const logLines = 200_000
 type Ledger struct {
 	OrderIDs  map[string]bool
 	ClientIDs map[string]bool
-	// Symbols are the markets the log names, in the exchange's compact form
-	// (BTC/USDT and BTC/USDT:USDT become BTCUSDT), sorted.
+	// Symbols are the markets the log names, in the exchange's form
+	// (ccxt's BTC/USDT and BTC/USDT:USDT become BTCUSDT, on KuCoin
+	// BTC-USDT), sorted.
 	Symbols []string
 }
 
@@ -46,7 +47,7 @@ func ReadLedger(path, exchangeName string) (Ledger, error) {
 			l.ClientIDs[e.ClientOrderID] = true
 		}
 		for _, m := range symbolRE.FindAllSubmatch(line, -1) {
-			if s := compactSymbol(string(m[1])); s != "" {
+			if s := exchangeSymbol(string(m[1]), exchangeName); s != "" {
 				syms[s] = true
 			}
 		}
@@ -58,11 +59,16 @@ func ReadLedger(path, exchangeName string) (Ledger, error) {
 	return l, nil
 }
 
-// compactSymbol turns ccxt's unified BTC/USDT (and BTC/USDT:USDT) into the
-// exchange form BTCUSDT; OKX's BTC-USDT stays as it is.
-func compactSymbol(s string) string {
+// exchangeSymbol turns ccxt's unified BTC/USDT (and BTC/USDT:USDT) into the
+// exchange's form: BTCUSDT, or BTC-USDT on KuCoin, whose symbol-scoped HF
+// order lists are asked with it; OKX's BTC-USDT stays as it is.
+func exchangeSymbol(s, exchangeName string) string {
 	s, _, _ = strings.Cut(s, ":")
-	return strings.ToUpper(strings.ReplaceAll(s, "/", ""))
+	sep := ""
+	if exchangeName == "kucoin" {
+		sep = "-"
+	}
+	return strings.ToUpper(strings.ReplaceAll(s, "/", sep))
 }
 
 // minSuffix is the shortest logged client id a broker-prefixed id may end

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// KuCoinOrder is one classic spot order (GET /api/v1/orders); Active
-// orders are listed with status=active, the others with status=done.
+// KuCoinOrder is one spot order: of the classic account (AddOrder, GET
+// /api/v1/orders: Active ones with status=active, the others with
+// status=done) or of the HF account (AddHFOrder).
 type KuCoinOrder struct {
 	ID        string // "": a fresh 24-hex id
 	Symbol    string
@@ -38,6 +39,9 @@ type kucoinHistory struct {
 	next   int
 	orders []KuCoinOrder
 	moves  []KuCoinMovement
+	// The HF account (kucoin_hf.go).
+	hf         []kucoinHFOrder
+	hfBalances map[string]string
 }
 
 // AddOrder records an order and returns its id.
