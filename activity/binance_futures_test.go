@@ -65,14 +65,16 @@ func TestBinanceFuturesOrders(t *testing.T) {
 	w.want(OrdersID, checks.OK)
 }
 
-// An intruder's futures trade on a symbol the bot never logged is seen
-// through the position it left, or through its open order.
+// An intruder's futures order on a symbol the bot never logged is seen
+// through the symbol's position, its open order, or its fills' income.
 func TestBinanceFuturesForeignOrderOnUnloggedSymbol(t *testing.T) {
 	w, f := binanceFuturesWorld(t, binanceFuturesKey)
 	w.logOrder("BTCUSDT", "", "")
 	w.want(OrdersID, checks.OK)
 
-	pos := f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "SOLUSDT", Side: "BUY", Qty: "800", Time: ago()})
+	// An order cancelled unfilled (no fill, no income) on a symbol that
+	// holds a position: found through the position.
+	pos := f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "SOLUSDT", Side: "BUY", Qty: "800", Status: "CANCELED", Time: ago()})
 	f.SetFuturesPosition("SOLUSDT", "800")
 	r := w.want(OrdersID, checks.Crit)
 	if got := foreignIDs(r); !slices.Equal(got, []string{strconv.FormatInt(pos, 10)}) {
@@ -82,6 +84,16 @@ func TestBinanceFuturesForeignOrderOnUnloggedSymbol(t *testing.T) {
 		t.Errorf("summary %q", r.Summary)
 	}
 
+	// Opened and closed between two polls: no position, no open order; the
+	// fills' commissions name the symbol.
+	in := f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "XRPUSDT", Side: "BUY", Qty: "50000", Time: ago()})
+	out := f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "XRPUSDT", Side: "SELL", Qty: "50000", Time: ago()})
+	r = w.want(OrdersID, checks.Crit)
+	if got := foreignIDs(r); !slices.Contains(got, strconv.FormatInt(in, 10)) || !slices.Contains(got, strconv.FormatInt(out, 10)) {
+		t.Fatalf("foreign %v, want the XRPUSDT round trip too", got)
+	}
+
+	// Resting unfilled: found through openOrders.
 	open := f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "DOGEUSDT", Side: "SELL", Qty: "90000", Status: "NEW", Time: ago()})
 	r = w.want(OrdersID, checks.Crit)
 	if got := foreignIDs(r); !slices.Contains(got, strconv.FormatInt(open, 10)) {
@@ -141,7 +153,7 @@ func TestBinanceFuturesRefusalIsUnknown(t *testing.T) {
 }
 
 // One poll's fapi weight: positionRisk 5, openOrders without symbol 40,
-// allOrders 5 a symbol; a symbol fapi does not list (a spot-only market
+// income 30, allOrders 5 a symbol; a symbol fapi does not list (a spot-only market
 // the bot logs) is asked once and skipped.
 func TestBinanceFuturesWeightPerPoll(t *testing.T) {
 	w, f := binanceFuturesWorld(t, binanceFuturesKey)
@@ -154,7 +166,7 @@ func TestBinanceFuturesWeightPerPoll(t *testing.T) {
 	before := f.FuturesWeight()
 	w.want(OrdersID, checks.OK)
 	// Ten symbols, three of them unknown to the fake's futures (-1121), each asked once.
-	const want = 5 + 40 + 5*10
+	const want = 5 + 40 + 30 + 5*10
 	if got := f.FuturesWeight() - before; got != want {
 		t.Fatalf("one poll cost %d fapi weight, want %d", got, want)
 	}

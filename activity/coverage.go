@@ -2,9 +2,9 @@ package activity
 
 // symbolScoped reports whether the exchange lists orders only per symbol,
 // so the orders check can only ask about the markets the bot's log names
-// (for Binance futures, also those with a position or an open order; on
-// KuCoin, the HF account's, whose balances are paired with the logged
-// symbols' quotes).
+// (for Binance futures, also those with a position, an open order or a
+// fill; on KuCoin, the HF account's, whose balances are paired with the
+// logged symbols' quotes).
 func symbolScoped(exchangeName string) bool {
 	return exchangeName == "binance" || exchangeName == "kucoin"
 }
@@ -16,7 +16,7 @@ func BlindSpots(exchangeName string) []string {
 	case "binance":
 		return []string{
 			"spot orders on symbols the audit log never names (allOrders needs a symbol)",
-			"USDⓈ-M futures orders on symbols the audit log never names that hold no position and no open order now (an intruder's opened and closed trade there)",
+			"USDⓈ-M futures orders on symbols the audit log never names that hold no position or open order and had no fill since the last poll (a cancelled order there)",
 			"COIN-M futures, portfolio-margin, margin and options orders",
 			"fills are not read separately (an order's fills belong to an order that is read)",
 			"wallet transfers between own accounts and master/sub-account transfers",

@@ -17,8 +17,12 @@ import (
 // https://www.binance.com/en/support/faq/rate-limits-on-binance-futures-281596e222414cdd9051664ea621cdc3).
 // GET /fapi/v1/allOrders needs a symbol (weight 5, fewer than 7 days a
 // call, 1000 rows), so the symbols asked about are the audit log's plus
-// every symbol with a position (GET /fapi/v2/positionRisk, weight 5) or an
-// open order (GET /fapi/v1/openOrders without symbol, weight 40).
+// every symbol with a position (GET /fapi/v2/positionRisk, weight 5), an
+// open order (GET /fapi/v1/openOrders without symbol, weight 40) or an
+// income record since the poll's start (GET /fapi/v1/income without
+// symbol, weight 30: every fill's commission and every closing fill's
+// realized PnL name their symbol, so a trade opened and closed between two
+// polls is found too).
 // https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/All-Orders
 
 const (
@@ -91,7 +95,7 @@ func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset
 	if err == nil && ki.Permissions.Futures == No {
 		return nil, "USDⓈ-M futures orders are not read: the key cannot trade futures (apiRestrictions enableFutures is off), so nobody can place them with it", nil
 	}
-	syms, err := f.futuresSymbols(ctx, creds, offset, q.Symbols)
+	syms, err := f.futuresSymbols(ctx, creds, offset, q.Symbols, q.Since)
 	if err != nil {
 		return nil, "", err
 	}
@@ -127,9 +131,9 @@ func errorCode(err error) string {
 	return ""
 }
 
-// futuresSymbols is logged plus the symbols with a position or an open
-// order, sorted, each once.
-func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, logged []string) ([]string, error) {
+// futuresSymbols is logged plus the symbols with a position, an open
+// order or income since since, sorted, each once.
+func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, logged []string, since time.Time) ([]string, error) {
 	set := map[string]bool{}
 	for _, s := range logged {
 		set[s] = true
@@ -168,12 +172,51 @@ func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offse
 			set[o.Symbol] = true
 		}
 	}
+	if err := f.incomeSymbols(ctx, creds, offset, since, set); err != nil {
+		return nil, err
+	}
 	syms := make([]string, 0, len(set))
 	for s := range set {
 		syms = append(syms, s)
 	}
 	slices.Sort(syms)
 	return syms, nil
+}
+
+// incomeSymbols adds to set the symbol of every income record (commission,
+// realized PnL, funding fee) since since. Records come oldest first, up to
+// limit from startTime; a full page continues from its last record's time.
+func (f *binance) incomeSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time, set map[string]bool) error {
+	const op = "futures income history"
+	start := since.UnixMilli()
+	end := time.Now().Add(offset).UnixMilli()
+	for {
+		r, err := f.signedGet(ctx, op, "/fapi/v1/income", creds, offset,
+			"startTime", strconv.FormatInt(start, 10), "endTime", strconv.FormatInt(end, 10), "limit", strconv.Itoa(binancePage))
+		if err != nil {
+			return err
+		}
+		var rows []struct {
+			Symbol string `json:"symbol"`
+			Time   int64  `json:"time"`
+		}
+		if err := json.Unmarshal(r.Body, &rows); err != nil {
+			return MalformedError(binanceName, op, r, err)
+		}
+		for _, x := range rows {
+			if x.Symbol != "" {
+				set[x.Symbol] = true
+			}
+		}
+		if len(rows) < binancePage {
+			return nil
+		}
+		last := rows[len(rows)-1].Time
+		if last <= start {
+			return MalformedError(binanceName, op, r, errors.New("a full page of income records in one millisecond"))
+		}
+		start = last
+	}
 }
 
 // binanceFuturesOrder is one row of allOrders (and of forceOrders).

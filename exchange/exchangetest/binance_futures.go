@@ -11,7 +11,8 @@ import (
 )
 
 // BinanceFuturesOrder is one USDⓈ-M futures order in the fake's history
-// (GET /fapi/v1/allOrders, /fapi/v1/openOrders, /fapi/v1/forceOrders).
+// (GET /fapi/v1/allOrders, /fapi/v1/openOrders, /fapi/v1/forceOrders;
+// a fill is a COMMISSION record of /fapi/v1/income).
 type BinanceFuturesOrder struct {
 	Symbol        string
 	OrderID       int64 // 0: the next free id of the symbol
@@ -40,6 +41,7 @@ var binanceFuturesWeights = map[string]struct{ withSymbol, without int64 }{
 	"/fapi/v1/openOrders":   {1, 40},
 	"/fapi/v2/positionRisk": {5, 5},
 	"/fapi/v1/forceOrders":  {20, 50},
+	"/fapi/v1/income":       {30, 30},
 }
 
 // binanceFutures is the account's USDⓈ-M futures side.
@@ -63,6 +65,7 @@ func (f *Binance) futuresRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /fapi/v1/openOrders", f.futuresOpenOrders)
 	mux.HandleFunc("GET /fapi/v2/positionRisk", f.futuresPositions)
 	mux.HandleFunc("GET /fapi/v1/forceOrders", f.futuresForceOrders)
+	mux.HandleFunc("GET /fapi/v1/income", f.futuresIncome)
 }
 
 // AddFuturesOrder records a USDⓈ-M order (the bot's, an intruder's or the
@@ -331,6 +334,61 @@ func (f *Binance) futuresForceOrders(w http.ResponseWriter, r *http.Request) {
 		rows = rows[len(rows)-limit:]
 	}
 	f.reply(w, http.StatusOK, futuresRows(rows))
+}
+
+// futuresIncome serves GET /fapi/v1/income: a COMMISSION record for every
+// filled or partly filled order (symbol and incomeType narrow),
+// startTime/endTime inclusive (neither: the last 7 days), oldest first,
+// the first limit (default 100, max 1000) from startTime.
+func (f *Binance) futuresIncome(w http.ResponseWriter, r *http.Request) {
+	if !f.futuresVerify(w, r) {
+		return
+	}
+	sym, ok := f.futuresSymbol(w, r, false)
+	if !ok {
+		return
+	}
+	limit, _, ok := f.binanceLimit(w, r, 100, 1000)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	start, end := f.Now().Add(-7*24*time.Hour), f.Now()
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"startTime", &start}, {"endTime", &end}} {
+		if s := q.Get(p.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				f.fail(w, http.StatusBadRequest, -1100, "Illegal characters found in parameter '"+p.name+"'; legal range is '^[0-9]{1,20}$'.")
+				return
+			}
+			*p.dst = time.UnixMilli(n)
+		}
+	}
+	if kind := q.Get("incomeType"); kind != "" && kind != "COMMISSION" {
+		f.reply(w, http.StatusOK, []any{})
+		return
+	}
+	f.fut.mu.Lock()
+	var rows []BinanceFuturesOrder
+	for _, o := range f.fut.orders {
+		if (o.Status == "FILLED" || o.Status == "PARTIALLY_FILLED") && (sym == "" || o.Symbol == sym) &&
+			!o.Time.Before(start) && !o.Time.After(end) {
+			rows = append(rows, o)
+		}
+	}
+	f.fut.mu.Unlock()
+	slices.SortStableFunc(rows, func(a, b BinanceFuturesOrder) int { return a.Time.Compare(b.Time) })
+	out := make([]map[string]any, 0, min(len(rows), limit))
+	for _, o := range rows[:min(len(rows), limit)] {
+		out = append(out, map[string]any{
+			"symbol": o.Symbol, "incomeType": "COMMISSION", "income": "-0.01000000", "asset": "USDT",
+			"info": "COMMISSION", "time": o.Time.UnixMilli(), "tranId": o.OrderID, "tradeId": strconv.FormatInt(o.OrderID%1_000_000, 10),
+		})
+	}
+	f.reply(w, http.StatusOK, out)
 }
 
 // futuresRows renders orders in the documented allOrders shape.

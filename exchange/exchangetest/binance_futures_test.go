@@ -140,9 +140,19 @@ func TestBinanceFakeFuturesHistory(t *testing.T) {
 	if err := json.Unmarshal(body, &pos); err != nil || len(pos) != 1 || pos[0].PositionAmt != "-12.5" || pos[0].PositionSide != "BOTH" {
 		t.Errorf("position %s", body)
 	}
+	// Fills are commission records, oldest first from startTime, limit.
+	_, body = futuresGet(t, f, "/fapi/v1/income", "limit=3&startTime="+strconv.FormatInt(now.Add(-time.Hour).UnixMilli(), 10))
+	var income []struct {
+		Symbol, IncomeType string
+		TranID             int64 `json:"tranId"`
+	}
+	if err := json.Unmarshal(body, &income); err != nil || len(income) != 3 || income[0].TranID != ids[0] || income[2].TranID != ids[2] ||
+		income[0].IncomeType != "COMMISSION" || income[0].Symbol != "BTCUSDT" {
+		t.Errorf("income %s", body)
+	}
 	// Documented weights: 5 + 5 + 5 (allOrders), 40 (openOrders without
-	// symbol), 20 (forceOrders with symbol), 5 (positionRisk).
-	if got := f.FuturesWeight(); got != 80 {
-		t.Errorf("weight %d, want 80", got)
+	// symbol), 20 (forceOrders with symbol), 5 (positionRisk), 30 (income).
+	if got := f.FuturesWeight(); got != 110 {
+		t.Errorf("weight %d, want 110", got)
 	}
 }
