@@ -65,9 +65,6 @@ func parseSixReport(t *testing.T, out string) sixReport {
 // withdrawal to an unlisted address and a key change on every fake, the
 // next exits 2 and names, per profile, the order id (activity.orders), the
 // withdrawal id (activity.funds) and the changed field (activity.key).
-// Kraken's fail whenever the concurrent checks' signed requests reach the
-// fake out of nonce order (EAPI:Invalid nonce, as Kraken answers a key
-// without a nonce window): a bug of the Kraken client, not of the test.
 func TestCheckActivityOnSixExchanges(t *testing.T) {
 	w := sixworld.New(t, testutil.LookPath(t, "keywarden"), "")
 
