@@ -38,10 +38,9 @@ func BlindSpots(exchangeName string) []string {
 		}
 	case "kucoin":
 		return []string{
-			"HF (Pro) account orders on a symbol that has no open order, is not in the audit log and whose base currency the HF account no longer holds (an intruder's round trip that sold everything back), or that is quoted in a currency the log never names",
+			"HF (Pro) account orders cancelled without a fill on a symbol that has no open order, is not in the audit log and whose base currency the HF account does not hold (no funds moved)",
 			"HF done orders older than 3 days (KuCoin lists that far back): after a longer outage they are not read",
-			"HF balances beyond the first 100 symbols they suggest (by currency name), to stay within the rate budget",
-			"fills apart from their order, and the ledgers (transfers between the account's own wallets, sub-account transfers)",
+			"fills apart from their order, and the ledgers' transfers (between the account's own wallets, sub-account transfers)",
 		}
 	case "coinbase":
 		return []string{

@@ -56,8 +56,10 @@ func TestKuCoinHFOrders(t *testing.T) {
 }
 
 // Off the log: an intruder's HF order on a symbol the bot never named is
-// seen while it is open, or when the HF account holds its base currency;
-// a finished round trip on a currency no longer held is not (docs/activity.md).
+// seen while it is open, once it has a fill (the HF ledger names its
+// symbol, even after a round trip that sold everything back), or when the
+// HF account holds its base currency; one cancelled without a fill and
+// nothing held is not (docs/activity.md).
 func TestKuCoinHFForeignOffTheLog(t *testing.T) {
 	w, f := kucoinWorld(t, kucoinTradingKey)
 	w.logOrder("BTC-USDT", "", "")
@@ -71,19 +73,27 @@ func TestKuCoinHFForeignOffTheLog(t *testing.T) {
 	w.ack(pepe)
 	w.want(OrdersID, checks.OK)
 
-	sol := f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "SOL-USDT", Side: "buy", Size: "40", Time: ago()})
+	// A round trip: bought and sold back, nothing held, nothing open.
+	buy := f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "DOGE-USDT", Side: "buy", Size: "100", Time: ago()})
+	sell := f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "DOGE-USDT", Side: "sell", Size: "100", Time: ago()})
+	if got := foreignIDs(w.want(OrdersID, checks.Crit)); len(got) != 2 || !slices.Contains(got, buy) || !slices.Contains(got, sell) {
+		t.Fatalf("round trip off the log: foreign %v, want %s and %s", got, buy, sell)
+	}
+	w.ack(buy, sell)
+
+	// Cancelled without a fill, but its base currency is held: the balance names it.
 	f.SetHFBalance("SOL", "40")
+	sol := f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "SOL-USDT", Side: "buy", Size: "40", Unfilled: true, Time: ago()})
 	if got := foreignIDs(w.want(OrdersID, checks.Crit)); !slices.Equal(got, []string{sol}) {
 		t.Fatalf("done order of a held currency: foreign %v, want [%s]", got, sol)
 	}
 	w.ack(sol)
 
 	// The documented blind spot, so that a change in it is noticed.
-	f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "DOGE-USDT", Side: "buy", Size: "100", Time: ago()})
-	f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "DOGE-USDT", Side: "sell", Size: "100", Time: ago()})
+	f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "XRP-USDT", Side: "buy", Size: "100", Unfilled: true, Time: ago()})
 	r := w.want(OrdersID, checks.OK)
-	if blind := strings.Join(r.Details["blind_spots"].([]string), "; "); !strings.Contains(blind, "round trip") {
-		t.Errorf("blind spots do not name the round trip: %s", blind)
+	if blind := strings.Join(r.Details["blind_spots"].([]string), "; "); !strings.Contains(blind, "without a fill") {
+		t.Errorf("blind spots do not name the unfilled order: %s", blind)
 	}
 }
 
@@ -129,10 +139,10 @@ func TestKuCoinHFRequestsPerPoll(t *testing.T) {
 	f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "ETH-USDT", Side: "buy", Size: "1", Active: true, Time: ago()})
 	before := f.Requests()
 	w.want(OrdersID, checks.Crit) // the open order nobody logged
-	// Three server-time samples (public, for the clock offset), then seven
-	// signed: classic active + done; HF symbols + balances; done for
-	// ETH-USDT and BTC-USDT; active for ETH-USDT.
-	if n := f.Requests() - before; n != 10 {
-		t.Errorf("%d requests in one poll, want 10", n)
+	// Three server-time samples (public, for the clock offset), then eight
+	// signed: classic active + done; HF symbols, ledger and balances; done
+	// for ETH-USDT and BTC-USDT; active for ETH-USDT.
+	if n := f.Requests() - before; n != 11 {
+		t.Errorf("%d requests in one poll, want 11", n)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/keywarden/keywarden/keystore"
@@ -24,17 +23,6 @@ import (
 const (
 	kucoinSpan = 7 * 24 * time.Hour
 	kucoinPage = 500
-	// kucoinHFSpan is how far back GET /api/v1/hf/orders/done reaches: "you
-	// can only get data within the time range of 3 * 24 hours"; KuCoin
-	// narrows a wider range to it instead of refusing it
-	// (https://www.kucoin.com/docs/rest/spot-trading/spot-hf-trade-pro-account/get-hf-completed-order-list).
-	kucoinHFSpan = 3 * 24 * time.Hour
-	kucoinHFPage = 100 // "Default20, Max100"
-	// kucoinHFDerived bounds the symbols a poll derives from HF balances
-	// (each costs a done-list call of Spot weight 2), so a poll stays far
-	// under 10% of KuCoin's Spot pool (VIP0: 4000 per 30 s) however much
-	// dust the account holds.
-	kucoinHFDerived = 100
 )
 
 // kucoinPageOf is KuCoin's paginated data object.
@@ -143,144 +131,6 @@ func (k *kucoin) Orders(ctx context.Context, creds keystore.Item, offset time.Du
 	}
 	slices.SortStableFunc(out, func(a, b Order) int { return a.Time.Compare(b.Time) })
 	return out, nil
-}
-
-// hfOrders reads the HF account's orders, which KuCoin lists only per
-// symbol (all with the General permission but the symbols list, which
-// needs Spot; Spot pool, weight 2 each): GET
-// /api/v1/hf/orders/active/symbols names the symbols with open orders, GET
-// /api/v1/accounts?type=trade_hf (Management pool, weight 5) the balances,
-// then GET /api/v1/hf/orders/done (from q.Since, at most 3 days back,
-// pages of 100 by lastId) for every symbol kucoinHFSymbols picks and GET
-// /api/v1/hf/orders/active for each one with open orders. Sources:
-// Kucoin/kucoin-universal-sdk spec/rest/api/openapi-spot-order.json and
-// openapi-account-account.json (x-api-permission, x-api-rate-limit-*).
-func (k *kucoin) hfOrders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery, now time.Time, add func(*Response, kucoinOrder) error) error {
-	const op = "hf order history"
-	r, data, err := k.signedGet(ctx, op, "/api/v1/hf/orders/active/symbols", creds, offset, url.Values{})
-	if err != nil {
-		return err
-	}
-	var act struct {
-		Symbols []string `json:"symbols"`
-	}
-	if err := json.Unmarshal(data, &act); err != nil {
-		return MalformedError(kucoinName, op, r, err)
-	}
-	r, data, err = k.signedGet(ctx, "hf balances", "/api/v1/accounts", creds, offset, url.Values{"type": {"trade_hf"}})
-	if err != nil {
-		return err
-	}
-	var accounts []struct {
-		Currency string `json:"currency"`
-		Balance  string `json:"balance"`
-	}
-	if err := json.Unmarshal(data, &accounts); err != nil {
-		return MalformedError(kucoinName, "hf balances", r, err)
-	}
-	var held []string
-	for _, a := range accounts {
-		b, err := strconv.ParseFloat(a.Balance, 64)
-		if err != nil || a.Currency == "" {
-			return MalformedError(kucoinName, "hf balances", r, errors.New("an account without currency or a numeric balance"))
-		}
-		if b > 0 {
-			held = append(held, a.Currency)
-		}
-	}
-	from := q.Since
-	if floor := now.Add(-kucoinHFSpan); from.Before(floor) {
-		from = floor
-	}
-	for _, sym := range kucoinHFSymbols(act.Symbols, q.Symbols, held) {
-		v := url.Values{"symbol": {sym}, "startAt": {ms(from)}, "endAt": {ms(now)}, "limit": {strconv.Itoa(kucoinHFPage)}}
-		for {
-			r, data, err := k.signedGet(ctx, op, "/api/v1/hf/orders/done", creds, offset, v)
-			if err != nil {
-				return err
-			}
-			var p struct {
-				LastID int64         `json:"lastId"`
-				Items  []kucoinOrder `json:"items"`
-			}
-			if err := json.Unmarshal(data, &p); err != nil {
-				return MalformedError(kucoinName, op, r, err)
-			}
-			for _, o := range p.Items {
-				if err := add(r, o); err != nil {
-					return err
-				}
-			}
-			next := strconv.FormatInt(p.LastID, 10)
-			if len(p.Items) < kucoinHFPage || p.LastID <= 0 {
-				break
-			}
-			if next == v.Get("lastId") {
-				return MalformedError(kucoinName, op, r, errors.New("lastId did not move: the next page would repeat this one"))
-			}
-			v.Set("lastId", next)
-		}
-	}
-	for _, sym := range act.Symbols {
-		r, data, err := k.signedGet(ctx, op, "/api/v1/hf/orders/active", creds, offset, url.Values{"symbol": {sym}})
-		if err != nil {
-			return err
-		}
-		var open []kucoinOrder
-		if err := json.Unmarshal(data, &open); err != nil {
-			return MalformedError(kucoinName, op, r, err)
-		}
-		for _, o := range open {
-			if err := add(r, o); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// kucoinHFSymbols is the symbols whose HF done orders a poll reads: those
-// with open orders, those the bot's log names (in KuCoin's BASE-QUOTE
-// form; a compact BTCUSDT cannot be split and is not asked about), then
-// each held currency paired with every quote the logged symbols use, at
-// most kucoinHFDerived of those, by currency name.
-func kucoinHFSymbols(active, logged, held []string) []string {
-	var out, quotes []string
-	add := func(s string) {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	for _, s := range active {
-		add(s)
-	}
-	for _, s := range logged {
-		base, quote, ok := strings.Cut(strings.ToUpper(s), "-")
-		if !ok || base == "" || quote == "" || strings.Contains(quote, "-") {
-			continue
-		}
-		add(base + "-" + quote)
-		if !slices.Contains(quotes, quote) {
-			quotes = append(quotes, quote)
-		}
-	}
-	held = slices.Sorted(slices.Values(held))
-	derived := 0
-	for _, c := range held {
-		c = strings.ToUpper(c)
-		for _, quote := range quotes {
-			s := c + "-" + quote
-			if c == quote || slices.Contains(out, s) {
-				continue
-			}
-			if derived == kucoinHFDerived {
-				return out
-			}
-			add(s)
-			derived++
-		}
-	}
-	return out
 }
 
 type kucoinMove struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,14 +32,20 @@ func TestKuCoinHFOrdersAgainstFake(t *testing.T) {
 	ac := c.(exchange.ActivityClient)
 	creds := kucoinTestCreds(kucoinTestSecret, kucoinTestPass)
 	before := f.Requests()
-	got, err := ac.Orders(context.Background(), creds, 0, exchange.OrderQuery{Since: now.Add(-5 * 24 * time.Hour), Symbols: []string{"BTC-USDT"}})
+	var unread []string
+	got, err := ac.Orders(context.Background(), creds, 0, exchange.OrderQuery{Since: now.Add(-5 * 24 * time.Hour), Symbols: []string{"BTC-USDT"},
+		Unread: func(why string) { unread = append(unread, why) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// classic active + done, HF symbols + balances, BTC-USDT done ×3 pages,
-	// PEPE-USDT and SOL-USDT done ×1, PEPE-USDT active.
-	if n := f.Requests() - before; n != 10 {
-		t.Errorf("%d requests, want 10", n)
+	// classic active + done, HF symbols + balances, the HF ledger's 502
+	// trade entries in 3 pages, BTC-USDT done ×3 pages, PEPE-USDT and
+	// SOL-USDT done ×1, PEPE-USDT active.
+	if n := f.Requests() - before; n != 13 {
+		t.Errorf("%d requests, want 13", n)
+	}
+	if len(unread) != 1 || !strings.Contains(unread[0], "3 days back") {
+		t.Errorf("unread %q, want the 3-day limit", unread)
 	}
 	ids := map[string]exchange.Order{}
 	for _, o := range got {
@@ -76,5 +83,28 @@ func TestKuCoinHFRefusedAgainstFake(t *testing.T) {
 		exchange.OrderQuery{Since: time.Now().Add(-time.Hour), Symbols: []string{"BTC-USDT"}})
 	if e := adapterCause(t, "kucoin", err, exchange.CausePermission); e.Code != "400007" {
 		t.Errorf("code %q, want 400007", e.Code)
+	}
+}
+
+// A poll reads at most ten HF ledger pages for traded symbols and says
+// what it left unread.
+func TestKuCoinHFLedgerBoundAgainstFake(t *testing.T) {
+	f, c := startKuCoin(t, kucoinTestKeyDef())
+	now := time.Now()
+	doge := f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "DOGE-USDT", Side: "buy", Size: "100", Time: now.Add(-50 * time.Minute)})
+	for i := range 1001 { // 2002 ledger entries, all newer than DOGE's
+		f.AddHFOrder(exchangetest.KuCoinOrder{Symbol: "BTC-USDT", Side: "buy", Size: "0.01", Time: now.Add(-40*time.Minute + time.Duration(i)*time.Second)})
+	}
+	var unread []string
+	got, err := c.(exchange.ActivityClient).Orders(context.Background(), kucoinTestCreds(kucoinTestSecret, kucoinTestPass), 0,
+		exchange.OrderQuery{Since: now.Add(-time.Hour), Symbols: []string{"BTC-USDT"}, Unread: func(why string) { unread = append(unread, why) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1001 || slices.ContainsFunc(got, func(o exchange.Order) bool { return o.ID == doge }) {
+		t.Errorf("%d orders (DOGE's among them: it should be past the ledger pages read)", len(got))
+	}
+	if len(unread) != 1 || !strings.Contains(unread[0], "older than its newest 2000") {
+		t.Errorf("unread %q", unread)
 	}
 }

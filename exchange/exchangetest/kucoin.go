@@ -45,8 +45,9 @@ type KuCoinKey struct {
 // GET /api/v1/user/api-key, /api/v1/orders, /api/v1/withdrawals and
 // /api/v1/deposits (one classic account's history, filled by AddOrder and
 // AddMovement), and the HF account's /api/v1/hf/orders/done, /active and
-// /active/symbols and /api/v1/accounts?type=trade_hf (AddHFOrder,
-// SetHFBalance), verified as KuCoin does: KC-API-SIGN =
+// /active/symbols, /api/v1/hf/accounts/ledgers and
+// /api/v1/accounts?type=trade_hf (AddHFOrder, SetHFBalance), verified as
+// KuCoin does: KC-API-SIGN =
 // base64(HMAC-SHA256(secret, timestamp+METHOD+path+body)), the passphrase
 // HMAC'd with the secret for keys of version 2 and 3 (Info.APIVersion, sent
 // as KC-API-KEY-VERSION), plain for version 1, timestamp
@@ -77,6 +78,7 @@ func NewKuCoin(keys ...KuCoinKey) *KuCoin {
 	mux.HandleFunc("GET /api/v1/hf/orders/done", f.hfDone)
 	mux.HandleFunc("GET /api/v1/hf/orders/active", f.hfActive)
 	mux.HandleFunc("GET /api/v1/hf/orders/active/symbols", f.hfActiveSymbols)
+	mux.HandleFunc("GET /api/v1/hf/accounts/ledgers", f.hfLedger)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		f.reply(w, http.StatusNotFound, "404000", "Url Not Found", nil)
 	})

@@ -19,7 +19,10 @@ type KuCoinOrder struct {
 	Channel   string // "" is API
 	ClientOid string
 	Active    bool
-	Time      time.Time
+	// Unfilled marks a done HF order cancelled without a fill: it leaves
+	// no entry in the HF ledger (every other done HF order leaves two).
+	Unfilled bool
+	Time     time.Time
 }
 
 // KuCoinMovement is one withdrawal (GET /api/v1/withdrawals) or, with

@@ -1,6 +1,7 @@
 package exchangetest
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -225,6 +226,80 @@ func (f *KuCoin) accounts(w http.ResponseWriter, r *http.Request) {
 				"balance": b, "available": b, "holds": "0"})
 		}
 		f.hist.mu.Unlock()
+	}
+	f.reply(w, http.StatusOK, "200000", "", rows)
+}
+
+// kucoinLedgerEntry is one HF ledger entry of an order's fill.
+type kucoinLedgerEntry struct {
+	id       int64
+	currency string
+	dir      string
+	o        kucoinHFOrder
+}
+
+// hfLedger serves GET /api/v1/hf/accounts/ledgers: newest first (by
+// createdAt, then id), ids below lastId, limit (1..200, default 100),
+// bizType and currency (at most 10, comma-separated) filters.
+func (f *KuCoin) hfLedger(w http.ResponseWriter, r *http.Request) {
+	if _, ok := f.verify(w, r); !ok {
+		return
+	}
+	q := r.URL.Query()
+	bad := func() { f.reply(w, http.StatusBadRequest, "400100", kucoinParamError, nil) }
+	num := func(name string, def int64) (int64, bool) {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			return n, err == nil && n > 0
+		}
+		return def, true
+	}
+	now := f.Now()
+	startMs, ok1 := num("startAt", 0)
+	endMs, ok2 := num("endAt", now.UnixMilli())
+	limit, ok3 := num("limit", 100)
+	lastID, ok4 := num("lastId", 0)
+	curs := strings.Split(q.Get("currency"), ",")
+	if !ok1 || !ok2 || !ok3 || !ok4 || limit > 200 || len(curs) > 10 {
+		bad()
+		return
+	}
+	startMs = max(startMs, now.Add(-kucoinHFRetention).UnixMilli())
+	if biz := q.Get("bizType"); biz != "" && biz != "TRADE_EXCHANGE" {
+		f.reply(w, http.StatusOK, "200000", "", []any{}) // the fake records trades only
+		return
+	}
+	f.hist.mu.Lock()
+	var sel []kucoinLedgerEntry
+	for _, o := range f.hist.hf {
+		t := o.Time.UnixMilli()
+		if o.Active || o.Unfilled || t < startMs || t > endMs {
+			continue
+		}
+		base, quote, _ := strings.Cut(o.Symbol, "-")
+		in, out := base, quote
+		if o.Side == "sell" {
+			in, out = quote, base
+		}
+		// Ids rise with createdAt, so "below lastId" is the next page.
+		id := t*100000 + (2*o.seq)%100000
+		for _, e := range []kucoinLedgerEntry{{id, in, "in", o}, {id + 1, out, "out", o}} {
+			if q.Get("currency") == "" || slices.Contains(curs, e.currency) {
+				sel = append(sel, e)
+			}
+		}
+	}
+	f.hist.mu.Unlock()
+	slices.SortFunc(sel, func(a, b kucoinLedgerEntry) int { return cmp.Compare(b.id, a.id) })
+	if lastID > 0 {
+		sel = slices.DeleteFunc(sel, func(e kucoinLedgerEntry) bool { return e.id >= lastID })
+	}
+	rows := []map[string]any{}
+	for _, e := range sel[:min(len(sel), int(limit))] {
+		ctx := `{"symbol":"` + e.o.Symbol + `","orderId":"` + e.o.ID + `","tradeId":"` + strconv.FormatInt(10046097631627265+e.o.seq, 10) + `"}`
+		rows = append(rows, map[string]any{"id": strconv.FormatInt(e.id, 10), "currency": e.currency, "amount": e.o.Size,
+			"fee": "0", "tax": "0", "balance": "0", "accountType": "TRADE_HF", "bizType": "TRADE_EXCHANGE", "direction": e.dir,
+			"createdAt": strconv.FormatInt(e.o.Time.UnixMilli(), 10), "context": ctx})
 	}
 	f.reply(w, http.StatusOK, "200000", "", rows)
 }
