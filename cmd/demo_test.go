@@ -82,7 +82,8 @@ func TestDemoCheck(t *testing.T) {
 			`keywarden_check_status{check="key.permissions",profile="binance-main"} 2`,
 			`keywarden_check_status{check="ip.whitelist",profile="bybit-grid"} 2`,
 			`keywarden_check_status{check="activity.orders",profile="binance-main"} 2`,
-			`keywarden_check_status{check="activity.funds",profile="binance-main"} 2`,
+			`keywarden_check_status{check="activity.funds",profile="kucoin-spot"} 2`,
+			`keywarden_check_status{check="activity.funds",profile="binance-main"} 0`,
 		}},
 	}
 	for _, tt := range tests {
@@ -144,14 +145,12 @@ func checkDemoJSON(t *testing.T, out string) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, out)
 	}
+	// Only the intruder's order (on Binance) and withdrawal (on KuCoin)
+	// are foreign: the bots' own orders are logged with their ids and
+	// matched.
 	for _, c := range rep.Checks {
-		if c.Profile != "binance-main" {
-			continue
-		}
-		// Only the intruder's order is foreign: the bots' own are logged
-		// with their ids and matched.
-		switch c.ID {
-		case "activity.orders":
+		switch c.ID + " " + c.Profile {
+		case "activity.orders " + demo.IntruderOrderProfile:
 			fs, _ := c.Details["foreign"].([]any)
 			f, _ := firstOf(fs).(map[string]any)
 			id, _ := f["order_id"].(string)
@@ -163,12 +162,16 @@ func checkDemoJSON(t *testing.T, out string) {
 			if n, _ := c.Details["matched"].(float64); n == 0 {
 				t.Error("activity.orders matched none of the bot's own orders")
 			}
-		case "activity.funds":
+		case "activity.funds " + demo.IntruderWithdrawalProfile:
 			ms, _ := c.Details["movements"].([]any)
 			m, _ := firstOf(ms).(map[string]any)
 			if c.Status != "crit" || len(ms) != 1 || m["to"] != demo.IntruderAddress || m["allowed"] != false ||
 				m["id"] == "" || !strings.Contains(c.Summary, fmt.Sprintf("(id %v)", m["id"])) {
 				t.Errorf("activity.funds: %s %q %v, want crit with the intruder's withdrawal", c.Status, c.Summary, ms)
+			}
+		case "activity.funds " + demo.IntruderOrderProfile, "activity.orders " + demo.IntruderWithdrawalProfile:
+			if c.Status != "ok" {
+				t.Errorf("%s %s: %s %q, want ok", c.ID, c.Profile, c.Status, c.Summary)
 			}
 		}
 	}

@@ -31,18 +31,30 @@ const IntruderSymbol = "BTCUSDT"
 // allowlist (the demo allows no withdrawal at all).
 const IntruderAddress = "bc1qdemo0intruder0not0yours0x9f3k2"
 
-// Intrusion is what the intruder did with binance-main's key, whose secret
-// is in the project's git history and in its bot's log.
+// Where the intruder strikes: the order with binance-main's key, whose
+// secret is in the project's git history and in its bot's log; the
+// withdrawal from kucoin-spot's account, on another exchange. The KuCoin
+// key cannot withdraw: the withdrawal was made some other way (the
+// website, with stolen login details), and the account's withdraw
+// history, which the key can read, shows it all the same.
+const (
+	IntruderOrderProfile      = "binance-main"
+	IntruderWithdrawalProfile = "kucoin-spot"
+)
+
+// Intrusion is what the intruder did.
 type Intrusion struct {
 	At           time.Time // when the order and the withdrawal were made
-	OrderID      string    // the foreign order, as Binance numbers it
+	OrderID      string    // the foreign order on Binance, as Binance numbers it
 	ClientID     string    // its client order id (Binance's web UI's "web_" ids)
-	WithdrawalID string
+	WithdrawalID string    // the withdrawal on KuCoin, as KuCoin names it
 }
 
-// intruder strikes once on the fake Binance.
+// intruder strikes once: an order on the fake Binance, a withdrawal on
+// the fake KuCoin.
 type intruder struct {
 	fb   *exchangetest.Binance
+	fk   *exchangetest.KuCoin
 	done chan struct{} // closed once it struck
 
 	mu  sync.Mutex
@@ -53,8 +65,8 @@ func (in *intruder) strike(at time.Time) {
 	client := "web_" + randomHex(12)
 	id := in.fb.AddOrder(exchangetest.BinanceOrder{Symbol: IntruderSymbol, ClientOrderID: client,
 		Side: "SELL", Qty: "0.75", Time: at})
-	wid := randomHex(16)
-	in.fb.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: wid, Coin: "BTC", Amount: "0.5",
+	wid := kucoinID(at)
+	in.fk.AddMovement(exchangetest.KuCoinMovement{ID: wid, Currency: "BTC", Amount: "0.5",
 		Address: IntruderAddress, Time: at})
 	in.mu.Lock()
 	in.got = Intrusion{At: at, OrderID: strconv.FormatInt(id, 10), ClientID: client, WithdrawalID: wid}

@@ -173,7 +173,7 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 	}
 	w.prescan(project.dir)
 
-	w.intruder = &intruder{fb: fb, done: make(chan struct{})}
+	w.intruder = &intruder{fb: fb, fk: fk, done: make(chan struct{})}
 	leaky := binanceBot()
 	leaky.Leak = binance.secret // its bot once logged the secret
 	leaky.Place = func(t time.Time, client string) string {
@@ -184,6 +184,11 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 	grid.Place = func(t time.Time, client string) string {
 		return fy.AddOrder(exchangetest.BybitOrder{Category: "linear", OrderLinkID: client, Symbol: grid.Symbol,
 			Side: "Buy", Qty: "0.01", Time: t})
+	}
+	spot := kucoinBot()
+	spot.Place = func(t time.Time, client string) string {
+		return fk.AddOrder(exchangetest.KuCoinOrder{ID: kucoinID(t), Symbol: spot.Symbol, Side: "buy", Size: "0.001",
+			ClientOid: client, Time: t})
 	}
 	profiles := []struct {
 		p   config.Profile
@@ -197,7 +202,7 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 			grid},
 		{config.Profile{Name: "kucoin-spot", Exchange: "kucoin", BaseURL: fk.URL(),
 			Whitelist: []string{EgressIP.String()}, Needs: []string{"read", "trade"}, MaxAge: 30 * 24 * time.Hour},
-			kucoinBot()},
+			spot},
 	}
 
 	w.Config = &config.Config{
@@ -414,6 +419,11 @@ func randomBytes(n int) []byte {
 }
 
 func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
+
+// kucoinID makes an order or withdrawal id shaped like KuCoin's: 24 hex
+// digits, a MongoDB ObjectId whose first 8 are the Unix time in seconds
+// ("5c35c02703aa673ceec2a168").
+func kucoinID(t time.Time) string { return fmt.Sprintf("%08x", uint32(t.Unix())) + randomHex(8) }
 
 func hexUpper(n int) string {
 	return fmt.Sprintf("%X", randomBytes(n))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,9 @@ import (
 	"github.com/keywarden/keywarden/checks"
 	"github.com/keywarden/keywarden/checks/all"
 )
+
+// kucoinShaped is KuCoin's order and withdrawal id: 24 hex digits.
+var kucoinShaped = regexp.MustCompile(`^[0-9a-f]{24}$`)
 
 func TestWorldReport(t *testing.T) {
 	ctx := context.Background()
@@ -34,10 +38,11 @@ func TestWorldReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + buf.String())
-	// kucoin-spot is the healthy profile: every result of its own is ok.
+	// kucoin-spot is the healthy profile: every result of its own is ok
+	// but the intruder's withdrawal (below).
 	n := 0
 	for _, r := range rep.Checks {
-		if r.Profile == "kucoin-spot" {
+		if r.Profile == "kucoin-spot" && r.ID != activity.FundsID {
 			n++
 			if r.Status != checks.OK {
 				t.Errorf("%s kucoin-spot: %s %q, want ok", r.ID, r.Status, r.Summary)
@@ -64,7 +69,7 @@ func TestWorldReport(t *testing.T) {
 	if in.OrderID == "" || in.WithdrawalID == "" {
 		t.Fatalf("no intrusion without Live: %+v", in)
 	}
-	orders := result(t, rep, activity.OrdersID, "binance-main")
+	orders := result(t, rep, activity.OrdersID, IntruderOrderProfile)
 	if fs, _ := orders.Details["foreign"].([]activity.Foreign); orders.Status != checks.Crit || len(fs) != 1 ||
 		fs[0].OrderID != in.OrderID || fs[0].ClientOrderID != in.ClientID || !strings.Contains(orders.Summary, "order "+in.OrderID) {
 		t.Errorf("activity.orders: %s %q %+v, want crit with only the intruder's order %s", orders.Status, orders.Summary, fs, in.OrderID)
@@ -72,10 +77,33 @@ func TestWorldReport(t *testing.T) {
 	if n, _ := orders.Details["matched"].(int); n == 0 {
 		t.Error("activity.orders matched none of the bot's own orders")
 	}
-	funds := result(t, rep, activity.FundsID, "binance-main")
+	if spot := result(t, rep, activity.OrdersID, IntruderWithdrawalProfile); spot.Status != checks.OK || spot.Details["matched"] == 0 {
+		t.Errorf("activity.orders %s: %s %q, matched %v, want ok with the bot's orders matched", IntruderWithdrawalProfile,
+			spot.Status, spot.Summary, spot.Details["matched"])
+	}
+	// The KuCoin bot's order ids are shaped like KuCoin's.
+	spotLog, _ := w.Config.Profile(IntruderWithdrawalProfile)
+	b, err := os.ReadFile(spotLog.AuditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`"order_id":"([^"]*)"`).FindAllStringSubmatch(string(b), -1)
+	if len(ids) == 0 {
+		t.Error("the KuCoin bot logged no order id")
+	}
+	for _, m := range ids {
+		if !kucoinShaped.MatchString(m[1]) {
+			t.Errorf("the KuCoin bot's order id %q is not KuCoin's shape", m[1])
+		}
+	}
+	funds := result(t, rep, activity.FundsID, IntruderWithdrawalProfile)
 	if ms, _ := funds.Details["movements"].([]activity.MovementView); funds.Status != checks.Crit || len(ms) != 1 ||
-		ms[0].ID != in.WithdrawalID || ms[0].To != IntruderAddress || ms[0].Allowed {
+		ms[0].ID != in.WithdrawalID || ms[0].To != IntruderAddress || ms[0].Allowed || !kucoinShaped.MatchString(in.WithdrawalID) {
 		t.Errorf("activity.funds: %s %q %+v, want crit with the withdrawal %s", funds.Status, funds.Summary, ms, in.WithdrawalID)
+	}
+	// Nothing left Binance's account.
+	if r := result(t, rep, activity.FundsID, IntruderOrderProfile); r.Status != checks.OK {
+		t.Errorf("activity.funds %s: %s %q, want ok", IntruderOrderProfile, r.Status, r.Summary)
 	}
 	w.Close()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
@@ -104,23 +132,24 @@ func TestWorldIntruderLive(t *testing.T) {
 		t.Fatal("the intruder never struck")
 	}
 	in := w.Intrusion()
-	poll := func(id string, now time.Time) checks.Result {
+	poll := func(id, profile string, now time.Time) checks.Result {
 		deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second, Now: func() time.Time { return now }}
+		p, _ := w.Config.Profile(profile)
 		for _, mk := range activity.Checks(w.ActivityDir()) {
-			if c := mk(w.Config.Profiles[0]); c != nil && c.ID() == id {
+			if c := mk(p); c != nil && c.ID() == id {
 				return c.Run(ctx, checks.NewEnv(deps))
 			}
 		}
-		t.Fatalf("no %s check", id)
+		t.Fatalf("no %s check of %s", id, profile)
 		return checks.Result{}
 	}
-	if r := poll(activity.FundsID, time.Now()); r.Status != checks.Crit || !strings.Contains(r.Summary, in.WithdrawalID) {
+	if r := poll(activity.FundsID, IntruderWithdrawalProfile, time.Now()); r.Status != checks.Crit || !strings.Contains(r.Summary, in.WithdrawalID) {
 		t.Errorf("activity.funds: %s %q, want crit naming %s", r.Status, r.Summary, in.WithdrawalID)
 	}
-	if r := poll(activity.OrdersID, time.Now()); r.Status != checks.OK {
+	if r := poll(activity.OrdersID, IntruderOrderProfile, time.Now()); r.Status != checks.OK {
 		t.Errorf("activity.orders within the grace: %s %q, want ok (pending)", r.Status, r.Summary)
 	}
-	r := poll(activity.OrdersID, in.At.Add(activity.Grace+time.Second))
+	r := poll(activity.OrdersID, IntruderOrderProfile, in.At.Add(activity.Grace+time.Second))
 	if r.Status != checks.Crit || !strings.Contains(r.Summary, "order "+in.OrderID+", client id "+in.ClientID) {
 		t.Errorf("activity.orders after the grace: %s %q, want crit naming %s", r.Status, r.Summary, in.OrderID)
 	}

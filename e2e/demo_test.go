@@ -162,7 +162,7 @@ func TestDemoDashboard(t *testing.T) {
 			if sz.w >= 120 {
 				last := time.Now()
 				tm.WaitUntil("the intruder's withdrawal in the Activity pane", func(s string) bool {
-					if regexp.MustCompile(`✗ binance-main +funds: 1 move out`).MatchString(s) {
+					if regexp.MustCompile(`✗ kucoin-spot +funds: 1 move out`).MatchString(s) {
 						return true
 					}
 					if time.Since(last) > 2*time.Second {
@@ -293,18 +293,18 @@ func TestDemoCheckReport(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
 	}
-	// The intruder's order and withdrawal, by id, and nothing of the bots'.
+	// The intruder's order on Binance and withdrawal on KuCoin, by id,
+	// and nothing of the bots'.
 	intruded := 0
 	for _, c := range rep.Checks {
 		switch d := c.Details; {
-		case c.Profile != "binance-main":
-		case c.ID == "activity.orders":
+		case c.ID == "activity.orders" && c.Profile == "binance-main":
 			if c.Status != "crit" || len(d.Foreign) != 1 || d.Foreign[0].OrderID == "" ||
 				!strings.Contains(c.Summary, "order "+d.Foreign[0].OrderID+", client id "+d.Foreign[0].ClientOrderID) {
 				t.Errorf("activity.orders: %s %q %+v, want crit naming the intruder's one order", c.Status, c.Summary, d.Foreign)
 			}
 			intruded++
-		case c.ID == "activity.funds":
+		case c.ID == "activity.funds" && c.Profile == "kucoin-spot":
 			if c.Status != "crit" || len(d.Movements) != 1 || d.Movements[0].ID == "" ||
 				!strings.Contains(c.Summary, "withdrawal 0.5 BTC to "+d.Movements[0].To+" (id "+d.Movements[0].ID+")") {
 				t.Errorf("activity.funds: %s %q %+v, want crit naming the intruder's withdrawal", c.Status, c.Summary, d.Movements)
@@ -313,7 +313,7 @@ func TestDemoCheckReport(t *testing.T) {
 		}
 	}
 	if intruded != 2 {
-		t.Errorf("%d of the activity.orders and activity.funds results of binance-main in the report", intruded)
+		t.Errorf("%d of binance-main's activity.orders and kucoin-spot's activity.funds in the report", intruded)
 	}
 	if rep.Version != 1 || rep.Status != "crit" || len(rep.Checks) < 18 {
 		t.Errorf("report: version %d, status %s, %d checks", rep.Version, rep.Status, len(rep.Checks))
