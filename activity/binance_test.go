@@ -194,3 +194,60 @@ func TestBinanceBanPausesPolling(t *testing.T) {
 		t.Errorf("%d requests while paused", n)
 	}
 }
+
+// TestBinanceFundsReadEveryOtherMinute: the withdraw history is read at
+// most every binanceFundsEvery; between reads the result is the last
+// read's, crit stays crit, and it says when the next read is due.
+func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
+	w, f := binanceWorld(t, false)
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	at := t0
+	w.now = func() time.Time { return at }
+	poll := func(d time.Duration, st checks.Status) checks.Result {
+		t.Helper()
+		at = t0.Add(d)
+		return w.want(FundsID, st)
+	}
+	due := func(r checks.Result, read, next time.Duration) {
+		t.Helper()
+		readAt, nextAt := t0.Add(read).UTC().Format(time.RFC3339), t0.Add(next).UTC().Format(time.RFC3339)
+		if r.Details["read_at"] != readAt || r.Details["next_read_at"] != nextAt {
+			t.Errorf("read_at %v next_read_at %v, want %s and %s", r.Details["read_at"], r.Details["next_read_at"], readAt, nextAt)
+		}
+		if !strings.Contains(r.Summary, "history last read "+readAt+", next read due "+nextAt) {
+			t.Errorf("summary %q does not say when the next read is due (%s)", r.Summary, nextAt)
+		}
+	}
+
+	poll(0, checks.OK) // the baseline reads
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w-evil", Coin: "USDT", Amount: "9000", Address: "0xEVIL", Time: ago()})
+	before := f.Requests()
+	r := poll(time.Minute, checks.OK)
+	due(r, 0, binanceFundsEvery)
+	if n := f.Requests() - before; n > 3 { // server-time samples only
+		t.Errorf("%d requests between reads", n)
+	}
+	// A tick a little early still reads on the second minute.
+	r = poll(2*time.Minute-time.Second, checks.Crit)
+	if got := alarmIDs(r); !slices.Equal(got, []string{"w-evil"}) {
+		t.Fatalf("alarms %v", got)
+	}
+	if strings.Contains(r.Summary, "next read due") || r.Details["next_read_at"] != t0.Add(2*time.Minute-time.Second+binanceFundsEvery).UTC().Format(time.RFC3339) {
+		t.Errorf("a read: summary %q, next_read_at %v", r.Summary, r.Details["next_read_at"])
+	}
+
+	// Between reads the last read's crit stays, without the new withdrawal.
+	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w-evil2", Coin: "BTC", Amount: "1", Address: "0xEVIL", Time: ago()})
+	r = poll(3*time.Minute, checks.Crit)
+	if got := alarmIDs(r); !slices.Equal(got, []string{"w-evil"}) {
+		t.Fatalf("between reads: alarms %v", got)
+	}
+	due(r, 2*time.Minute-time.Second, 2*time.Minute-time.Second+binanceFundsEvery)
+	if got := alarmIDs(poll(4*time.Minute, checks.Crit)); !slices.Equal(got, []string{"w-evil", "w-evil2"}) {
+		t.Fatalf("next read: alarms %v", got)
+	}
+
+	// An ack needs no read: it clears at once.
+	w.ack("w-evil", "w-evil2")
+	poll(5*time.Minute, checks.OK)
+}

@@ -9,8 +9,8 @@ import (
 // poll keeps; each check's state embeds it beside its own findings.
 type history struct {
 	Baseline time.Time `json:"baseline"`
-	// Cursor is the end of the last poll: the next one starts overlap
-	// before it.
+	// Cursor is the end of the last read of the history: the next read
+	// starts overlap before it.
 	Cursor time.Time `json:"cursor"`
 	backoff
 	// Decided maps every record already judged (or there before the
@@ -33,10 +33,15 @@ type source[R any] struct {
 	// it undecided, so the next poll (which overlaps this one) sees it
 	// again.
 	judge func(R) bool
-	// settle runs after the new records are judged, on every poll that
-	// read the exchange: it revisits the check's findings (an ack clears
-	// one) and is where any other per-poll work goes. An error aborts the
-	// poll and leaves the state file as it was.
+	// every is the least time between two reads of the history (0: every
+	// poll reads it), for an exchange whose history costs a large share of
+	// its rate limit: between reads a poll only settles, and the state
+	// keeps what the last read judged.
+	every time.Duration
+	// settle runs after the new records are judged, and on a poll that
+	// skipped the read because of every: it revisits the check's findings
+	// (an ack clears one) and is where any other per-poll work goes. An
+	// error aborts the poll and leaves the state file as it was.
 	settle func() error
 }
 
@@ -47,15 +52,19 @@ type polled struct {
 	first bool
 	// lost is set when the last poll was more than maxLookback ago.
 	lost bool
+	// skipped is set when the last read was less than source.every ago:
+	// the history was not read, Cursor is still that read's time.
+	skipped bool
 	// failed is the exchange's refusal or failure, or errPaused while it
 	// asked for a pause: the check is unknown.
 	failed error
 }
 
-// poll reads the check's state file name into st, reads the history
-// from overlap before the last poll unless the exchange asked for a pause,
-// judges every record not decided yet, moves the cursor and writes st
-// back. The error is the state file's; the exchange's is polled.failed.
+// poll reads the check's state file name into st, reads the history from
+// overlap before the last read unless the exchange asked for a pause or
+// the last read was less than source.every ago, judges every record not
+// decided yet, moves the cursor and writes st back. The error is the
+// state file's; the exchange's is polled.failed.
 func poll[S interface {
 	*T
 	hist() *history
@@ -70,6 +79,10 @@ func poll[S interface {
 		if h.paused(now) {
 			out.failed = errPaused{h.PausedUntil}
 			return out.failed
+		}
+		if !first && src.every > 0 && now.Sub(h.Cursor) < src.every {
+			out.skipped = true
+			return src.settle()
 		}
 		var from time.Time
 		from, out.lost = since(h.Cursor, now)

@@ -25,6 +25,14 @@ type world struct {
 	profile config.Profile
 	store   keystore.Store
 	state   string
+	// now, when set, is every run's clock.
+	now func() time.Time
+	// fundsAt is the clock of the funds runs on an exchange whose history
+	// is read at most every fundsEvery: each run is that much after the
+	// last, so each reads. It starts an hour behind the real clock, since
+	// the fakes stamp records with the real time and an adapter asks for
+	// nothing after its own now.
+	fundsAt time.Time
 }
 
 func newWorld(t *testing.T, exchangeName, baseURL string, item keystore.Item, withLog bool) *world {
@@ -68,7 +76,15 @@ func (w *world) logOrder(symbol, orderID, clientID string) {
 func (w *world) run(id string) checks.Result {
 	w.t.Helper()
 	cfg := &config.Config{Profiles: []config.Profile{w.profile}}
-	deps := checks.Deps{Config: cfg, Store: w.store, Timeout: 5 * time.Second}
+	deps := checks.Deps{Config: cfg, Store: w.store, Timeout: 5 * time.Second, Now: w.now}
+	if every := fundsEvery(w.profile.Exchange); w.now == nil && id == FundsID && every > 0 {
+		if w.fundsAt.IsZero() {
+			w.fundsAt = time.Now().Add(-time.Hour)
+		}
+		w.fundsAt = w.fundsAt.Add(every)
+		at := w.fundsAt
+		deps.Now = func() time.Time { return at }
+	}
 	for _, mk := range Checks(w.state) {
 		c := mk(w.profile)
 		if c == nil || c.ID() != id {

@@ -84,6 +84,9 @@ func TestCheckActivityOnSixExchanges(t *testing.T) {
 	}
 
 	evidence := w.Inject(t)
+	// The next poll, as watch's would come: Binance's funds history is
+	// read at most every 90 s.
+	w.Age(t, 2*time.Minute)
 	out, errs, code = w.RunSplit(t, "check", "--json")
 	rep = parseSixReport(t, out)
 	if code != 2 || rep.Status != "crit" {

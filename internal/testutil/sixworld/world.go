@@ -11,6 +11,7 @@ package sixworld
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -284,6 +285,44 @@ func (p *Profile) log(t testing.TB, fields map[string]any) {
 	defer f.Close()
 	if _, err := f.WriteString(b.String()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Age moves every activity check's cursor d into the past, as if its last
+// read of the exchange's history had been d ago. Binance's funds history
+// is read at most every 90 s (docs/activity.md, Rate limits): a test that
+// checks twice in a row ages the state in between, as time would pass
+// between two polls of watch.
+func (w *World) Age(t testing.TB, d time.Duration) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(w.Dir, ".local", "state", "keywarden", "activity", "*", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no activity state to age (%v)", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st map[string]json.RawMessage
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		raw, ok := st["cursor"]
+		if !ok {
+			continue
+		}
+		var at time.Time
+		if err := json.Unmarshal(raw, &at); err != nil {
+			t.Fatalf("%s: cursor: %v", f, err)
+		}
+		if st["cursor"], err = json.Marshal(at.Add(-d)); err != nil {
+			t.Fatal(err)
+		}
+		if b, err = json.Marshal(st); err != nil {
+			t.Fatal(err)
+		}
+		write(t, f, string(b))
 	}
 }
 
