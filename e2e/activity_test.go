@@ -112,7 +112,7 @@ func TestDashboardActivityOnSixExchanges(t *testing.T) {
 	tm.Keys("p", "p", "p")
 	tm.WaitFor("profile: okx-bot")
 	tm.Keys("Enter")
-	tm.WaitFor("Activity ✗ · details", "order "+ev.OrderID, "(id "+ev.WithdrawalID+")")
+	tm.WaitFor("Activity ✗ · details", ev.OrderID, ev.WithdrawalID)
 	tm.Keys("Escape")
 	tm.WaitFor("┏━ Activity")
 	tm.Keys("q")
