@@ -60,7 +60,8 @@ type OrderQuery struct {
 	// exchange's per-call window up to now.
 	Since time.Time
 	// Symbols are the markets to ask about on an exchange whose order
-	// history needs a symbol (Binance spot and futures); ignored elsewhere.
+	// history needs a symbol (Binance spot and futures, KuCoin HF); ignored
+	// elsewhere.
 	Symbols []string
 	// Unlisted, when not nil, receives the symbols of Symbols the
 	// exchange does not list (Binance -1121 "Invalid symbol."): they are
