@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -250,4 +252,25 @@ func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
 	// An ack needs no read: it clears at once.
 	w.ack("w-evil", "w-evil2")
 	poll(5*time.Minute, checks.OK)
+}
+
+// The timeline says what its order read left out, as the orders check does:
+// a logged symbol Binance does not list and the futures of a key that
+// cannot trade them.
+func TestBinanceTimelineNamesWhatItDidNotRead(t *testing.T) {
+	w, _ := binanceWorld(t, true)
+	w.logOrder("BTCUSDT", "", "")
+	w.logOrder("NOPEUSDT", "", "")
+	cfg := &config.Config{Profiles: []config.Profile{w.profile}}
+	env := checks.NewEnv(checks.Deps{Config: cfg, Store: w.store, Timeout: 5 * time.Second})
+	tl := Read(context.Background(), env, w.profile, w.state, time.Now().Add(-time.Hour))
+	if tl.Err != "" {
+		t.Fatalf("timeline: %s", tl.Err)
+	}
+	blind := strings.Join(tl.BlindSpots, "\n")
+	for _, want := range []string{"NOPEUSDT", "the key cannot trade futures"} {
+		if !strings.Contains(blind, want) {
+			t.Errorf("blind spots do not name %q:\n%s", want, blind)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/keywarden/keywarden/checks"
@@ -119,7 +120,12 @@ func Read(ctx context.Context, env *checks.Env, p config.Profile, stateDir strin
 		tl.Err = fmt.Sprintf("audit log unreadable: %v", err)
 		return tl
 	}
-	orders, err := sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: since, Symbols: ledger.Symbols})
+	var unlisted []string
+	orders, err := sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: since, Symbols: ledger.Symbols,
+		Unlisted: &unlisted, Unread: func(why string) { tl.BlindSpots = append(tl.BlindSpots, why) }})
+	if len(unlisted) > 0 {
+		tl.BlindSpots = append(tl.BlindSpots, fmt.Sprintf("symbols the audit log names that %s does not list: %s", p.Exchange, strings.Join(unlisted, ", ")))
+	}
 	if err != nil {
 		tl.Err = err.Error()
 		return tl
