@@ -34,10 +34,6 @@ const (
 	// number their orders apart, and the orders check tells orders apart by
 	// symbol and id.
 	binanceFuturesMarket = "futures "
-	// binanceInvalidSymbol is fapi's answer for a symbol with no USDⓈ-M
-	// contract (a spot-only market the log names): no futures order can
-	// exist there.
-	binanceInvalidSymbol = "-1121"
 )
 
 // binanceForceClientIDs are the client ids Binance gives the orders it
@@ -80,7 +76,7 @@ func (b *binance) withFutures(ctx context.Context, creds keystore.Item, offset t
 }
 
 // futuresOrders returns the USDⓈ-M orders created since q.Since on every
-// symbol worth asking about, or "" orders and why they were not read.
+// symbol worth asking about, or none and why they were not read.
 func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery) ([]Order, string, error) {
 	f, why := b.futures()
 	if f == nil {
@@ -107,7 +103,9 @@ func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset
 		for from := q.Since; from.Before(now); from = from.Add(binanceFuturesSpan) {
 			end := min(from.Add(binanceFuturesSpan-time.Millisecond).UnixMilli(), now.UnixMilli())
 			more, err := f.futuresWindow(ctx, creds, offset, sym, from.UnixMilli(), end, seen)
-			if errorCode(err) == binanceInvalidSymbol {
+			// A symbol with no USDⓈ-M contract (a spot-only market the log
+			// names) can have no futures order.
+			if binanceUnlisted(err) {
 				break
 			}
 			if err != nil {
@@ -123,23 +121,15 @@ func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset
 	return out, "", nil
 }
 
-func errorCode(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
-
 // futuresSymbols is logged plus the symbols with a position, an open
 // order or income since since, sorted, each once.
-func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, logged []string, since time.Time) ([]string, error) {
+func (b *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, logged []string, since time.Time) ([]string, error) {
 	set := map[string]bool{}
 	for _, s := range logged {
 		set[s] = true
 	}
 	const op = "futures positions"
-	r, err := f.signedGet(ctx, op, "/fapi/v2/positionRisk", creds, offset)
+	r, err := b.signedGet(ctx, op, "/fapi/v2/positionRisk", creds, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +147,7 @@ func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offse
 		}
 	}
 	const opOpen = "futures open orders"
-	r, err = f.signedGet(ctx, opOpen, "/fapi/v1/openOrders", creds, offset)
+	r, err = b.signedGet(ctx, opOpen, "/fapi/v1/openOrders", creds, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +162,7 @@ func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offse
 			set[o.Symbol] = true
 		}
 	}
-	if err := f.incomeSymbols(ctx, creds, offset, since, set); err != nil {
+	if err := b.incomeSymbols(ctx, creds, offset, since, set); err != nil {
 		return nil, err
 	}
 	syms := make([]string, 0, len(set))
@@ -186,12 +176,12 @@ func (f *binance) futuresSymbols(ctx context.Context, creds keystore.Item, offse
 // incomeSymbols adds to set the symbol of every income record (commission,
 // realized PnL, funding fee) since since. Records come oldest first, up to
 // limit from startTime; a full page continues from its last record's time.
-func (f *binance) incomeSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time, set map[string]bool) error {
+func (b *binance) incomeSymbols(ctx context.Context, creds keystore.Item, offset time.Duration, since time.Time, set map[string]bool) error {
 	const op = "futures income history"
 	start := since.UnixMilli()
 	end := time.Now().Add(offset).UnixMilli()
 	for {
-		r, err := f.signedGet(ctx, op, "/fapi/v1/income", creds, offset,
+		r, err := b.signedGet(ctx, op, "/fapi/v1/income", creds, offset,
 			"startTime", strconv.FormatInt(start, 10), "endTime", strconv.FormatInt(end, 10), "limit", strconv.Itoa(binancePage))
 		if err != nil {
 			return err
@@ -233,9 +223,9 @@ type binanceFuturesOrder struct {
 // both included) not in seen. Without orderId, allOrders answers the most
 // recent rows of the window, so a full page is split in two halves until
 // every part fits in one.
-func (f *binance) futuresWindow(ctx context.Context, creds keystore.Item, offset time.Duration, sym string, from, to int64, seen map[int64]bool) ([]Order, error) {
+func (b *binance) futuresWindow(ctx context.Context, creds keystore.Item, offset time.Duration, sym string, from, to int64, seen map[int64]bool) ([]Order, error) {
 	const op = "futures order history"
-	r, err := f.signedGet(ctx, op, "/fapi/v1/allOrders", creds, offset,
+	r, err := b.signedGet(ctx, op, "/fapi/v1/allOrders", creds, offset,
 		"symbol", sym, "startTime", strconv.FormatInt(from, 10), "endTime", strconv.FormatInt(to, 10), "limit", strconv.Itoa(binancePage))
 	if err != nil {
 		return nil, err
@@ -249,12 +239,12 @@ func (f *binance) futuresWindow(ctx context.Context, creds keystore.Item, offset
 			return nil, MalformedError(binanceName, op, r, errors.New("a full page of futures orders in one millisecond"))
 		}
 		mid := from + (to-from)/2
-		a, err := f.futuresWindow(ctx, creds, offset, sym, from, mid, seen)
+		early, err := b.futuresWindow(ctx, creds, offset, sym, from, mid, seen)
 		if err != nil {
 			return nil, err
 		}
-		b, err := f.futuresWindow(ctx, creds, offset, sym, mid+1, to, seen)
-		return append(a, b...), err
+		late, err := b.futuresWindow(ctx, creds, offset, sym, mid+1, to, seen)
+		return append(early, late...), err
 	}
 	var out []Order
 	for _, o := range rows {
@@ -265,6 +255,8 @@ func (f *binance) futuresWindow(ctx context.Context, creds keystore.Item, offset
 			continue
 		}
 		seen[*o.OrderID] = true
+		// Status and Filled stay empty: they feed the spot balance
+		// reconciliation, and a futures fill moves the futures wallet.
 		out = append(out, Order{ID: strconv.FormatInt(*o.OrderID, 10), ClientID: o.ClientOrderID,
 			Symbol: binanceFuturesMarket + o.Symbol, Side: o.Side, Size: o.OrigQty, Time: time.UnixMilli(o.Time).UTC()})
 	}
@@ -278,13 +270,13 @@ const binanceForceLookaround = time.Minute
 // confirmForced marks the orders of sym whose client id is a liquidation's
 // or an ADL's as the exchange's own when GET /fapi/v1/forceOrders (weight
 // 20 with symbol) lists their id; it is asked only when such an id appears.
-func (f *binance) confirmForced(ctx context.Context, creds keystore.Item, offset time.Duration, sym string, orders []Order) ([]Order, error) {
+func (b *binance) confirmForced(ctx context.Context, creds keystore.Item, offset time.Duration, sym string, orders []Order) ([]Order, error) {
 	const op = "futures force orders"
 	for i, o := range orders {
 		if !binanceForceClientID(o.ClientID) {
 			continue
 		}
-		r, err := f.signedGet(ctx, op, "/fapi/v1/forceOrders", creds, offset, "symbol", sym,
+		r, err := b.signedGet(ctx, op, "/fapi/v1/forceOrders", creds, offset, "symbol", sym,
 			"startTime", ms(o.Time.Add(-binanceForceLookaround)), "endTime", ms(o.Time.Add(binanceForceLookaround)), "limit", "100")
 		if err != nil {
 			return nil, err
