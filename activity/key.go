@@ -23,6 +23,11 @@ type KeySnapshot struct {
 	Whitelist []string `json:"whitelist"`
 	CreatedAt string   `json:"created_at"`
 	ExpiresAt string   `json:"expires_at"`
+	// ModifiedAt is when the key's settings were last saved (Kraken's
+	// modifiedTime): an edit shows here even when it changed nothing else
+	// the snapshot holds. The key's last use is not in the snapshot: every
+	// poll of ours moves it.
+	ModifiedAt string `json:"modified_at,omitempty"`
 }
 
 // Snapshot takes the comparable part of ki.
@@ -40,6 +45,9 @@ func Snapshot(ki exchange.KeyInfo) KeySnapshot {
 	}
 	if !ki.ExpiresAt.IsZero() {
 		s.ExpiresAt = ki.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if !ki.ModifiedAt.IsZero() {
+		s.ModifiedAt = ki.ModifiedAt.UTC().Format(time.RFC3339)
 	}
 	return s
 }
@@ -69,6 +77,11 @@ func Diff(old, cur KeySnapshot) []Change {
 	add("ip whitelist", whitelist(old.Whitelist), whitelist(cur.Whitelist))
 	add("created", orNone(old.CreatedAt), orNone(cur.CreatedAt))
 	add("expires", orNone(old.ExpiresAt), orNone(cur.ExpiresAt))
+	// A snapshot taken before keywarden read the modification time has
+	// none: its first appearance is not an edit.
+	if old.ModifiedAt != "" || cur.ModifiedAt == "" {
+		add("modified", orNone(old.ModifiedAt), orNone(cur.ModifiedAt))
+	}
 	return out
 }
 
@@ -161,6 +174,12 @@ func runKey(ctx context.Context, env *checks.Env, p config.Profile, s store) che
 		r.Summary = "the key's permissions, whitelist and expiry are unchanged"
 	}
 	blind := []string{"no exchange publishes a key-change log or the IPs that used the key: only this key's own snapshot is compared, once per poll; other keys of the account are not seen"}
+	if !ki.LastUsedAt.IsZero() {
+		r.Details["last_used"] = stamp(ki.LastUsedAt)
+	}
+	if p.Exchange == "kraken" && ki.ModifiedAt.IsZero() {
+		blind = append(blind, "Kraken did not report the key's modifiedTime as unix seconds: an edit is seen only by the fields it changed")
+	}
 	if !exchange.HasActivity(p.Exchange) {
 		blind = append(blind, "orders, withdrawals and transfers: not yet monitored on "+p.Exchange)
 	}

@@ -81,6 +81,20 @@ type conformance struct {
 	ip    refusal // a caller outside the whitelist
 	// rateCode and banCode are the exchange's own codes in a 429 and a 418.
 	rateCode, banCode string
+	// lastUsed is set when key info says when the key was last used: the
+	// fake's clock at the request, which keys cannot hold, so it is only
+	// required to be there.
+	lastUsed bool
+}
+
+// lastUse checks that ki reports a last use exactly when e says it does,
+// and clears it for the comparison with e.keys.
+func (e conformance) lastUse(t *testing.T, ki *exchange.KeyInfo) {
+	t.Helper()
+	if ki.LastUsedAt.IsZero() == e.lastUsed {
+		t.Errorf("LastUsedAt %v, want it reported: %v", ki.LastUsedAt, e.lastUsed)
+	}
+	ki.LastUsedAt = time.Time{}
 }
 
 // conformances is the harness entry of every exchange, by name.
@@ -193,6 +207,7 @@ func runConformance(t *testing.T, name string, e conformance) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			e.lastUse(t, &got)
 			if want := e.keys[kind]; !reflect.DeepEqual(got, want) {
 				t.Errorf("KeyInfo:\n got  %+v\n want %+v", got, want)
 			}
@@ -249,6 +264,7 @@ func runConformance(t *testing.T, name string, e conformance) {
 			}
 			want := e.keys[withdrawalKey]
 			want.TimeCorrected = e.clock.cause != exchange.CauseNone
+			e.lastUse(t, &got)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("KeyInfo with the measured offset:\n got  %+v\n want %+v", got, want)
 			}

@@ -177,7 +177,12 @@ type KeyInfo struct {
 	// ExpiresWhat names what ends at ExpiresAt when it is not the key itself
 	// (Binance: "trading permission").
 	ExpiresWhat string
-	Raw         []string // the exchange's own permission names, as reported
+	// ModifiedAt is when the key's settings were last saved and LastUsedAt
+	// when the key last made a request (Kraken does not say whether the
+	// asking one counts); only Kraken reports them, zero otherwise.
+	ModifiedAt time.Time
+	LastUsedAt time.Time
+	Raw        []string // the exchange's own permission names, as reported
 	// TimeCorrected is set when the request was signed with a timestamp
 	// corrected by a server-time offset and the correction mattered: signed
 	// by the local clock alone it would have fallen outside Window (see

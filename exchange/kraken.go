@@ -222,12 +222,19 @@ var krakenPermissions = permTable{
 // a key of unknown permissions. ipAllowlist [] means no restriction; absent
 // or null, the exchange said nothing. validUntil "0" is no expiry;
 // createdTime and validUntil are unix seconds, as strings or numbers.
+// modifiedTime and lastUsed are read the same way, but one that is not
+// unix seconds is left zero rather than failing the answer: their names
+// and format come from third-party code and a test fixture, not from
+// Kraken's schema (UNVERIFIED), and nothing but the activity check's
+// snapshot and details uses them.
 func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
 	var d struct {
-		Permissions json.RawMessage `json:"permissions"`
-		IPAllowlist json.RawMessage `json:"ipAllowlist"`
-		ValidUntil  json.RawMessage `json:"validUntil"`
-		CreatedTime json.RawMessage `json:"createdTime"`
+		Permissions  json.RawMessage `json:"permissions"`
+		IPAllowlist  json.RawMessage `json:"ipAllowlist"`
+		ValidUntil   json.RawMessage `json:"validUntil"`
+		CreatedTime  json.RawMessage `json:"createdTime"`
+		ModifiedTime json.RawMessage `json:"modifiedTime"`
+		LastUsed     json.RawMessage `json:"lastUsed"`
 	}
 	if err := json.Unmarshal(result, &d); err != nil {
 		return KeyInfo{}, err
@@ -273,6 +280,8 @@ func decodeKrakenKeyInfo(result []byte) (KeyInfo, error) {
 	if ki.ExpiresAt, err = krakenUnix(d.ValidUntil); err != nil {
 		return KeyInfo{}, errors.New("validUntil is not unix seconds")
 	}
+	ki.ModifiedAt, _ = krakenUnix(d.ModifiedTime)
+	ki.LastUsedAt, _ = krakenUnix(d.LastUsed)
 	return ki, nil
 }
 

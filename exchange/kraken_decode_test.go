@@ -93,7 +93,16 @@ func TestDecodeKrakenKeyInfo(t *testing.T) {
 	}{
 		{"fixture: query-funds, no allowlist, no expiry", krakenFixture, KeyInfo{
 			Permissions: with(func(p *Permissions) { p.Read = Yes }), IPRestricted: No, Whitelist: []string{},
-			CreatedAt: created, Raw: []string{"query-funds"},
+			CreatedAt: created, ModifiedAt: time.Unix(1772543095, 0).UTC(), Raw: []string{"query-funds"},
+		}},
+		{"modified and last used as numbers", `{"permissions":["query-funds"],"createdTime":"1772542900","modifiedTime":1772543095,"lastUsed":1772543100}`, KeyInfo{
+			Permissions: with(func(p *Permissions) { p.Read = Yes }), CreatedAt: created,
+			ModifiedAt: time.Unix(1772543095, 0).UTC(), LastUsedAt: time.Unix(1772543100, 0).UTC(), Raw: []string{"query-funds"},
+		}},
+		// Their names and format are third-party: one that is not unix
+		// seconds is not reported, and fails nothing else.
+		{"modified and last used unreadable", `{"permissions":["query-funds"],"createdTime":"1772542900","modifiedTime":"2026-03-03T13:04:55Z","lastUsed":{"at":1}}`, KeyInfo{
+			Permissions: with(func(p *Permissions) { p.Read = Yes }), CreatedAt: created, Raw: []string{"query-funds"},
 		}},
 		// A key that may send funds away may move them between its own wallets.
 		{"withdraw-funds", payload(`["query-funds","withdraw-funds"]`, `[]`, `"0"`), KeyInfo{

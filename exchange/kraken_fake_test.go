@@ -56,7 +56,8 @@ func krakenConformance() conformance {
 	}
 	info := func(p exchange.Permissions, raw []string) exchange.KeyInfo {
 		return exchange.KeyInfo{Permissions: p, IPRestricted: exchange.Yes, Whitelist: []string{"127.0.0.1", "198.51.100.0/24"},
-			CreatedAt: time.Unix(1772542900, 0).UTC(), ExpiresAt: time.Unix(1780000000, 0).UTC(), Raw: raw}
+			CreatedAt: time.Unix(1772542900, 0).UTC(), ExpiresAt: time.Unix(1780000000, 0).UTC(),
+			ModifiedAt: time.Unix(1772543095, 0).UTC(), Raw: raw}
 	}
 	trade := readOnly
 	trade.Trade, trade.Margin = exchange.Yes, exchange.Unknown
@@ -88,6 +89,7 @@ func krakenConformance() conformance {
 		// GetApiKeyInfo needs no permission: a denial is the IP allowlist.
 		ip:       refusal{exchange.CauseIP, "EGeneral:Permission denied", http.StatusOK},
 		rateCode: "EAPI:Rate limit exceeded", banCode: "EGeneral:Too many requests",
+		lastUsed: true,
 	}
 }
 

@@ -119,6 +119,18 @@ func (f *Kraken) SetKey(k KrakenKey) {
 	f.lastNonce[k.Key] = last
 }
 
+// SetModifiedTime records an edit of key at t, as saving the key's
+// settings on Kraken does: GetApiKeyInfo answers modifiedTime t from now
+// on, and nothing else about the key changes.
+func (f *Kraken) SetModifiedTime(key string, t time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if k, ok := f.keys[key]; ok {
+		k.Info.ModifiedTime = strconv.FormatInt(t.Unix(), 10)
+		f.keys[key] = k
+	}
+}
+
 // RemoveKey forgets a key (a revoked key then gets EAPI:Invalid key).
 func (f *Kraken) RemoveKey(key string) {
 	f.mu.Lock()
