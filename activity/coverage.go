@@ -2,9 +2,10 @@ package activity
 
 // symbolScoped reports whether the exchange lists orders only per symbol,
 // so the orders check can only ask about the markets the bot's log names
-// (for Binance futures, also those with a position, an open order or a
-// fill; on KuCoin, the HF account's, whose balances are paired with the
-// logged symbols' quotes).
+// (for Binance spot, also those its balances suggest, and a balance
+// reconciliation catches the rest: balances.go; for Binance futures, also
+// those with a position, an open order or a fill; on KuCoin, the HF
+// account's, whose balances are paired with the logged symbols' quotes).
 func symbolScoped(exchangeName string) bool {
 	return exchangeName == "binance" || exchangeName == "kucoin"
 }
@@ -15,7 +16,10 @@ func BlindSpots(exchangeName string) []string {
 	switch exchangeName {
 	case "binance":
 		return []string{
-			"spot orders on symbols the audit log never names (allOrders needs a symbol)",
+			"spot orders on symbols the audit log never names and no balance suggests (allOrders needs a symbol): a fill there is seen only as a balance move, without its order; an order still open is seen on any symbol",
+			"spot balance moves keywarden cannot explain look like an intruder's: Earn subscriptions and redemptions, Convert, dust conversion, airdrops and distributions, transfers between own wallets are crit until acknowledged",
+			"the spot reconciliation compares each asset's total, not amounts: any fill on a symbol of an asset in the interval explains every change of it, and any fill explains a BNB change (fees)",
+			"a balance move is judged a poll after it is seen and once the funds check has read the withdrawals and deposits after it (at most every 90 s), or 5 minutes on: about 3 minutes to alert at the default interval",
 			"USDⓈ-M futures orders on symbols the audit log never names that hold no position or open order and had no fill since the last poll (a cancelled order there)",
 			"COIN-M futures, portfolio-margin, margin and options orders",
 			"fills are not read separately (an order's fills belong to an order that is read)",

@@ -23,6 +23,8 @@ type ordersState struct {
 	Ours map[string]time.Time `json:"ours"`
 	// Foreign are the orders the bot did not make and nobody acknowledged.
 	Foreign []exchange.Order `json:"foreign"`
+	// Balance is the balance reconciliation's (Binance).
+	Balance balanceState `json:"balance,omitzero"`
 }
 
 // Foreign is one foreign order as the orders check reports it.
@@ -92,7 +94,8 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 		return unknown(OrdersID, p, "activity state unreadable", err.Error())
 	}
 	blind := BlindSpots(p.Exchange)
-	if symbolScoped(p.Exchange) && len(ledger.Symbols) == 0 {
+	bc, reconciles := sess.client.(exchange.BalanceClient)
+	if symbolScoped(p.Exchange) && len(ledger.Symbols) == 0 && !reconciles {
 		r := unknown(OrdersID, p, fmt.Sprintf("the audit log names no market: %s lists orders per symbol only", p.Exchange),
 			"log the symbol on the bot's order lines (docs/auditlog.md)")
 		r.Details["blind_spots"] = blind
@@ -100,10 +103,18 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	}
 	now := env.Now().UTC()
 	var st ordersState
+	unread := func(why string) { blind = append(blind, why) }
+	var rc *reconciler
+	if reconciles {
+		rc = &reconciler{bc: bc, sess: sess, logged: ledger.Symbols, st: &st.Balance, s: s, a: a, now: now, unread: unread}
+	}
 	pd, err := poll(ctx, s, "orders", &st, now, source[exchange.Order]{
 		fetch: func(from time.Time) ([]exchange.Order, error) {
+			if rc != nil {
+				return rc.fetch(ctx, from, st.Baseline)
+			}
 			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols,
-				Unread: func(why string) { blind = append(blind, why) }})
+				Unread: unread})
 		},
 		key: func(o exchange.Order) (string, time.Time) { return orderKey(o), o.Time },
 		judge: func(o exchange.Order) bool {
@@ -129,9 +140,18 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 				return v == Acked
 			})
 			prune(st.Ours, now.Add(-24*time.Hour))
+			if rc != nil {
+				return rc.settle()
+			}
 			return nil
 		},
 	})
+	if errors.As(pd.failed, &errNoSymbols{}) {
+		r := unknown(OrdersID, p, fmt.Sprintf("the audit log names no market and no balance suggests one: %s lists orders per symbol only", p.Exchange),
+			"log the symbol on the bot's order lines (docs/auditlog.md)")
+		r.Details["blind_spots"] = blind
+		return r
+	}
 	if pd.failed != nil {
 		return pollFailed(OrdersID, p, pd.failed, blind)
 	}
@@ -166,6 +186,9 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	default:
 		r.Status = checks.OK
 		r.Summary = fmt.Sprintf("every order of the last day is the bot's (%d matched)", len(st.Ours))
+	}
+	if rc != nil {
+		rc.apply(&r, p)
 	}
 	return r
 }

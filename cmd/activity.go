@@ -172,9 +172,10 @@ func newActivityAckCmd(app *App) *cobra.Command {
 	return &cobra.Command{
 		Use:   "ack NAME ID...",
 		Short: "Acknowledge orders, withdrawals or a key change as your own",
-		Long: `Remember IDs (exchange order ids, withdrawal or transfer ids, or "key" for
-the key's changes seen so far) as the trader's own doing, so the activity
-checks stop alerting on them. Acks are kept under
+		Long: `Remember IDs (exchange order ids, withdrawal or transfer ids, balance:ASSET:UNIX
+for a Binance balance move, or "key" for the key's changes seen so far) as
+the trader's own doing, so the activity checks stop alerting on them. Acks
+are kept under
 $XDG_STATE_HOME/keywarden/activity/NAME/acks.json.`,
 		Example:           `  keywarden activity ack binance-main 91823 key`,
 		Args:              cobra.MinimumNArgs(2),

@@ -94,16 +94,19 @@ type Balance struct {
 	Locked string `json:"locked"`
 }
 
-// BalanceClient is implemented by clients whose order history needs a
-// symbol (Binance spot), so that a reconciliation can catch trading on a
-// symbol that is not read: the balances, and every open order of every
-// symbol. Errors are *Error and never contain a secret.
+// BalanceClient is implemented by clients whose spot order history needs
+// a symbol (Binance), so that a reconciliation can catch trading on a
+// symbol that is not read: the balances, every open order of every
+// symbol, and the spot history of one more symbol without the rest of
+// Orders (futures). Errors are *Error and never contain a secret.
 type BalanceClient interface {
 	// Balances returns every asset whose free or locked balance is not
 	// zero, sorted by asset.
 	Balances(ctx context.Context, creds keystore.Item, offset time.Duration) ([]Balance, error)
 	// OpenOrders returns the open orders of every symbol.
 	OpenOrders(ctx context.Context, creds keystore.Item, offset time.Duration) ([]Order, error)
+	// SpotOrders is Orders for the spot market alone.
+	SpotOrders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery) ([]Order, error)
 }
 
 // HasActivity reports whether keywarden can read the named exchange's

@@ -49,12 +49,22 @@ func (b *binance) signedGet(ctx context.Context, op, path string, creds keystore
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 // Orders implements ActivityClient: every spot order of q.Symbols created
-// since q.Since, walking 24-hour windows and 1000-row pages, then the
-// USDⓈ-M futures orders (binance_futures_activity.go). A symbol
-// Binance does not list is skipped when q.Unlisted is set. That startTime
-// selects by creation time (time), not updateTime, is how the adapter
-// reads Binance's docs, which do not say (UNVERIFIED).
+// since q.Since (SpotOrders), then the USDⓈ-M futures orders
+// (binance_futures_activity.go).
 func (b *binance) Orders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery) ([]Order, error) {
+	spot, err := b.SpotOrders(ctx, creds, offset, q)
+	if err != nil {
+		return nil, err
+	}
+	return b.withFutures(ctx, creds, offset, q, spot)
+}
+
+// SpotOrders implements BalanceClient: every spot order of q.Symbols
+// created since q.Since, walking 24-hour windows and 1000-row pages. A
+// symbol Binance does not list is skipped when q.Unlisted is set. That
+// startTime selects by creation time (time), not updateTime, is how the
+// adapter reads Binance's docs, which do not say (UNVERIFIED).
+func (b *binance) SpotOrders(ctx context.Context, creds keystore.Item, offset time.Duration, q OrderQuery) ([]Order, error) {
 	const op = "order history"
 	now := time.Now().Add(offset)
 	var out []Order
@@ -102,7 +112,7 @@ symbols:
 			}
 		}
 	}
-	return b.withFutures(ctx, creds, offset, q, out)
+	return out, nil
 }
 
 // binanceOrderRow is one order of allOrders and openOrders.

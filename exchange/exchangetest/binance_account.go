@@ -130,6 +130,15 @@ func (f *Binance) SetBalance(asset, free, locked string) {
 	b.free, b.locked = rat(free), rat(locked)
 }
 
+// SetAccountAnswer makes GET /api/v3/account answer body, HTTP 200, after
+// verifying the request: an API version or a proxy keywarden cannot read
+// ("" restores the real answer).
+func (f *Binance) SetAccountAnswer(body string) {
+	f.hist.mu.Lock()
+	defer f.hist.mu.Unlock()
+	f.hist.accountAnswer = body
+}
+
 // Balance is an asset's free + locked balance, in Binance's notation.
 func (f *Binance) Balance(asset string) string {
 	f.hist.mu.Lock()
@@ -196,6 +205,14 @@ func (f *Binance) weigh(path string, h http.HandlerFunc) http.HandlerFunc {
 // omitZeroBalances=true leaves out the assets with nothing free or locked.
 func (f *Binance) account(w http.ResponseWriter, r *http.Request) {
 	if _, ok := f.verify(w, r); !ok {
+		return
+	}
+	f.hist.mu.Lock()
+	odd := f.hist.accountAnswer
+	f.hist.mu.Unlock()
+	if odd != "" {
+		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		_, _ = w.Write([]byte(odd))
 		return
 	}
 	omit := false

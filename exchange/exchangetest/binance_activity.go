@@ -60,6 +60,8 @@ type binanceHistory struct {
 	// symbols maps each listed symbol to its base and quote asset.
 	symbols  map[string][2]string
 	balances map[string]*binanceBalance
+	// accountAnswer replaces /api/v3/account's body when set.
+	accountAnswer string
 }
 
 // AddOrder records an order in the account's history (the bot's or an
