@@ -274,3 +274,17 @@ func TestBinanceTimelineNamesWhatItDidNotRead(t *testing.T) {
 		}
 	}
 }
+
+// A foreign order younger than the grace period is crit on the first poll
+// once the bot's log has moved on past it, not two minutes later.
+func TestBinanceForeignOrderJudgedOnceTheLogMovedOn(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	w.logOrder("BTCUSDT", "", "")
+	w.want(OrdersID, checks.OK)
+	id := f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", Side: "SELL", Qty: "3", Time: time.Now().Add(-Settle - 5*time.Second)})
+	// The bot logs on (a balance fetch, stamped now) without naming it.
+	w.logOrder("BTCUSDT", "", "")
+	if got := foreignIDs(w.want(OrdersID, checks.Crit)); !slices.Equal(got, []string{strconv.FormatInt(id, 10)}) {
+		t.Fatalf("foreign %v, want %d", got, id)
+	}
+}

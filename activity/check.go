@@ -27,7 +27,8 @@ const (
 
 // Grace is how long an exchange order may wait for the bot to log it: the
 // bot writes its log line after the exchange answers, and the exchange's
-// history is eventually consistent.
+// history is eventually consistent. An order is judged sooner once the
+// bot's log has moved on past it (Settle).
 const Grace = 2 * time.Minute
 
 // overlap is how far back each poll reaches before the last one, so that

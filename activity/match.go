@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keywarden/keywarden/auditlog"
 	"github.com/keywarden/keywarden/exchange"
@@ -23,6 +24,22 @@ type Ledger struct {
 	// (ccxt's BTC/USDT and BTC/USDT:USDT become BTCUSDT, on KuCoin
 	// BTC-USDT), sorted.
 	Symbols []string
+	// Latest is the newest time a line of the log carries (zero when no
+	// line has one).
+	Latest time.Time
+}
+
+// Settle is how far the bot's log must have moved on past an order it
+// does not name before the order is judged without waiting out Grace: a
+// bot writes its order line as soon as the exchange answers, so a log
+// with lines half a minute newer than the order has passed it by.
+const Settle = 30 * time.Second
+
+// movedOn reports whether the log has lines stamped at least Settle after
+// t. A stamp ahead of now (a log in another time zone read as UTC, a
+// bot's clock ahead) proves nothing, and the order waits out Grace.
+func (l Ledger) movedOn(t, now time.Time) bool {
+	return !l.Latest.Before(t.Add(Settle)) && !l.Latest.After(now)
 }
 
 // symbolRE finds a market named in a line: JSON, Python-dict and logfmt
@@ -40,6 +57,9 @@ func ReadLedger(path, exchangeName string) (Ledger, error) {
 	syms := map[string]bool{}
 	for _, line := range lines {
 		e := p.Parse(line)
+		if e.Time.After(l.Latest) {
+			l.Latest = e.Time
+		}
 		if e.OrderID != "" {
 			l.OrderIDs[e.OrderID] = true
 		}

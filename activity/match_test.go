@@ -55,6 +55,29 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// An order younger than Grace is judged at once when the bot's log has
+// moved Settle past it; a log stamped ahead of now proves nothing.
+func TestJudgeOnceTheLogMovedOn(t *testing.T) {
+	now := time.Now()
+	o := exchange.Order{ID: "9", Time: now.Add(-Settle - time.Second)}
+	for _, tc := range []struct {
+		name   string
+		latest time.Time
+		want   Verdict
+	}{
+		{"no stamped line", time.Time{}, Pending},
+		{"log just before the order", o.Time.Add(-time.Second), Pending},
+		{"log not yet Settle past it", o.Time.Add(Settle - time.Second), Pending},
+		{"log Settle past it", o.Time.Add(Settle), Unlogged},
+		{"log stamped ahead of now", now.Add(time.Hour), Pending},
+	} {
+		l := Ledger{OrderIDs: map[string]bool{}, ClientIDs: map[string]bool{}, Latest: tc.latest}
+		if got, why := Judge(o, l, Acks{}, config.Activity{}, now); got != tc.want {
+			t.Errorf("%s: %s (%q), want %s", tc.name, got, why, tc.want)
+		}
+	}
+}
+
 func TestReadLedger(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bot.log")
 	lines := `{"ts":"2026-11-25T16:04:11Z","event":"place_order","symbol":"BTC/USDT","order_id":"28","client_order_id":"x-R4BD3S82abc"}
@@ -73,5 +96,8 @@ time=2026-11-25T16:04:12Z level=info op=place_order symbol=ETHUSDT orderId=29
 	}
 	if want := []string{"BTCUSDT", "ETHUSDT", "SOLUSDT"}; !slices.Equal(l.Symbols, want) {
 		t.Errorf("symbols %v, want %v", l.Symbols, want)
+	}
+	if l.Latest.Before(time.Date(2026, 11, 25, 16, 4, 12, 0, time.UTC)) {
+		t.Errorf("latest %v, want the newest stamped line", l.Latest)
 	}
 }

@@ -68,8 +68,8 @@ func Judge(o exchange.Order, l Ledger, a Acks, act config.Activity, now time.Tim
 		return Acked, "acknowledged with keywarden activity ack"
 	case o.Origin != "" && slices.Contains(act.AllowManual, o.Origin):
 		return Acked, "its origin " + o.Origin + " is in activity.allow_manual"
-	case now.Sub(o.Time) < Grace:
-		return Pending, fmt.Sprintf("not in the audit log yet; judged after %s", Grace)
+	case now.Sub(o.Time) < Grace && !l.movedOn(o.Time, now):
+		return Pending, fmt.Sprintf("not in the audit log yet; judged once the log has moved %s past it, at the latest after %s", Settle, Grace)
 	}
 	return Unlogged, "neither its order id nor its client order id is in the audit log"
 }
