@@ -49,10 +49,11 @@ on, a whitelist that misses the egress IP, a key due for rotation); NTP
 responders 1.2 s ahead of the host and one falseticker; public-IP echo servers
 answering the TEST-NET address 198.51.100.23; bots writing audit logs with
 clock and IP errors and one leaked secret; and a git project with a key in its
-history. A minute in, an intruder uses the leaked Binance key: a foreign order
-and a withdrawal (the Activity pane shows the withdrawal at its next poll, the
-order once its 2-minute grace has passed). Nothing leaves the machine and
-everything is removed on exit.
+history. A minute in, an intruder strikes: a foreign order with the leaked
+Binance key and a withdrawal from the KuCoin account (the Activity pane shows
+the withdrawal at its next poll, the order at the first poll after the bots'
+log has moved 30 s past it). Nothing leaves the machine and everything is
+removed on exit.
 
 --check prints the check report of that world instead of the dashboard, in
 the same formats and with the same exit status as ` + "`keywarden check`" + ` (the
