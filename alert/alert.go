@@ -13,8 +13,10 @@ package alert
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keywarden/keywarden/checks"
 )
@@ -60,6 +62,54 @@ type Alert struct {
 	// Held is, for Suppressed alerts, the check keys ("id/profile") of the
 	// alerts folded into this one.
 	Held []string
+	// HeldAlerts is, for Suppressed alerts, what each folded alert would
+	// have said, worst first: folding must not lose the evidence (which
+	// order, which withdrawal). Empty in a Suppressed alert restored from a
+	// state file written before it existed.
+	HeldAlerts []HeldAlert
+}
+
+// HeldAlert is one alert the burst limit folded into a Suppressed one.
+type HeldAlert struct {
+	Kind    Kind          `json:"kind"`
+	Check   string        `json:"check"`
+	Profile string        `json:"profile"`
+	Old     checks.Status `json:"old_status"`
+	New     checks.Status `json:"new_status"`
+	Summary string        `json:"summary"`
+	Hint    string        `json:"hint"`
+}
+
+// fold is the Suppressed alert holding held (worst first, as order sorts).
+func fold(held []Alert, host string, now time.Time) Alert {
+	order(held)
+	s := Alert{ID: newID(), Kind: Suppressed, Host: host, New: checks.OK, At: now}
+	for _, a := range held {
+		s.New = checks.Worst(s.New, a.New)
+		s.Held = append(s.Held, a.Key())
+		s.HeldAlerts = append(s.HeldAlerts, HeldAlert{Kind: a.Kind, Check: a.Check, Profile: a.Profile, Old: a.Old, New: a.New, Summary: a.Summary, Hint: a.Hint})
+	}
+	return s
+}
+
+// heldLineMax bounds one held alert's line, so that one long summary
+// cannot crowd the others out of a chat message.
+const heldLineMax = 400
+
+// line is h as one line of a Suppressed alert's body, with its hint when h
+// is crit and the hint fits within heldLineMax.
+func (h HeldAlert) line(withHint bool) string {
+	s := tag(Alert{Kind: h.Kind, New: h.New}) + " " + Alert{Check: h.Check, Profile: h.Profile}.Key()
+	if h.Summary != "" {
+		s += ": " + h.Summary
+	}
+	s = clip(s, heldLineMax)
+	if withHint && h.Hint != "" && h.New == checks.Crit && h.Kind != Resolved {
+		if l := s + " (hint: " + h.Hint + ")"; utf8.RuneCountInString(l) <= heldLineMax {
+			s = l
+		}
+	}
+	return s
 }
 
 // Subject is the one-line headline of the alert, e.g.
@@ -99,36 +149,41 @@ func tag(a Alert) string {
 	return strings.ToUpper(a.New.String())
 }
 
-// Text is the plain-text body: subject, transition, hint. Used as is by
-// Telegram and ntfy and as the fallback text of Slack and Discord.
+// Text is the plain-text body: subject, transition, hint. Used by
+// Telegram and as the fallback text of Slack and Discord.
 func (a Alert) Text() string {
-	var b strings.Builder
-	b.WriteString(a.Subject())
-	b.WriteString("\n")
-	for _, l := range a.Lines() {
-		b.WriteString(l)
-		b.WriteString("\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
+	return a.textWithin(0, nil)
 }
 
-// Lines are the body lines after the subject.
+// textWithin is Text cut to at most limit units of size (runes when nil; 0:
+// no limit) by leaving held alerts out, see linesWithin.
+func (a Alert) textWithin(limit int, size func(string) int) string {
+	subject := a.Subject()
+	if limit > 0 {
+		if size == nil {
+			size = utf8.RuneCountInString
+		}
+		limit = max(limit-size(subject)-1, 1)
+	}
+	return strings.TrimRight(subject+"\n"+strings.Join(a.linesWithin(limit, size), "\n"), "\n")
+}
+
+// Lines are the body lines after the subject, in full.
 func (a Alert) Lines() []string {
+	return a.linesWithin(0, nil)
+}
+
+// linesWithin are the body lines after the subject. A Suppressed alert has
+// one line per held alert, worst first; when they do not all fit in limit
+// units of size (runes when nil; 0: no limit) joined by newlines, the
+// hints go first, then the last alerts, and a line says how many are left
+// out and where to see them.
+func (a Alert) linesWithin(limit int, size func(string) int) []string {
 	if a.Kind == Test {
 		return []string{"sent by `keywarden alert test` on " + a.Host + "; nothing is wrong"}
 	}
 	if a.Kind == Suppressed {
-		ls := []string{fmt.Sprintf("worst: %s", a.New)}
-		held := a.Held
-		const show = 10
-		if len(held) > show {
-			held = held[:show]
-		}
-		ls = append(ls, "held back: "+strings.Join(held, ", "))
-		if len(a.Held) > show {
-			ls[len(ls)-1] += fmt.Sprintf(" and %d more", len(a.Held)-show)
-		}
-		return append(ls, fmt.Sprintf("run `keywarden check` on %s for the full picture", a.Host))
+		return a.heldLines(limit, size)
 	}
 	ls := []string{fmt.Sprintf("status: %s → %s", a.Old, a.New)}
 	if a.Kind == Reminder && !a.Since.IsZero() {
@@ -138,6 +193,48 @@ func (a Alert) Lines() []string {
 		ls = append(ls, "hint: "+a.Hint)
 	}
 	return ls
+}
+
+func (a Alert) heldLines(limit int, size func(string) int) []string {
+	head := fmt.Sprintf("worst: %s", a.New)
+	tail := fmt.Sprintf("run `keywarden check` on %s for the full picture", a.Host)
+	if len(a.HeldAlerts) == 0 {
+		// Restored from an older state file: only the keys are known.
+		return []string{head, "held back: " + strings.Join(a.Held, ", "), tail}
+	}
+	if size == nil {
+		size = utf8.RuneCountInString
+	}
+	total := func(ls []string) int {
+		n := len(ls) - 1
+		for _, l := range ls {
+			n += size(l)
+		}
+		return n
+	}
+	render := func(withHint bool) []string {
+		ls := []string{head}
+		for _, h := range a.HeldAlerts {
+			ls = append(ls, h.line(withHint))
+		}
+		return append(ls, tail)
+	}
+	ls := render(true)
+	if limit <= 0 || total(ls) <= limit {
+		return ls
+	}
+	if ls = render(false); total(ls) <= limit {
+		return ls
+	}
+	cut := func(shown int) []string {
+		more := fmt.Sprintf("and %d more: run `keywarden check` on %s to see them", len(a.HeldAlerts)-shown, a.Host)
+		return append(slices.Clip(ls[:1+shown]), more)
+	}
+	shown := len(a.HeldAlerts) - 1
+	for shown > 0 && total(cut(shown)) > limit {
+		shown--
+	}
+	return cut(shown)
 }
 
 // roundDur renders a duration for humans: 3h12m, 45m, 30s.
@@ -161,6 +258,14 @@ func (a Alert) scrubbed(s *Scrubber) Alert {
 	a.Summary = s.Scrub(a.Summary)
 	a.Hint = s.Scrub(a.Hint)
 	a.Host = s.Scrub(a.Host)
+	if a.HeldAlerts != nil {
+		held := make([]HeldAlert, len(a.HeldAlerts))
+		for i, h := range a.HeldAlerts {
+			h.Summary, h.Hint = s.Scrub(h.Summary), s.Scrub(h.Hint)
+			held[i] = h
+		}
+		a.HeldAlerts = held
+	}
 	return a
 }
 

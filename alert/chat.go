@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Slack posts to a Slack incoming webhook
@@ -62,17 +63,24 @@ type slackText struct {
 	Text string `json:"text"`
 }
 
+// slackSectionMax is the most characters a section block's text may have
+// (https://api.slack.com/reference/block-kit/blocks#section).
+const slackSectionMax = 3000
+
 // slackEscape escapes the three characters Slack's mrkdwn treats as markup.
 var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Send implements Notifier.
 func (s *Slack) Send(ctx context.Context, a Alert) error {
-	body := "*" + slackEscape.Replace(a.Subject()) + "*\n" + slackEscape.Replace(strings.Join(a.Lines(), "\n"))
+	head := "*" + slackEscape.Replace(a.Subject()) + "*\n"
+	escaped := func(s string) int { return utf8.RuneCountInString(slackEscape.Replace(s)) }
+	lines := a.linesWithin(max(slackSectionMax-utf8.RuneCountInString(head), 1), escaped)
+	body := head + slackEscape.Replace(strings.Join(lines, "\n"))
 	msg := slackMessage{
 		Text: slackEscape.Replace(a.Subject()),
 		Attachments: []slackAttachment{{
 			Color:  fmt.Sprintf("#%06x", color(a)),
-			Blocks: []slackBlock{{Type: "section", Text: &slackText{Type: "mrkdwn", Text: clip(body, 3000)}}},
+			Blocks: []slackBlock{{Type: "section", Text: &slackText{Type: "mrkdwn", Text: clip(body, slackSectionMax)}}},
 		}},
 	}
 	b, err := json.Marshal(msg)
@@ -99,6 +107,10 @@ func newDiscord(spec Spec, base httpNotifier) (Notifier, error) {
 	}
 	return &Discord{httpNotifier: base, url: u}, nil
 }
+
+// discordDescriptionMax is the most characters an embed's description may
+// have (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+const discordDescriptionMax = 4096
 
 type discordMessage struct {
 	Username        string          `json:"username"`
@@ -129,7 +141,7 @@ type discordField struct {
 func (d *Discord) Send(ctx context.Context, a Alert) error {
 	e := discordEmbed{
 		Title:       clip(a.Subject(), 256),
-		Description: clip(strings.Join(a.Lines(), "\n"), 4096),
+		Description: clip(strings.Join(a.linesWithin(discordDescriptionMax, nil), "\n"), discordDescriptionMax),
 		Color:       color(a),
 		Timestamp:   a.At.UTC().Format(time.RFC3339),
 	}

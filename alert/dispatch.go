@@ -217,13 +217,13 @@ func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 		})
 	}
 	order(batch)
-	send, held, worst := w.lim.admit(batch, now)
+	send, held := w.lim.admit(batch, now)
 	if n := len(batch) - len(send); n > 0 {
 		a.opts.Metrics.droppedN(w.name, "burst_limit", n)
 		w.log.Warn("alerts held back by the burst limit", "count", n, "burst", a.opts.Burst, "window", a.opts.BurstWindow.String())
 	}
 	if len(held) > 0 {
-		send = append(send, Alert{ID: newID(), Kind: Suppressed, Host: a.opts.Host, New: worst, Held: held, At: now})
+		send = append(send, fold(held, a.opts.Host, now))
 	}
 	for i := range send {
 		send[i] = send[i].scrubbed(a.opts.Scrub)

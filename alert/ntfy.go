@@ -31,6 +31,11 @@ func newNtfy(spec Spec, base httpNotifier) (Notifier, error) {
 	return &Ntfy{httpNotifier: base, url: u, token: spec.Token}, nil
 }
 
+// ntfyMessageMax is ntfy's default message-size-limit in bytes; a server
+// turns a longer message into an attachment.txt the phone does not show,
+// so the held alerts of a Suppressed one are cut to fit.
+const ntfyMessageMax = 4096
+
 // ntfyMessage is ntfy's JSON publishing body.
 type ntfyMessage struct {
 	Topic    string   `json:"topic"`
@@ -92,7 +97,7 @@ func (n *Ntfy) Send(ctx context.Context, a Alert) error {
 		return &DeliveryError{Notifier: n.name, Permanent: true, Msg: err.Error()}
 	}
 	b, err := json.Marshal(ntfyMessage{
-		Topic: topic, Title: a.Subject(), Message: strings.Join(a.Lines(), "\n"),
+		Topic: topic, Title: a.Subject(), Message: strings.Join(a.linesWithin(ntfyMessageMax, func(s string) int { return len(s) }), "\n"),
 		Priority: ntfyPriority(a), Tags: ntfyTags(a),
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -33,6 +34,20 @@ func newTelegram(spec Spec, base httpNotifier) (Notifier, error) {
 	return &Telegram{httpNotifier: base, api: strings.TrimRight(u, "/"), token: spec.Token, chatID: spec.ChatID}, nil
 }
 
+// telegramTextMax is the most characters sendMessage takes. Telegram counts
+// UTF-16 code units (as its entity offsets do); held alerts are cut by that
+// count, which is never less than the count of runes clip cuts by.
+const telegramTextMax = 4096
+
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 type telegramMessage struct {
 	ChatID             any              `json:"chat_id"` // integer id or "@channel"
 	Text               string           `json:"text"`
@@ -55,7 +70,8 @@ type telegramReply struct {
 
 // Send implements Notifier.
 func (t *Telegram) Send(ctx context.Context, a Alert) error {
-	msg := telegramMessage{ChatID: t.chatID, Text: clip(a.Text(), 4096), LinkPreviewOptions: telegramPreviews{IsDisabled: true}}
+	text := clip(a.textWithin(telegramTextMax, utf16Len), telegramTextMax)
+	msg := telegramMessage{ChatID: t.chatID, Text: text, LinkPreviewOptions: telegramPreviews{IsDisabled: true}}
 	if id, err := strconv.ParseInt(t.chatID, 10, 64); err == nil {
 		msg.ChatID = id
 	}

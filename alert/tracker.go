@@ -94,26 +94,36 @@ func classify(t Transition, min checks.Status) (Kind, bool) {
 
 // limiter is a per-notifier token bucket: at most Burst alerts per Window.
 // When a batch does not fit, the alerts that do not fit are folded into one
-// Suppressed alert, sent as soon as there is room.
+// Suppressed alert that carries each of them (fold), sent in the same
+// batch: on the last token, or on one borrowed from the next refill when
+// none is left. Only while a borrowed token is unpaid do held alerts wait,
+// at most Window/Burst, and then go out in one fold, so over time the
+// limit holds give or take one alert.
+//
+// Crits of a new finding are limited too: an intrusion on several profiles
+// at once is exactly such a storm, the fold shows every alert's evidence in
+// one message instead of a run of pings, and chat APIs throttle a burst
+// anyway (Telegram's bot FAQ asks for at most about 20 messages a minute
+// to a group; Slack and Discord answer 429), which would only delay the
+// later crits by retries.
 type limiter struct {
 	burst  int
 	window time.Duration
 	tokens float64
 	last   time.Time
-	held   []string      // keys of alerts waiting to be reported as Suppressed
-	worst  checks.Status // worst status among held
+	held   []Alert // waiting to be folded into a Suppressed alert
 }
 
 func newLimiter(burst int, window time.Duration) *limiter {
 	return &limiter{burst: burst, window: window, tokens: float64(burst)}
 }
 
-// admit returns what to send of batch (already ordered worst first) and the
-// keys and worst status of what was held back, ready to fold into one
-// Suppressed alert (len(held) == 0: nothing to fold).
-func (l *limiter) admit(batch []Alert, now time.Time) (send []Alert, held []string, worst checks.Status) {
+// admit returns what to send of batch (already ordered worst first) and
+// what was held back, ready to fold into one Suppressed alert (empty:
+// nothing to fold now).
+func (l *limiter) admit(batch []Alert, now time.Time) (send, held []Alert) {
 	if l.burst <= 0 {
-		return batch, nil, checks.OK
+		return batch, nil
 	}
 	if !l.last.IsZero() && l.window > 0 {
 		l.tokens += float64(l.burst) * float64(now.Sub(l.last)) / float64(l.window)
@@ -125,28 +135,18 @@ func (l *limiter) admit(batch []Alert, now time.Time) (send []Alert, held []stri
 	avail := int(l.tokens)
 	if len(l.held) == 0 && len(batch) <= avail {
 		l.tokens -= float64(len(batch))
-		return batch, nil, checks.OK
+		return batch, nil
 	}
-	n := avail - 1 // keep one token for the Suppressed alert
-	if n < 0 {
-		n = 0
-	}
-	if n > len(batch) {
-		n = len(batch)
-	}
+	n := min(max(avail-1, 0), len(batch)) // keep one token for the fold
 	send = batch[:n]
-	for _, a := range batch[n:] {
-		l.held = append(l.held, a.Key())
-		l.worst = checks.Worst(l.worst, a.New)
-	}
+	l.held = append(l.held, batch[n:]...)
 	l.tokens -= float64(n)
-	if avail < 1 {
-		return send, nil, checks.OK
+	if l.tokens < 0 {
+		return send, nil // the last fold's borrowed token is not paid back yet
 	}
 	l.tokens--
-	held, worst = l.held, l.worst
-	l.held, l.worst = nil, checks.OK
-	return send, held, worst
+	held, l.held = l.held, nil
+	return send, held
 }
 
 // order sorts a batch so the most urgent alerts come first: worse new

@@ -51,20 +51,24 @@ func newWebhook(spec Spec, base httpNotifier) (Notifier, error) {
 
 // WebhookPayload is the JSON body of the generic webhook (version 1).
 type WebhookPayload struct {
-	Version   int      `json:"version"`
-	ID        string   `json:"id"`
-	Kind      Kind     `json:"kind"`
-	Host      string   `json:"host"`
-	Profile   string   `json:"profile"`
-	Check     string   `json:"check"`
-	OldStatus string   `json:"old_status"`
-	NewStatus string   `json:"new_status"`
-	Summary   string   `json:"summary"`
-	Hint      string   `json:"hint"`
-	Subject   string   `json:"subject"`
-	Since     string   `json:"since,omitempty"`
-	Time      string   `json:"time"`
-	Held      []string `json:"held,omitempty"`
+	Version   int    `json:"version"`
+	ID        string `json:"id"`
+	Kind      Kind   `json:"kind"`
+	Host      string `json:"host"`
+	Profile   string `json:"profile"`
+	Check     string `json:"check"`
+	OldStatus string `json:"old_status"`
+	NewStatus string `json:"new_status"`
+	Summary   string `json:"summary"`
+	Hint      string `json:"hint"`
+	Subject   string `json:"subject"`
+	Since     string `json:"since,omitempty"`
+	Time      string `json:"time"`
+	// Held and HeldAlerts are on Suppressed alerts: the check keys folded
+	// in (kept for receivers written before HeldAlerts), and what each of
+	// those alerts said, worst first.
+	Held       []string    `json:"held,omitempty"`
+	HeldAlerts []HeldAlert `json:"held_alerts,omitempty"`
 }
 
 // Payload renders a as the webhook's JSON object.
@@ -72,7 +76,7 @@ func Payload(a Alert) WebhookPayload {
 	p := WebhookPayload{
 		Version: 1, ID: a.ID, Kind: a.Kind, Host: a.Host, Profile: a.Profile, Check: a.Check,
 		OldStatus: a.Old.String(), NewStatus: a.New.String(), Summary: a.Summary, Hint: a.Hint,
-		Subject: a.Subject(), Time: a.At.UTC().Format(time.RFC3339), Held: a.Held,
+		Subject: a.Subject(), Time: a.At.UTC().Format(time.RFC3339), Held: a.Held, HeldAlerts: a.HeldAlerts,
 	}
 	if !a.Since.IsZero() {
 		p.Since = a.Since.UTC().Format(time.RFC3339)
