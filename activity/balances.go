@@ -202,8 +202,11 @@ func (rc *reconciler) fetch(ctx context.Context, from, baseline time.Time) ([]ex
 	for _, o := range out {
 		read[orderKey(o)] = true
 	}
+	// Judged as well: the open orders not read above, made since the
+	// baseline and younger than what Decided remembers (a resting order
+	// of last month is not judged again when its id is pruned).
 	for _, o := range rc.open {
-		if !read[orderKey(o)] && !o.Time.Before(baseline) {
+		if !read[orderKey(o)] && !o.Time.Before(baseline) && o.Time.After(rc.now.Add(-maxLookback)) {
 			out = append(out, o)
 		}
 	}
@@ -456,7 +459,7 @@ func (rc *reconciler) apply(r *checks.Result, p config.Profile) {
 	r.Details["balance_moves"] = views
 	r.Details["extra_symbols"] = rc.extra
 	r.Details["unlisted_symbols"] = slices.Sorted(maps.Keys(rc.st.Unlisted))
-	r.Details["weight"] = rc.weight
+	r.Details["weight_estimate"] = rc.weight
 	r.Details["balances_at"] = stamp(rc.st.At)
 	if len(rc.waiting) > 0 {
 		r.Details["extra_symbols_waiting"] = rc.waiting

@@ -118,6 +118,21 @@ func TestBinanceReconciliationCatchesAnUnreadPair(t *testing.T) {
 	}
 }
 
+// An intruder's resting order on a symbol nothing reads (no balance, not
+// logged) is listed by openOrders: foreign once past the grace period.
+func TestBinanceOpenOrderOnAnUnreadSymbol(t *testing.T) {
+	w, f := tradingAccount(t)
+	id := f.AddOrder(exchangetest.BinanceOrder{Symbol: "DOGEUSDT", Side: "BUY", Qty: "50000", Price: "0.1", Time: time.Now()})
+	r := w.want(OrdersID, checks.OK) // within the grace period
+	if extra, _ := r.Details["extra_symbols"].([]string); slices.Contains(extra, "DOGEUSDT") {
+		t.Fatalf("DOGEUSDT was read (%v): the test needs a symbol nothing reads", extra)
+	}
+	w.now = func() time.Time { return time.Now().Add(Grace + time.Minute) }
+	if got := foreignIDs(w.want(OrdersID, checks.Crit)); !slices.Equal(got, []string{strconv.FormatInt(id, 10)}) {
+		t.Fatalf("foreign %v", got)
+	}
+}
+
 // The bot's own fills (one at once, one a resting order placed before the
 // last poll), their BNB fees and a deposit move balances: all explained.
 func TestBinanceOwnFillsFeesAndDepositsReconcile(t *testing.T) {
