@@ -147,12 +147,13 @@ func findCheck(rep sixReport, id, profile string) (sixCheck, bool) {
 }
 
 // TestWatchActivityOnSixExchanges runs `keywarden watch` (activity at its
-// default cadence, a minute) on the six-exchange world with a webhook:
-// once every profile's three activity checks have set their baselines, the
-// intrusion on all six fakes at once reaches the webhook as 18 crit
-// alerts, each naming its evidence. Each alert's latency from the
-// injection is logged, not asserted; the deadline only stops a hang (and
-// leaves room for a history polled every two minutes).
+// default cadence, a minute, and the default burst limit) on the
+// six-exchange world with a webhook: once every profile's three activity
+// checks have set their baselines, the intrusion on all six fakes at once
+// reaches the webhook as 18 crit alerts, each naming its evidence, those
+// past the burst limit inside its fold (held_alerts). Each alert's latency
+// from the injection is logged, not asserted; the deadline only stops a
+// hang (and leaves room for a history polled every two minutes).
 func TestWatchActivityOnSixExchanges(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits one to two activity polls (a minute each)")
@@ -165,9 +166,7 @@ func TestWatchActivityOnSixExchanges(t *testing.T) {
 	}
 	w := sixworld.New(t, testutil.LookPath(t, "keywarden"), alerts)
 	w.ImportToken(t, "alert-hook", watchHookKey)
-	// No burst limit: 18 crits at once would otherwise be folded into one
-	// alert after the tenth.
-	p := (&watchWorld{dir: w.Dir, config: w.Config, env: w.Environ()}).start(t, "--interval", "1s", "--burst", "0")
+	p := (&watchWorld{dir: w.Dir, config: w.Config, env: w.Environ()}).start(t, "--interval", "1s")
 
 	// The baseline: every activity check of every profile ok once.
 	pending := map[string]bool{}
@@ -201,20 +200,34 @@ func TestWatchActivityOnSixExchanges(t *testing.T) {
 		want["activity.key/"+pr.Name] = ev.KeyField + " no → yes"
 	}
 	type alertBody struct {
-		Kind      string `json:"kind"`
-		Check     string `json:"check"`
-		Profile   string `json:"profile"`
-		NewStatus string `json:"new_status"`
-		Summary   string `json:"summary"`
-		Hint      string `json:"hint"`
+		Kind       string      `json:"kind"`
+		Check      string      `json:"check"`
+		Profile    string      `json:"profile"`
+		NewStatus  string      `json:"new_status"`
+		Summary    string      `json:"summary"`
+		Hint       string      `json:"hint"`
+		HeldAlerts []alertBody `json:"held_alerts"`
+		folded     bool
 	}
-	parse := func(r recorded) alertBody {
+	// parse is the alerts a delivery carries: itself, or for the burst
+	// limit's fold each alert it holds.
+	parse := func(r recorded) []alertBody {
 		var a alertBody
 		if err := json.Unmarshal(r.body, &a); err != nil {
 			t.Fatalf("webhook body is not JSON: %v\n%s", err, r.body)
 		}
-		return a
+		if a.Kind != "suppressed" {
+			return []alertBody{a}
+		}
+		if len(a.HeldAlerts) == 0 {
+			t.Errorf("a fold without held_alerts: %s", r.body)
+		}
+		for i := range a.HeldAlerts {
+			a.HeldAlerts[i].folded = true
+		}
+		return a.HeldAlerts
 	}
+	folded := 0
 	latency := map[string]time.Duration{}
 	// late: checks whose first poll after the intrusion was not crit.
 	late := map[string]alertBody{}
@@ -225,29 +238,35 @@ wait:
 		select {
 		case r := <-hook.got:
 			bodies = append(bodies, string(r.body))
-			a := parse(r)
-			k := a.Check + "/" + a.Profile
-			ev, ok := want[k]
-			if _, seen := latency[k]; !ok || seen || a.Kind != "firing" || a.NewStatus != "crit" {
-				continue
-			}
-			latency[k] = time.Since(injected)
-			if !strings.Contains(a.Summary, ev) {
-				t.Errorf("%s alert does not name %q: %s", k, ev, a.Summary)
+			for _, a := range parse(r) {
+				k := a.Check + "/" + a.Profile
+				ev, ok := want[k]
+				if _, seen := latency[k]; !ok || seen || a.Kind != "firing" || a.NewStatus != "crit" {
+					continue
+				}
+				latency[k] = time.Since(injected)
+				if a.folded {
+					folded++
+				}
+				if !strings.Contains(a.Summary, ev) {
+					t.Errorf("%s alert does not name %q: %s", k, ev, a.Summary)
+				}
 			}
 		case r := <-diag.got:
 			bodies = append(bodies, string(r.body))
-			a := parse(r)
-			k := a.Check + "/" + a.Profile
-			if _, ok := want[k]; ok && a.NewStatus != "crit" && latency[k] == 0 {
-				if _, seen := late[k]; !seen {
-					late[k] = a
+			for _, a := range parse(r) {
+				k := a.Check + "/" + a.Profile
+				if _, ok := want[k]; ok && a.NewStatus != "crit" && latency[k] == 0 {
+					if _, seen := late[k]; !seen {
+						late[k] = a
+					}
 				}
 			}
 		case <-deadline:
 			break wait
 		}
 	}
+	t.Logf("%d of %d crit alerts came inside the burst limit's fold", folded, len(want))
 	for _, pr := range w.Profiles {
 		for _, id := range activityIDs {
 			k := id + "/" + pr.Name
