@@ -81,6 +81,7 @@ type HeldAlert struct {
 }
 
 // fold is the Suppressed alert holding held (worst first, as order sorts).
+// held and host are scrubbed already: the alerts were when they were made.
 func fold(held []Alert, host string, now time.Time) Alert {
 	order(held)
 	s := Alert{ID: newID(), Kind: Suppressed, Host: host, New: checks.OK, At: now}
@@ -258,14 +259,6 @@ func (a Alert) scrubbed(s *Scrubber) Alert {
 	a.Summary = s.Scrub(a.Summary)
 	a.Hint = s.Scrub(a.Hint)
 	a.Host = s.Scrub(a.Host)
-	if a.HeldAlerts != nil {
-		held := make([]HeldAlert, len(a.HeldAlerts))
-		for i, h := range a.HeldAlerts {
-			h.Summary, h.Hint = s.Scrub(h.Summary), s.Scrub(h.Hint)
-			held[i] = h
-		}
-		a.HeldAlerts = held
-	}
 	return a
 }
 

@@ -203,7 +203,7 @@ func (a *Alerter) Observe(rs []checks.Result) {
 }
 
 // plan is what w must send for the transitions trs: filtered by min_status,
-// ordered, burst-limited and scrubbed.
+// scrubbed, ordered and burst-limited.
 func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 	var batch []Alert
 	for _, t := range trs {
@@ -211,10 +211,12 @@ func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 		if !ok {
 			continue
 		}
+		// Scrubbed before the burst limit may hold it: what it holds is
+		// written to the state file too.
 		batch = append(batch, Alert{
 			ID: newID(), Kind: kind, Host: a.opts.Host, Profile: t.Profile, Check: t.Check,
 			Old: t.Old, New: t.New, Summary: t.Summary, Hint: t.Hint, Since: t.Since, At: now,
-		})
+		}.scrubbed(a.opts.Scrub))
 	}
 	order(batch)
 	send, held := w.lim.admit(batch, now)
@@ -223,10 +225,7 @@ func (a *Alerter) plan(w *worker, trs []Transition, now time.Time) []Alert {
 		w.log.Warn("alerts held back by the burst limit", "count", n, "burst", a.opts.Burst, "window", a.opts.BurstWindow.String())
 	}
 	if len(held) > 0 {
-		send = append(send, fold(held, a.opts.Host, now))
-	}
-	for i := range send {
-		send[i] = send[i].scrubbed(a.opts.Scrub)
+		send = append(send, fold(held, a.opts.Scrub.Scrub(a.opts.Host), now))
 	}
 	return send
 }
@@ -317,11 +316,21 @@ func (w *worker) signal() {
 
 // Close stops accepting alerts and lets the queued and in-flight deliveries
 // go on until they are done or ctx is; then it aborts what is left and
-// returns ctx's error. With a StatePath what is left is kept for the next
-// start; without one it is dropped (reason "shutdown").
+// returns ctx's error. What the burst limit holds is queued first, in one
+// fold. With a StatePath what is left is kept for the next start; without
+// one it is dropped (reason "shutdown").
 func (a *Alerter) Close(ctx context.Context) error {
 	a.mu.Lock()
 	a.closed = true
+	now := a.opts.Now()
+	for _, w := range a.workers {
+		// What the burst limit still holds goes out now, folded: it is a
+		// stop, not a storm, and no later batch will carry it.
+		if held := w.lim.held; len(held) > 0 {
+			w.lim.held = nil
+			a.enqueue(w, fold(held, a.opts.Scrub.Scrub(a.opts.Host), now), now)
+		}
+	}
 	a.mu.Unlock()
 	for _, w := range a.workers {
 		w.signal()

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -110,7 +111,8 @@ func TestBurstFoldCarriesEveryAlert(t *testing.T) {
 
 // TestFoldOfASecondBurstGoesOutAtOnce: when the first burst used every
 // token, the next batch's crits are not left waiting for a refill; their
-// fold is sent in the same Observe.
+// fold is sent in the same Observe. A third batch, while that borrowed
+// token is unpaid, is held, and Close sends it, folded.
 func TestFoldOfASecondBurstGoesOutAtOnce(t *testing.T) {
 	rc := newReceiver(t, nil)
 	n := mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: rc.URL}})
@@ -119,24 +121,89 @@ func TestFoldOfASecondBurstGoesOutAtOnce(t *testing.T) {
 	rs := intrusion()
 	a.Observe(rs[:10]) // exactly the burst: every token spent
 	clk.Advance(time.Second)
-	a.Observe(rs[10:])
+	a.Observe(rs[10:17])
+	waitIdle(t, a)
+	if got := len(rc.requests()); got != 11 {
+		t.Fatalf("%d deliveries, want 10 alerts and 1 fold", got)
+	}
+	clk.Advance(time.Second)
+	a.Observe(rs[17:])
 	if err := a.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	reqs := rc.requests()
-	if len(reqs) != 11 {
-		t.Fatalf("%d deliveries, want 10 alerts and 1 fold", len(reqs))
+	if len(reqs) != 12 {
+		t.Fatalf("%d deliveries, want 10 alerts and 2 folds", len(reqs))
 	}
-	var p WebhookPayload
-	if err := json.Unmarshal(reqs[10].Body, &p); err != nil {
+	for i, want := range [][]checks.Result{rs[10:17], rs[17:]} {
+		var p WebhookPayload
+		if err := json.Unmarshal(reqs[10+i].Body, &p); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, r := range want {
+			keys = append(keys, r.Key())
+		}
+		if p.Kind != Suppressed || !slices.Equal(p.Held, keys) {
+			t.Errorf("delivery %d: %s holding %v, want the fold of %v", 10+i, p.Kind, p.Held, keys)
+		}
+	}
+}
+
+// TestHeldAlertsSurviveARestart: what the burst limit holds is in the
+// state file (scrubbed), and the next start sends it, folded, at its
+// first run.
+func TestHeldAlertsSurviveARestart(t *testing.T) {
+	const canary = "CANARY-sk-live-4f9a7c1e2b3d5a6f"
+	dir := t.TempDir()
+	state := filepath.Join(dir, "alerts.json")
+	clk := newFakeClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	opts := Options{Host: "vps-1", Burst: 10, StatePath: state, Now: clk.Now, After: clk.After, Scrub: NewScrubber(keystore.NewSecret(canary))}
+	first := newReceiver(t, nil)
+	// The notifier keeps its name across the restart; only the URL moves,
+	// to tell the two runs' deliveries apart.
+	a := NewAlerter([]Target{{Notifier: mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: first.URL}}), MinStatus: checks.Crit}}, opts)
+	rs := intrusion()
+	rs[17].Summary += " " + canary
+	a.Observe(rs[:10])
+	clk.Advance(time.Second)
+	a.Observe(rs[10:17])
+	clk.Advance(time.Second)
+	a.Observe(rs[17:]) // held: the borrowed token is unpaid
+	waitIdle(t, a)
+	b, err := os.ReadFile(state)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var want []string
-	for _, r := range rs[10:] {
-		want = append(want, r.Key())
+	if strings.Contains(string(b), canary) || !strings.Contains(string(b), "[REDACTED]") {
+		t.Fatalf("the state file holds the held alert unscrubbed, or not at all:\n%s", b)
 	}
-	if p.Kind != Suppressed || !slices.Equal(p.Held, want) {
-		t.Fatalf("last delivery %s holding %v, want the fold of %v", p.Kind, p.Held, want)
+	// A crash: the state file is copied as it is, and a's Close never runs.
+	crashed := filepath.Join(dir, "crashed.json")
+	if err := os.WriteFile(crashed, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(first.requests()); got != 11 {
+		t.Fatalf("%d deliveries before the crash, want 11", got)
+	}
+	second := newReceiver(t, nil)
+	opts.StatePath = crashed
+	a2 := NewAlerter([]Target{{Notifier: mustNew(t, Spec{Alert: config.Alert{Type: "webhook", URL: second.URL}}), MinStatus: checks.Crit}}, opts)
+	a2.Observe(rs) // the same results: no transition, only the held fold
+	if err := a2.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Close(context.Background())
+	reqs := second.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d deliveries after the restart, want the one fold", len(reqs))
+	}
+	var p WebhookPayload
+	if err := json.Unmarshal(reqs[0].Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != Suppressed || len(p.HeldAlerts) != 1 || p.HeldAlerts[0].Check != rs[17].ID || !strings.HasSuffix(p.HeldAlerts[0].Summary, " [REDACTED]") {
+		t.Fatalf("after the restart: %s", reqs[0].Body)
 	}
 }
 

@@ -53,6 +53,9 @@ type savedCheck struct {
 type savedNotifier struct {
 	Queue     []*pending `json:"queue"`
 	Delivered []string   `json:"delivered"`
+	// Held are the alerts the burst limit holds for the next fold: the
+	// tracker already counts them as told.
+	Held []Alert `json:"held,omitempty"`
 }
 
 // save writes the state file (a.mu held). A failure is logged: delivery
@@ -67,7 +70,7 @@ func (a *Alerter) save() {
 		s.Checks[k] = savedCheck{Status: st.status, Since: st.since, Notified: st.notified}
 	}
 	for _, w := range a.workers {
-		n := &savedNotifier{Queue: w.queue, Delivered: []string{}}
+		n := &savedNotifier{Queue: w.queue, Delivered: []string{}, Held: w.lim.held}
 		for k := range w.delivered {
 			n.Delivered = append(n.Delivered, k)
 		}
@@ -126,12 +129,13 @@ func (a *Alerter) load() {
 		for _, k := range n.Delivered {
 			w.delivered[k] = true
 		}
-		restored += len(w.queue)
+		w.lim.held = append(w.lim.held, n.Held...)
+		restored += len(w.queue) + len(n.Held)
 		delete(s.Notifiers, w.name)
 	}
 	for name, n := range s.Notifiers {
-		if len(n.Queue) > 0 {
-			a.opts.Log.Warn("undelivered alerts of a notifier no longer configured are forgotten", "notifier", name, "count", len(n.Queue))
+		if len(n.Queue)+len(n.Held) > 0 {
+			a.opts.Log.Warn("undelivered alerts of a notifier no longer configured are forgotten", "notifier", name, "count", len(n.Queue)+len(n.Held))
 		}
 	}
 	a.opts.Log.Info("alert state restored", "state", path, "checks", len(s.Checks), "undelivered", restored)
