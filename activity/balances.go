@@ -74,6 +74,9 @@ type balanceState struct {
 	Pending []Move `json:"pending"`
 	// Unexplained are the moves nothing explained and nobody acknowledged.
 	Unexplained []Move `json:"unexplained"`
+	// Acknowledged are the unexplained moves the trader acknowledged, for
+	// maxLookback, so that keywarden activity still lists them as such.
+	Acknowledged []Move `json:"acknowledged,omitempty"`
 	// Read maps each symbol read for a balance to when: the rotation reads
 	// the longest unread first, from where it left off.
 	Read map[string]time.Time `json:"read"`
@@ -85,6 +88,9 @@ type fill struct {
 	Symbol string    `json:"symbol"`
 	At     time.Time `json:"at"`
 }
+
+// Unexplained is the verdict on a balance move nothing explained.
+const Unexplained Verdict = "unexplained"
 
 // Move is one asset's balance change between two snapshots.
 type Move struct {
@@ -359,7 +365,7 @@ func (rc *reconciler) settle() error {
 		switch {
 		case funds.Cursor.Equal(m.FundsRead) && rc.now.Sub(m.To) < fundsWait:
 			wait = append(wait, m) // the funds history has not been read since
-		case !rc.explained(m, movements) && !rc.a.has(m.ID()):
+		case !rc.explained(m, movements):
 			st.Unexplained = append(st.Unexplained, m)
 		}
 	}
@@ -377,7 +383,14 @@ func (rc *reconciler) settle() error {
 		st.Totals[a] = amountOf(v)
 	}
 	st.At = rc.now
-	st.Unexplained = slices.DeleteFunc(st.Unexplained, func(m Move) bool { return rc.a.has(m.ID()) })
+	st.Unexplained = slices.DeleteFunc(st.Unexplained, func(m Move) bool {
+		if rc.a.has(m.ID()) {
+			st.Acknowledged = append(st.Acknowledged, m)
+			return true
+		}
+		return false
+	})
+	st.Acknowledged = slices.DeleteFunc(st.Acknowledged, func(m Move) bool { return m.To.Before(rc.now.Add(-maxLookback)) })
 
 	st.Fills = slices.DeleteFunc(st.Fills, func(f fill) bool { return rc.now.Sub(f.At) > 24*time.Hour })
 	for key := range st.Executed {

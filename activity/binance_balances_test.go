@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/keywarden/keywarden/checks"
+	"github.com/keywarden/keywarden/config"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 )
 
@@ -278,5 +280,120 @@ func TestBinancePollWeight(t *testing.T) {
 		if s := fmt.Sprintf("A%02dXUSDT", i); !seen[s] {
 			t.Errorf("%s never read in 3 polls", s)
 		}
+	}
+}
+
+// timeline is `keywarden activity` for the world's profile since since.
+func (w *world) timeline(since time.Time) Timeline {
+	w.t.Helper()
+	cfg := &config.Config{Profiles: []config.Profile{w.profile}}
+	env := checks.NewEnv(checks.Deps{Config: cfg, Store: w.store, Timeout: 5 * time.Second, Now: w.now})
+	tl := Read(context.Background(), env, w.profile, w.state, since)
+	if tl.Err != "" {
+		w.t.Fatalf("timeline: %s", tl.Err)
+	}
+	return tl
+}
+
+func event(tl Timeline, kind, id string) (Event, bool) {
+	for _, e := range tl.Events {
+		if e.Kind == kind && e.ID == id {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// The timeline reads what activity.orders reads: a foreign fill on a
+// symbol only the balances suggest (ETHUSDT) and a resting order on a
+// symbol nothing reads (openOrders) are both listed, not ours.
+func TestBinanceTimelineReadsTheOrdersChecksSymbols(t *testing.T) {
+	w, f := tradingAccount(t)
+	eth := strconv.FormatInt(f.AddOrder(exchangetest.BinanceOrder{Symbol: "ETHUSDT", ClientOrderID: "web_x1", Side: "SELL", Qty: "2",
+		Price: "3000", Status: "FILLED", Time: ago()}), 10)
+	doge := strconv.FormatInt(f.AddOrder(exchangetest.BinanceOrder{Symbol: "DOGEUSDT", Side: "BUY", Qty: "50000", Price: "0.1", Time: ago()}), 10)
+	tl := w.timeline(time.Now().Add(-time.Hour))
+	for _, id := range []string{eth, doge} {
+		e, ok := event(tl, "order", id)
+		if !ok || e.Ours || e.Verdict != string(Unlogged) {
+			t.Errorf("order %s: %+v (listed %v), want foreign", id, e, ok)
+		}
+	}
+	if e, _ := event(tl, "order", eth); e.Symbol != "ETHUSDT" {
+		t.Errorf("order %s symbol %q", eth, e.Symbol)
+	}
+}
+
+// A balance move the reconciliation could not explain is in the timeline
+// as a balance event, not ours, with asset, before, after and window;
+// acknowledged, it is listed as such, also once the check has moved it
+// out of its findings.
+func TestBinanceTimelineListsUnexplainedBalanceMoves(t *testing.T) {
+	w, f := tradingAccount(t)
+	f.AddOrder(exchangetest.BinanceOrder{Symbol: "ETHBTC", Side: "SELL", Qty: "1", Price: "0.05", Status: "FILLED", Time: ago()})
+	w.want(OrdersID, checks.OK)
+	tl := w.timeline(time.Now().Add(-time.Hour))
+	if !strings.Contains(strings.Join(tl.BlindSpots, "\n"), "balance moves not judged yet") {
+		t.Errorf("the pending moves are not mentioned: %v", tl.BlindSpots)
+	}
+	for _, e := range tl.Events {
+		if e.Kind == "balance" {
+			t.Errorf("a move not judged yet is listed: %+v", e)
+		}
+	}
+	w.want(FundsID, checks.OK)
+	r := w.want(OrdersID, checks.Crit)
+	ids := moveIDs(r) // BTC, ETH
+	tl = w.timeline(time.Now().Add(-time.Hour))
+	for i, want := range []struct{ asset, before, after string }{{"BTC", "1", "1.05"}, {"ETH", "5", "4"}} {
+		e, ok := event(tl, "balance", ids[i])
+		if !ok || e.Ours || e.Verdict != string(Unexplained) || e.Asset != want.asset || e.Before != want.before || e.After != want.after ||
+			e.Window == nil || !e.Window.From.Before(e.Window.To) || !e.Time.Equal(e.Window.To) || e.Evidence == "" {
+			t.Fatalf("balance %s: %+v (listed %v), want %s %s → %s unexplained with its window", ids[i], e, ok, want.asset, want.before, want.after)
+		}
+	}
+	w.ack(ids[1])
+	for _, poll := range []bool{false, true} {
+		if poll {
+			w.want(OrdersID, checks.Crit) // moves ETH to the acknowledged ones
+		}
+		tl = w.timeline(time.Now().Add(-time.Hour))
+		if e, ok := event(tl, "balance", ids[1]); !ok || !e.Ours || e.Verdict != string(Acked) {
+			t.Errorf("after the ack (polled %v): %+v (listed %v), want acknowledged", poll, e, ok)
+		}
+		if e, ok := event(tl, "balance", ids[0]); !ok || e.Ours {
+			t.Errorf("BTC after ETH's ack (polled %v): %+v (listed %v)", poll, e, ok)
+		}
+	}
+	// Older than --since: not listed.
+	if e, ok := event(w.timeline(time.Now().Add(time.Minute)), "balance", ids[0]); ok {
+		t.Errorf("a move before --since is listed: %+v", e)
+	}
+}
+
+// On an account holding more than one read's budget allows, the timeline
+// reads what fits and names the symbols it left out.
+func TestBinanceTimelineNamesTheSymbolsTheBudgetCut(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	f.SetBalance("USDT", "10", "0")
+	for i := range 40 {
+		a := fmt.Sprintf("A%02dX", i)
+		f.ListSymbol(a, "USDT")
+		f.SetBalance(a, "1", "0")
+	}
+	w.logOrder("BTCUSDT", "", "")
+	before := f.Weight("")
+	tl := w.timeline(time.Now().Add(-time.Hour))
+	if used := f.Weight("") - before; used >= pollWeight {
+		t.Errorf("the timeline's read cost %d weight, over %d", used, pollWeight)
+	}
+	var cut string
+	for _, b := range tl.BlindSpots {
+		if strings.Contains(b, "not read, to keep this read within") {
+			cut = b
+		}
+	}
+	if !strings.Contains(cut, "A39XUSDT") || strings.Contains(cut, "A00XUSDT") {
+		t.Errorf("blind spot %q: want the symbols past the budget named (A39XUSDT), not the ones read (A00XUSDT)", cut)
 	}
 }

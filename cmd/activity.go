@@ -34,8 +34,9 @@ func newActivityCmd(app *App) *cobra.Command {
 		Use:   "activity [NAME] [--since D] [--json]",
 		Short: "The exchange-side timeline of orders, withdrawals, transfers and key changes, ours or not",
 		Long: `Read each profile's own history on the exchange (orders, withdrawals,
-transfers, deposits) and the key changes activity.key recorded, and mark each
-entry ours: true or false with the evidence: the order id or client order id
+transfers, deposits), the key changes activity.key recorded and, on Binance,
+the balance moves activity.orders could not explain, and mark each entry
+ours: true or false with the evidence: the order id or client order id
 found in the bot's audit log, an address the profile allows, an ack. What an
 exchange does not let keywarden see is listed under each profile
 (docs/activity.md). The activity.* checks of check, the dashboard and watch
@@ -160,6 +161,12 @@ func what(e activity.Event) string {
 		return s
 	case "key":
 		return e.Field + " " + e.Before + " → " + e.After
+	case "balance":
+		s := e.Asset + " " + e.Before + " → " + e.After
+		if e.Window != nil {
+			s += " between " + e.Window.From.Format(time.RFC3339) + " and " + e.Window.To.Format(time.RFC3339)
+		}
+		return s
 	}
 	s := e.Amount + " " + e.Asset
 	if e.To != "" {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keywarden/keywarden/activity"
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 	"github.com/keywarden/keywarden/keystore"
 )
@@ -95,5 +96,95 @@ func TestActivityAckRefusesUnknownProfile(t *testing.T) {
 	cfg, _, _, _ := activityWorld(t)
 	if code, _, _ := runMain(t, "--config", cfg, "activity", "ack", "nope", "1"); code != ExitUsage {
 		t.Fatalf("exit %d, want usage", code)
+	}
+}
+
+// ageFunds moves the funds check's cursor a while into the past, as if
+// its last read of Binance's withdraw and deposit history (read at most
+// every 90 s) had been two minutes ago.
+func ageFunds(t *testing.T, profile string) {
+	t.Helper()
+	path := filepath.Join(os.Getenv("XDG_STATE_HOME"), "keywarden", "activity", profile, "funds.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]json.RawMessage
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	var at time.Time
+	if err := json.Unmarshal(st["cursor"], &at); err != nil {
+		t.Fatalf("funds cursor: %v", err)
+	}
+	if st["cursor"], err = json.Marshal(at.Add(-2 * time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The balance moves activity.orders could not explain are in the
+// timeline, not ours, with asset, before, after and window, in JSON and
+// text; acknowledged, they are listed as such and the command exits 0.
+func TestActivityCommandListsBalanceMoves(t *testing.T) {
+	cfg, f, _, foreign := activityWorld(t)
+	f.SetBalance("USDT", "10000", "0")
+	f.SetBalance("BTC", "1", "0")
+	f.SetBalance("ETH", "5", "0")
+	if code, out, errOut := runMain(t, "--config", cfg, "activity", "ack", "binance-main", strconv.FormatInt(foreign, 10), "w-1"); code != ExitOK {
+		t.Fatalf("ack: exit %d: %s %s", code, out, errOut)
+	}
+	if code, out, errOut := runMain(t, "--config", cfg, "check"); code == ExitUsage {
+		t.Fatalf("check: exit %d: %s %s", code, out, errOut)
+	} // the baselines
+	// An intruder sells ETH for BTC on ETHBTC, a pair nothing reads.
+	f.AddOrder(exchangetest.BinanceOrder{Symbol: "ETHBTC", Side: "SELL", Qty: "1", Price: "0.05", Status: "FILLED", Time: time.Now()})
+	runMain(t, "--config", cfg, "check") // sees the moves
+	ageFunds(t, "binance-main")
+	if code, out, _ := runMain(t, "--config", cfg, "check"); code != ExitCrit || !strings.Contains(out, "ETH 5 → 4") {
+		t.Fatalf("check: exit %d, want the ETH move crit:\n%s", code, out)
+	}
+
+	code, out, errOut := runMain(t, "--config", cfg, "activity", "binance-main", "--json")
+	if code != ExitCrit {
+		t.Fatalf("exit %d, want %d; stderr: %s\n%s", code, ExitCrit, errOut, out)
+	}
+	var rep activityReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Profiles) != 1 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	moves := map[string]activity.Event{}
+	for _, e := range rep.Profiles[0].Events {
+		if e.Kind == "balance" {
+			moves[e.Asset] = e
+		}
+	}
+	eth := moves["ETH"]
+	if len(moves) != 2 || eth.Ours || eth.Verdict != "unexplained" || eth.Before != "5" || eth.After != "4" ||
+		eth.Window == nil || !strings.HasPrefix(eth.ID, "balance:ETH:") || eth.Evidence == "" || moves["BTC"].After != "1.05" {
+		t.Fatalf("balance events %+v, want BTC and ETH unexplained with their windows", moves)
+	}
+	code, out, _ = runMain(t, "--config", cfg, "activity", "binance-main")
+	if code != ExitCrit || !strings.Contains(out, "balance") || !strings.Contains(out, eth.ID) ||
+		!strings.Contains(out, "ETH 5 → 4 between "+eth.Window.From.Format(time.RFC3339)+" and "+eth.Window.To.Format(time.RFC3339)) {
+		t.Fatalf("text: exit %d:\n%s", code, out)
+	}
+
+	if code, out, errOut := runMain(t, "--config", cfg, "activity", "ack", "binance-main", eth.ID, moves["BTC"].ID); code != ExitOK {
+		t.Fatalf("ack: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = runMain(t, "--config", cfg, "activity", "binance-main", "--json")
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitOK {
+		t.Fatalf("after the acks: exit %d, %v: %s", code, err, out)
+	}
+	for _, e := range rep.Profiles[0].Events {
+		if e.Kind == "balance" && (!e.Ours || e.Verdict != "acknowledged") {
+			t.Errorf("after the ack: %+v", e)
+		}
 	}
 }
