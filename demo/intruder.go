@@ -27,6 +27,11 @@ const (
 // Binance's per-symbol order history is read for it.
 const IntruderSymbol = "BTCUSDT"
 
+// IntruderPrice is what the intruder's market sell of 0.75 BTC filled at:
+// it moves binance-main's BTC and USDT, and the balance reconciliation
+// finds the move explained by that order, which is the finding.
+const IntruderPrice = "61180.50"
+
 // IntruderAddress is where the intruder withdraws to: not on the profile's
 // allowlist (the demo allows no withdrawal at all).
 const IntruderAddress = "bc1qdemo0intruder0not0yours0x9f3k2"
@@ -64,7 +69,7 @@ type intruder struct {
 func (in *intruder) strike(at time.Time) {
 	client := "web_" + randomHex(12)
 	id := in.fb.AddOrder(exchangetest.BinanceOrder{Symbol: IntruderSymbol, ClientOrderID: client,
-		Side: "SELL", Qty: "0.75", Time: at})
+		Side: "SELL", Qty: "0.75", Price: IntruderPrice, Status: "FILLED", Time: at})
 	wid := kucoinID(at)
 	in.fk.AddMovement(exchangetest.KuCoinMovement{ID: wid, Currency: "BTC", Amount: "0.5",
 		Address: IntruderAddress, Time: at})

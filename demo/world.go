@@ -176,10 +176,15 @@ func Start(ctx context.Context, o Options) (w *World, err error) {
 	w.intruder = &intruder{fb: fb, fk: fk, done: make(chan struct{})}
 	leaky := binanceBot()
 	leaky.Leak = binance.secret // its bot once logged the secret
-	leaky.Place = func(t time.Time, client string) string {
-		return strconv.FormatInt(fb.AddOrder(exchangetest.BinanceOrder{Symbol: leaky.Symbol, ClientOrderID: client,
-			Side: "BUY", Qty: "0.001", Time: t}), 10)
+	// binance-main's spot account: what the bot trades (BTC against
+	// USDT, fees in BNB) and an asset it holds but does not trade (ETH).
+	// Its market orders fill at once and move these balances through the
+	// fake's own books, as the intruder's sell does: the balance
+	// reconciliation follows both.
+	for _, b := range DemoBalances {
+		fb.SetBalance(b.Asset, b.Free, "0")
 	}
+	leaky.Place = binanceFills(fb, leaky.Symbol)
 	grid := bybitBot()
 	grid.Place = func(t time.Time, client string) string {
 		return fy.AddOrder(exchangetest.BybitOrder{Category: "linear", OrderLinkID: client, Symbol: grid.Symbol,
@@ -446,6 +451,35 @@ func randomAlnum(n int) string {
 		}
 	}
 	return string(out)
+}
+
+// Balance is one asset of binance-main's spot account at the start.
+type Balance struct{ Asset, Free string }
+
+// DemoBalances are binance-main's spot balances at the start, before the
+// bot's backfilled hour trades.
+var DemoBalances = []Balance{{"BTC", "1.84210000"}, {"USDT", "23750.00000000"}, {"BNB", "3.21000000"}, {"ETH", "4.50000000"}}
+
+// binancePrice is BTCUSDT's price around which the bot's orders fill.
+const binancePrice = 61250
+
+// binanceFills places the bot's orders on the fake Binance as market
+// orders that fill at once, buying and selling in turn at a price that
+// wanders a little, with the commission paid in BNB: the fake moves BTC,
+// USDT and BNB by what each executed, as Binance's matching engine would.
+func binanceFills(fb *exchangetest.Binance, symbol string) func(time.Time, string) string {
+	n := 0
+	return func(t time.Time, client string) string {
+		side := "BUY"
+		if n%2 == 1 {
+			side = "SELL"
+		}
+		// A few dollars either way, in cents: 61250.00 ± 12.34.
+		price := fmt.Sprintf("%.2f", binancePrice+float64((n*7919)%2469-1234)/100)
+		n++
+		return strconv.FormatInt(fb.AddOrder(exchangetest.BinanceOrder{Symbol: symbol, ClientOrderID: client,
+			Side: side, Qty: "0.001", Price: price, Status: "FILLED", FeeBNB: "0.00010500", Time: t}), 10)
+	}
 }
 
 func binanceBot() *Bot {

@@ -3,8 +3,12 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +80,14 @@ func TestWorldReport(t *testing.T) {
 	}
 	if n, _ := orders.Details["matched"].(int); n == 0 {
 		t.Error("activity.orders matched none of the bot's own orders")
+	}
+	// The balances are reconciled: ETH, held, suggests ETHUSDT; nothing
+	// is alarmed (the intruder's sell and the bot's fills are orders read).
+	if extra, _ := orders.Details["extra_symbols"].([]string); !slices.Contains(extra, "ETHUSDT") {
+		t.Errorf("activity.orders read %v beside BTCUSDT, want ETHUSDT (ETH is held)", extra)
+	}
+	if ms, _ := orders.Details["balance_moves"].([]activity.MoveView); len(ms) != 0 {
+		t.Errorf("activity.orders alarms balance moves: %+v", ms)
 	}
 	if spot := result(t, rep, activity.OrdersID, IntruderWithdrawalProfile); spot.Status != checks.OK || spot.Details["matched"] == 0 {
 		t.Errorf("activity.orders %s: %s %q, matched %v, want ok with the bot's orders matched", IntruderWithdrawalProfile,
@@ -164,4 +176,89 @@ func result(t *testing.T, rep checks.Report, id, profile string) checks.Result {
 	}
 	t.Fatalf("no %s %s in the report", id, profile)
 	return checks.Result{}
+}
+
+// TestWorldBinanceBalancesReconcile: binance-main's bot trades live (its
+// market orders fill and move BTC, USDT and BNB through the fake's own
+// books) and the intruder's sell moves BTC and USDT: poll after poll, the
+// balance reconciliation judges every move and finds none unexplained,
+// and the intruder's order is the one finding. The clock of each poll is
+// 100 s after the last (the funds history is read each time, past the
+// moves), each taken once the bot has filled another order.
+func TestWorldBinanceBalancesReconcile(t *testing.T) {
+	ctx := context.Background()
+	w, err := Start(ctx, Options{Live: true, IntruderAfter: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	select {
+	case <-w.Intruded():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the intruder never struck")
+	}
+	in := w.Intrusion()
+	fb := w.intruder.fb
+	if btc, _ := strconv.ParseFloat(fb.Balance("BTC"), 64); btc > 1.1 {
+		t.Fatalf("the intruder's sell of 0.75 BTC did not move the balance: BTC %v (started at %s)", btc, DemoBalances[0].Free)
+	}
+	p, _ := w.Config.Profile(IntruderOrderProfile)
+	run := func(id string, now time.Time) checks.Result {
+		deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second, Now: func() time.Time { return now }}
+		for _, mk := range activity.Checks(w.ActivityDir()) {
+			if c := mk(p); c != nil && c.ID() == id {
+				return c.Run(ctx, checks.NewEnv(deps))
+			}
+		}
+		t.Fatalf("no %s check", id)
+		return checks.Result{}
+	}
+	bnb := fb.Balance("BNB")
+	for k := 1; k <= 3; k++ {
+		// The bot's next fill pays its fee in BNB.
+		deadline := time.Now().Add(90 * time.Second)
+		for fb.Balance("BNB") == bnb {
+			if time.Now().After(deadline) {
+				t.Fatalf("poll %d: the bot filled no order in 90 s", k)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		bnb = fb.Balance("BNB")
+		now := time.Now().Add(time.Duration(k) * 100 * time.Second)
+		if r := run(activity.FundsID, now); r.Status != checks.OK {
+			t.Fatalf("poll %d: activity.funds %s %q", k, r.Status, r.Summary)
+		}
+		r := run(activity.OrdersID, now)
+		if ms, _ := r.Details["balance_moves"].([]activity.MoveView); len(ms) != 0 {
+			t.Fatalf("poll %d: balance moves the bot's fills or the intruder's order explain are alarmed: %+v\n%s", k, ms, r.Summary)
+		}
+		fs, _ := r.Details["foreign"].([]activity.Foreign)
+		if k > 1 && (r.Status != checks.Crit || len(fs) != 1 || fs[0].OrderID != in.OrderID) {
+			t.Fatalf("poll %d: %s %q, want crit with the intruder's order %s alone", k, r.Status, r.Summary, in.OrderID)
+		}
+	}
+	// Every move but the last poll's was judged: the reconciliation ran.
+	var st struct {
+		Balance struct {
+			At          time.Time `json:"at"`
+			Totals      map[string]string
+			Pending     []struct{ To time.Time }
+			Unexplained []json.RawMessage
+		} `json:"balance"`
+	}
+	b, err := os.ReadFile(filepath.Join(w.ActivityDir(), IntruderOrderProfile, "orders.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Balance.Totals) < len(DemoBalances) || len(st.Balance.Pending) == 0 || len(st.Balance.Unexplained) != 0 {
+		t.Fatalf("reconciliation state %s", b)
+	}
+	for _, m := range st.Balance.Pending {
+		if !m.To.Equal(st.Balance.At) {
+			t.Errorf("a move of an earlier poll was never judged: %s", b)
+		}
+	}
 }
