@@ -38,6 +38,10 @@ const (
 	// history after it before it is judged without: a funds check that
 	// does not run or fails must not hide a move.
 	fundsWait = 5 * time.Minute
+	// rotationWait is how long a move waits for the held symbols of its
+	// asset that the weight budget left for later polls: a fill there
+	// may explain it. After that it is judged without them.
+	rotationWait = 10 * time.Minute
 	// unlistedFor is how long a symbol Binance answered -1121 for is not
 	// asked about again (a new listing takes longer than that to matter).
 	unlistedFor = 24 * time.Hour
@@ -236,9 +240,10 @@ func windows(from, now time.Time) int {
 }
 
 // choose picks the extra symbols to read: every held asset (now or at the
-// last snapshot) paired with the quotes of the logged symbols (the usual
-// quotes when there are none), longest unread first, while the poll fits
-// pollWeight. The rest wait for a later poll.
+// last snapshot, or with a move not judged yet or unexplained) paired with
+// the quotes of the logged symbols (the usual quotes when there are none),
+// longest unread first, while the poll fits pollWeight. The rest wait for
+// a later poll.
 func (rc *reconciler) choose(from time.Time) (read, waiting []string) {
 	quotes := map[string]bool{}
 	for _, s := range rc.logged {
@@ -257,6 +262,12 @@ func (rc *reconciler) choose(from time.Time) (read, waiting []string) {
 	}
 	for a := range rc.st.Totals {
 		assets[a] = true
+	}
+	// An asset sold to nothing is in neither snapshot a poll on: its move,
+	// still to be judged or unexplained, keeps its symbols read, so that
+	// the order that moved it is found.
+	for _, m := range slices.Concat(rc.st.Pending, rc.st.Unexplained) {
+		assets[m.Asset] = true
 	}
 	var cands []string
 	for a := range assets {
@@ -365,6 +376,8 @@ func (rc *reconciler) settle() error {
 		switch {
 		case funds.Cursor.Equal(m.FundsRead) && rc.now.Sub(m.To) < fundsWait:
 			wait = append(wait, m) // the funds history has not been read since
+		case rc.unreadFor(m) && rc.now.Sub(m.To) < rotationWait:
+			wait = append(wait, m) // a symbol that may explain it is still to be read
 		case !rc.explained(m, movements):
 			st.Unexplained = append(st.Unexplained, m)
 		}
@@ -400,6 +413,18 @@ func (rc *reconciler) settle() error {
 	}
 	prune(st.Read, rc.now.Add(-maxLookback))
 	return nil
+}
+
+// unreadFor reports whether a symbol the budget left waiting this poll,
+// one of m's asset (any, for BNB: the fees), has not been read since m was
+// seen: a fill there, found when it is read, would explain m.
+func (rc *reconciler) unreadFor(m Move) bool {
+	for _, sym := range rc.waiting {
+		if (involves(sym, m.Asset) || m.Asset == "BNB") && rc.st.Read[sym].Before(m.To) {
+			return true
+		}
+	}
+	return false
 }
 
 // explained reports whether m's asset, between its two snapshots, had a

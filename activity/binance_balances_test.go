@@ -397,3 +397,46 @@ func TestBinanceTimelineNamesTheSymbolsTheBudgetCut(t *testing.T) {
 		t.Errorf("blind spot %q: want the symbols past the budget named (A39XUSDT), not the ones read (A00XUSDT)", cut)
 	}
 }
+
+// On an account holding more than twice what one poll reads, an
+// intruder's fill on a held symbol the rotation reaches only some polls
+// on (one just read, selling the asset to nothing) is found as the
+// foreign order, and its balance moves wait for that read: never alarmed
+// as unexplained beside it.
+func TestBinanceRotationExplainsBeforeJudging(t *testing.T) {
+	w, f := binanceWorld(t, true)
+	f.SetBalance("USDT", "10000", "0")
+	for i := range 70 {
+		a := fmt.Sprintf("A%02dX", i)
+		f.ListSymbol(a, "USDT")
+		f.SetBalance(a, "100", "0")
+	}
+	w.logOrder("BTCUSDT", "", "")
+	w.want(OrdersID, checks.OK)
+	w.want(FundsID, checks.OK)
+	r := w.want(OrdersID, checks.OK)
+	if waiting, _ := r.Details["extra_symbols_waiting"].([]string); len(waiting) < 30 {
+		t.Fatalf("waiting %v: the test needs a symbol left for two polls", waiting)
+	}
+	// A symbol just read is read again last, polls on; sold to nothing,
+	// its asset is in no snapshot after the next.
+	read, _ := r.Details["extra_symbols"].([]string)
+	read = slices.DeleteFunc(read, func(s string) bool { return !strings.HasPrefix(s, "A") })
+	sym := read[len(read)-1]
+	id := strconv.FormatInt(f.AddOrder(exchangetest.BinanceOrder{Symbol: sym, Side: "SELL", Qty: "100", Price: "2",
+		Status: "FILLED", Time: ago()}), 10)
+	found := false
+	for poll := range 6 {
+		w.want(FundsID, checks.OK)
+		r := w.run(OrdersID)
+		if ids := moveIDs(r); len(ids) != 0 {
+			t.Fatalf("poll %d: moves %v alarmed (%s read: %v): %s", poll, ids, sym, slices.Contains(r.Details["extra_symbols"].([]string), sym), r.Summary)
+		}
+		if slices.Contains(foreignIDs(r), id) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("the intruder's order %s on %s was never found", id, sym)
+	}
+}
