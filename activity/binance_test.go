@@ -198,7 +198,7 @@ func TestBinanceBanPausesPolling(t *testing.T) {
 }
 
 // TestBinanceFundsReadEveryOtherMinute: the withdraw history is read at
-// most every binanceFundsEvery; between reads the result is the last
+// most every readGap("binance", FundsID); between reads the result is the last
 // read's, crit stays crit, and it says when the next read is due.
 func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
 	w, f := binanceWorld(t, false)
@@ -225,7 +225,7 @@ func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
 	f.AddWithdrawal(exchangetest.BinanceWithdrawal{ID: "w-evil", Coin: "USDT", Amount: "9000", Address: "0xEVIL", Time: ago()})
 	before := f.Requests()
 	r := poll(time.Minute, checks.OK)
-	due(r, 0, binanceFundsEvery)
+	due(r, 0, readGap("binance", FundsID))
 	if n := f.Requests() - before; n > 3 { // server-time samples only
 		t.Errorf("%d requests between reads", n)
 	}
@@ -234,7 +234,7 @@ func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
 	if got := alarmIDs(r); !slices.Equal(got, []string{"w-evil"}) {
 		t.Fatalf("alarms %v", got)
 	}
-	if strings.Contains(r.Summary, "next read due") || r.Details["next_read_at"] != t0.Add(2*time.Minute-time.Second+binanceFundsEvery).UTC().Format(time.RFC3339) {
+	if strings.Contains(r.Summary, "next read due") || r.Details["next_read_at"] != t0.Add(2*time.Minute-time.Second+readGap("binance", FundsID)).UTC().Format(time.RFC3339) {
 		t.Errorf("a read: summary %q, next_read_at %v", r.Summary, r.Details["next_read_at"])
 	}
 
@@ -244,7 +244,7 @@ func TestBinanceFundsReadEveryOtherMinute(t *testing.T) {
 	if got := alarmIDs(r); !slices.Equal(got, []string{"w-evil"}) {
 		t.Fatalf("between reads: alarms %v", got)
 	}
-	due(r, 2*time.Minute-time.Second, 2*time.Minute-time.Second+binanceFundsEvery)
+	due(r, 2*time.Minute-time.Second, 2*time.Minute-time.Second+readGap("binance", FundsID))
 	if got := alarmIDs(poll(4*time.Minute, checks.Crit)); !slices.Equal(got, []string{"w-evil", "w-evil2"}) {
 		t.Fatalf("next read: alarms %v", got)
 	}

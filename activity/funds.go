@@ -48,26 +48,6 @@ func Allowed(m exchange.Movement, act config.Activity, a Acks) bool {
 	return m.Kind == exchange.Deposit || act.Allowed(m.To) || a.has(m.ID)
 }
 
-// binanceFundsEvery is the least time between two reads of Binance's
-// withdraw and deposit history. The withdraw history costs 18000 of the
-// account's 180000 UID weight per minute (ccxt's model; Binance's own pages
-// disagree on the limiter): read every minute that is 10%, the issue's
-// ceiling. With a 90 s gap the default 1-minute poll reads every second
-// time (5%) even when a tick comes a little early, which a 2-minute gap
-// would push to the third; no interval, nor the dashboard and watch
-// polling side by side (they share funds.json), reads more often than
-// every 90 s (6.7%). A withdrawal is then seen within 2 minutes, not 1.
-const binanceFundsEvery = 90 * time.Second
-
-// fundsEvery is the least time between two reads of exchange's funds
-// history; 0 reads it on every poll.
-func fundsEvery(exchange string) time.Duration {
-	if exchange == "binance" {
-		return binanceFundsEvery
-	}
-	return 0
-}
-
 func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) checks.Result {
 	sess, bad := open(ctx, env, p, FundsID)
 	if bad != nil {
@@ -80,7 +60,7 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 	blind := BlindSpots(p.Exchange)
 	now := env.Now().UTC()
 	var st fundsState
-	every := fundsEvery(p.Exchange)
+	every := readGap(p.Exchange, FundsID)
 	pd, err := poll(ctx, s, "funds", &st, now, source[exchange.Movement]{
 		every: every,
 		fetch: func(from time.Time) ([]exchange.Movement, error) {
@@ -129,17 +109,6 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 		blind = append(blind, "the last poll was more than 7 days ago: movements between then and a week ago were not read")
 	}
 	r := checks.Result{Details: map[string]any{"movements": views, "blind_spots": blind, "baseline_at": stamp(st.Baseline)}}
-	// Where reads are spaced, the result is the last read's: say when that
-	// was and when the next is due.
-	var when string
-	if every > 0 {
-		next := st.Cursor.Add(every)
-		r.Details["read_at"], r.Details["next_read_at"] = stamp(st.Cursor), stamp(next)
-		if pd.skipped {
-			when = fmt.Sprintf("; history last read %s, next read due %s (at most every %s: the exchange's rate limit)",
-				st.Cursor.UTC().Format(time.RFC3339), next.UTC().Format(time.RFC3339), every)
-		}
-	}
 	switch {
 	case pd.first:
 		r.Status = checks.OK
@@ -151,11 +120,12 @@ func runFunds(ctx context.Context, env *checks.Env, p config.Profile, s store) c
 			parts = append(parts, fmt.Sprintf("%s %s %s %s to %s (id %s)", stamp(m.Time), m.Kind, m.Amount, m.Asset, orNone(m.To), m.ID))
 			ids = append(ids, m.ID)
 		}
-		r.Summary = fmt.Sprintf("%d %s out of the account not allowed by the profile: %s", len(st.Alarms), plural(len(st.Alarms), "move", "moves"), strings.Join(parts, "; ")) + when
+		r.Summary = fmt.Sprintf("%d %s out of the account not allowed by the profile: %s", len(st.Alarms), plural(len(st.Alarms), "move", "moves"), strings.Join(parts, "; "))
 		r.Hint = fmt.Sprintf("if you did not make it, revoke the key and contact the exchange now (keywarden rotate %s); if you did: keywarden activity ack %s %s, or allow the address in activity.addresses", p.Name, p.Name, strings.Join(ids, " "))
 	default:
 		r.Status = checks.OK
-		r.Summary = fmt.Sprintf("no withdrawal or transfer out that the profile does not allow (%d %s in the last day)", len(st.Recent), plural(len(st.Recent), "movement", "movements")) + when
+		r.Summary = fmt.Sprintf("no withdrawal or transfer out that the profile does not allow (%d %s in the last day)", len(st.Recent), plural(len(st.Recent), "movement", "movements"))
 	}
+	spaced(&r, every, st.Cursor, pd.skipped)
 	return r
 }

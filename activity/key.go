@@ -108,7 +108,9 @@ func orNone(s string) string {
 
 // keyState is key.json.
 type keyState struct {
-	Baseline time.Time   `json:"baseline"`
+	Baseline time.Time `json:"baseline"`
+	// Cursor is when the snapshot was last read from the exchange.
+	Cursor   time.Time   `json:"cursor,omitzero"`
 	Snapshot KeySnapshot `json:"snapshot"`
 	// Pending are the changes seen and not yet acknowledged.
 	Pending []pendingChange `json:"pending"`
@@ -120,28 +122,38 @@ type pendingChange struct {
 }
 
 func runKey(ctx context.Context, env *checks.Env, p config.Profile, s store) checks.Result {
-	ki, err := env.KeyInfo(ctx, p)
-	if err != nil {
-		return unknown(KeyID, p, "key snapshot unavailable", err.Error())
-	}
 	a, err := acks(s)
 	if err != nil {
 		return unknown(KeyID, p, "activity state unreadable", err.Error())
 	}
 	now := env.Now().UTC()
-	cur := Snapshot(ki)
+	gap := readGap(p.Exchange, KeyID)
 	var st keyState
+	if err := read(s, "key", &st); err != nil {
+		return unknown(KeyID, p, "activity state unreadable", err.Error())
+	}
+	// Within the gap the last read's snapshot stands: no call is made.
+	skipped := gap > 0 && !st.Baseline.IsZero() && now.Sub(st.Cursor) < gap
+	var ki exchange.KeyInfo
+	if !skipped {
+		if ki, err = env.KeyInfo(ctx, p); err != nil {
+			return unknown(KeyID, p, "key snapshot unavailable", err.Error())
+		}
+	}
+	cur := Snapshot(ki)
 	var first bool
 	err = update(ctx, s, "key", &st, func(f bool) error {
 		first = f
 		if f {
-			st = keyState{Baseline: now, Snapshot: cur}
+			st = keyState{Baseline: now, Cursor: now, Snapshot: cur}
 			return nil
 		}
-		for _, c := range Diff(st.Snapshot, cur) {
-			st.Pending = append(st.Pending, pendingChange{Change: c, At: now})
+		if !skipped {
+			for _, c := range Diff(st.Snapshot, cur) {
+				st.Pending = append(st.Pending, pendingChange{Change: c, At: now})
+			}
+			st.Snapshot, st.Cursor = cur, now
 		}
-		st.Snapshot = cur
 		// An ack covers the changes seen up to when it was given; a later
 		// change needs a new one.
 		if at, ok := a.IDs[KeyAck]; ok {
@@ -177,12 +189,15 @@ func runKey(ctx context.Context, env *checks.Env, p config.Profile, s store) che
 	if !ki.LastUsedAt.IsZero() {
 		r.Details["last_used"] = stamp(ki.LastUsedAt)
 	}
-	if p.Exchange == "kraken" && ki.ModifiedAt.IsZero() {
+	if p.Exchange == "kraken" && st.Snapshot.ModifiedAt == "" {
 		blind = append(blind, "Kraken did not report the key's modifiedTime as unix seconds: an edit is seen only by the fields it changed")
 	}
 	if !exchange.HasActivity(p.Exchange) {
 		blind = append(blind, "orders, withdrawals and transfers: not yet monitored on "+p.Exchange)
 	}
 	r.Details["blind_spots"] = blind
+	if !first {
+		spaced(&r, gap, st.Cursor, skipped)
+	}
 	return r
 }

@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -87,4 +88,60 @@ func TestKrakenKeyWithoutModifiedTimeSaysSo(t *testing.T) {
 	if !slices.ContainsFunc(blind, func(s string) bool { return strings.Contains(s, "modifiedTime") }) {
 		t.Errorf("blind spots %q do not say modifiedTime is missing", blind)
 	}
+}
+
+// TestKrakenReadsAreSpacedByItsRateLimit: every private call counts on the
+// key's own counter (about 20 a minute at Kraken's Starter tier), so
+// orders and funds are read at most every 150 s and the key's snapshot
+// every 210 s; between reads no private call is made and the result says
+// when the next read is due, and the next read finds what happened.
+func TestKrakenReadsAreSpacedByItsRateLimit(t *testing.T) {
+	w, a := accounts["kraken"](t)
+	f := a.(krakenAccount).f
+	t0 := time.Now().Truncate(time.Second)
+	at := t0
+	w.now = func() time.Time { return at }
+	poll := func(d time.Duration, want map[string]checks.Status) map[string]checks.Result {
+		t.Helper()
+		at = t0.Add(d)
+		out := map[string]checks.Result{}
+		for _, id := range []string{OrdersID, FundsID, KeyID} {
+			out[id] = w.want(id, want[id])
+		}
+		return out
+	}
+	w.logOrder("XBTUSD", "", "")
+	ok := map[string]checks.Status{OrdersID: checks.OK, FundsID: checks.OK, KeyID: checks.OK}
+	poll(0, ok)
+
+	fid := a.foreign()
+	a.withdraw("wd-evil", "0xEVIL")
+	a.changeKey()
+	before := f.Requests()
+	rs := poll(time.Minute, ok)
+	if n := f.Requests() - before; n > 9 { // the three checks' server-time samples only
+		t.Errorf("%d requests between reads", n)
+	}
+	for id, r := range rs {
+		if !strings.Contains(r.Summary, "next read due") || r.Details["read_at"] != t0.UTC().Format(time.RFC3339) {
+			t.Errorf("%s between reads: summary %q, read_at %v", id, r.Summary, r.Details["read_at"])
+		}
+	}
+	// A tick a little early still reads on the third minute.
+	rs = poll(3*time.Minute-time.Second, map[string]checks.Status{OrdersID: checks.Crit, FundsID: checks.Crit, KeyID: checks.OK})
+	if got := foreignIDs(rs[OrdersID]); !slices.Equal(got, []string{fid}) {
+		t.Errorf("foreign %v, want %s", got, fid)
+	}
+	if got := alarmIDs(rs[FundsID]); !slices.Equal(got, []string{"wd-evil"}) {
+		t.Errorf("alarms %v", got)
+	}
+	rs = poll(4*time.Minute-time.Second, map[string]checks.Status{OrdersID: checks.Crit, FundsID: checks.Crit, KeyID: checks.Crit})
+	if c := changes(rs[KeyID]); !strings.Contains(c, "permission withdraw no→yes") {
+		t.Errorf("key changes %q", c)
+	}
+	// An ack needs no read.
+	if err := Ack(context.Background(), w.state, profileName, []string{fid, "wd-evil", KeyAck}, at); err != nil {
+		t.Fatal(err)
+	}
+	poll(4*time.Minute, ok)
 }

@@ -108,7 +108,9 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	if reconciles {
 		rc = &reconciler{bc: bc, sess: sess, logged: ledger.Symbols, st: &st.Balance, s: s, a: a, now: now, unread: unread}
 	}
+	gap := readGap(p.Exchange, OrdersID)
 	pd, err := poll(ctx, s, "orders", &st, now, source[exchange.Order]{
+		every: gap,
 		fetch: func(from time.Time) ([]exchange.Order, error) {
 			if rc != nil {
 				return rc.fetch(ctx, from, st.Baseline)
@@ -190,6 +192,7 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 	if rc != nil {
 		rc.apply(&r, p)
 	}
+	spaced(&r, gap, st.Cursor, pd.skipped)
 	return r
 }
 

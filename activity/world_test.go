@@ -27,12 +27,6 @@ type world struct {
 	state   string
 	// now, when set, is every run's clock.
 	now func() time.Time
-	// fundsAt is the clock of the funds runs on an exchange whose history
-	// is read at most every fundsEvery: each run is that much after the
-	// last, so each reads. It starts an hour behind the real clock, since
-	// the fakes stamp records with the real time and an adapter asks for
-	// nothing after its own now.
-	fundsAt time.Time
 }
 
 func newWorld(t *testing.T, exchangeName, baseURL string, item keystore.Item, withLog bool) *world {
@@ -77,13 +71,11 @@ func (w *world) run(id string) checks.Result {
 	w.t.Helper()
 	cfg := &config.Config{Profiles: []config.Profile{w.profile}}
 	deps := checks.Deps{Config: cfg, Store: w.store, Timeout: 5 * time.Second, Now: w.now}
-	if every := fundsEvery(w.profile.Exchange); w.now == nil && id == FundsID && every > 0 {
-		if w.fundsAt.IsZero() {
-			w.fundsAt = time.Now().Add(-time.Hour)
-		}
-		w.fundsAt = w.fundsAt.Add(every)
-		at := w.fundsAt
-		deps.Now = func() time.Time { return at }
+	if gap := readGap(w.profile.Exchange, id); w.now == nil && gap > 0 {
+		// A check whose reads are spaced on this exchange reads on every
+		// run here: its last read is moved a gap back, as if watch's
+		// ticks had passed in between.
+		w.age(id, gap)
 	}
 	for _, mk := range Checks(w.state) {
 		c := mk(w.profile)
@@ -142,4 +134,34 @@ func changes(r checks.Result) string {
 		out = append(out, c.Field+" "+c.Before+"→"+c.After)
 	}
 	return strings.Join(out, "; ")
+}
+
+// age moves check id's last read (the state's cursor) d back.
+func (w *world) age(id string, d time.Duration) {
+	w.t.Helper()
+	path := filepath.Join(w.state, profileName, strings.TrimPrefix(id, "activity.")+".json")
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return // the first run: nothing read yet
+	}
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var st map[string]json.RawMessage
+	if err := json.Unmarshal(b, &st); err != nil {
+		w.t.Fatalf("%s: %v", path, err)
+	}
+	var at time.Time
+	if err := json.Unmarshal(st["cursor"], &at); err != nil {
+		w.t.Fatalf("%s: cursor: %v", path, err)
+	}
+	if st["cursor"], err = json.Marshal(at.Add(-d)); err != nil {
+		w.t.Fatal(err)
+	}
+	if b, err = json.Marshal(st); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
 }
