@@ -38,6 +38,12 @@ const (
 	// history after it before it is judged without: a funds check that
 	// does not run or fails must not hide a move.
 	fundsWait = 5 * time.Minute
+	// depositCredit is how long after a deposit's insertTime (when
+	// Binance saw it on the network) its credit may raise the balance:
+	// the network's confirmations come first. How long they take is not
+	// documented per network (UNVERIFIED); two hours covers the slow ones.
+	// Only a rise is explained so: a deposit never excuses a fall.
+	depositCredit = 2 * time.Hour
 	// rotationWait is how long a move waits for the held symbols of its
 	// asset that the weight budget left for later polls: a fill there
 	// may explain it. After that it is judged without them.
@@ -429,7 +435,8 @@ func (rc *reconciler) unreadFor(m Move) bool {
 
 // explained reports whether m's asset, between its two snapshots, had a
 // fill on one of its symbols (or m is BNB and anything filled: Binance
-// takes fees in BNB) or a deposit or withdrawal. A poll reads the
+// takes fees in BNB), a deposit or withdrawal, or (a rise) a deposit
+// inserted up to depositCredit before. A poll reads the
 // balances before the orders, so a fill it sees may have moved the
 // balances of the interval before it or of the next one: a move is
 // explained by the fills seen at its first snapshot's poll and later (it
@@ -442,11 +449,22 @@ func (rc *reconciler) explained(m Move, movements []exchange.Movement) bool {
 		}
 	}
 	for _, mv := range movements {
-		if mv.Asset == m.Asset && mv.Time.After(m.From.Add(-time.Minute)) && !mv.Time.After(m.To.Add(time.Minute)) {
+		from := m.From.Add(-time.Minute)
+		if mv.Kind == exchange.Deposit && m.rose() {
+			from = m.From.Add(-depositCredit)
+		}
+		if mv.Asset == m.Asset && mv.Time.After(from) && !mv.Time.After(m.To.Add(time.Minute)) {
 			return true
 		}
 	}
 	return false
+}
+
+// rose reports whether m's balance went up.
+func (m Move) rose() bool {
+	b, _ := new(big.Rat).SetString(orZero(m.Before))
+	a, _ := new(big.Rat).SetString(orZero(m.After))
+	return a.Cmp(b) > 0
 }
 
 // diff lists the assets whose total changed between two snapshots.

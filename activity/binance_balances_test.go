@@ -440,3 +440,28 @@ func TestBinanceRotationExplainsBeforeJudging(t *testing.T) {
 		t.Fatalf("the intruder's order %s on %s was never found", id, sym)
 	}
 }
+
+// A deposit Binance saw on the network 20 minutes before it credited the
+// balance (its confirmations) explains the rise; a fall of the same
+// asset after it is no deposit: crit.
+func TestBinanceDepositCreditedAfterItsConfirmations(t *testing.T) {
+	w, f := tradingAccount(t)
+	f.AddDeposit(exchangetest.BinanceDeposit{ID: "dep-late", Coin: "ETH", Amount: "3", Address: "0xDEP", Time: time.Now().Add(-20 * time.Minute)})
+	w.fundsAt = time.Now().Add(-10 * time.Minute) // the funds check's next read reaches it
+	if r := w.want(FundsID, checks.OK); !strings.Contains(fmt.Sprint(r.Details["movements"]), "dep-late") {
+		t.Fatalf("the funds check did not read the deposit: %v", r.Details["movements"])
+	}
+	f.SetBalance("ETH", "8", "0")
+	for i := range 3 {
+		w.want(FundsID, checks.OK)
+		if r := w.want(OrdersID, checks.OK); len(moveIDs(r)) != 0 {
+			t.Fatalf("poll %d: the credited deposit is alarmed: %v: %s", i, moveIDs(r), r.Summary)
+		}
+	}
+	f.SetBalance("ETH", "6", "0")
+	w.want(OrdersID, checks.OK)
+	w.want(FundsID, checks.OK)
+	if got := moveAssets(w.want(OrdersID, checks.Crit)); !slices.Equal(got, []string{"ETH"}) {
+		t.Fatalf("moves %v, want the fall of ETH", got)
+	}
+}
