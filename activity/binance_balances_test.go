@@ -447,7 +447,7 @@ func TestBinanceRotationExplainsBeforeJudging(t *testing.T) {
 func TestBinanceDepositCreditedAfterItsConfirmations(t *testing.T) {
 	w, f := tradingAccount(t)
 	f.AddDeposit(exchangetest.BinanceDeposit{ID: "dep-late", Coin: "ETH", Amount: "3", Address: "0xDEP", Time: time.Now().Add(-20 * time.Minute)})
-	w.fundsAt = time.Now().Add(-10 * time.Minute) // the funds check's next read reaches it
+	w.age(FundsID, 30*time.Minute) // the funds check's next read reaches back to it
 	if r := w.want(FundsID, checks.OK); !strings.Contains(fmt.Sprint(r.Details["movements"]), "dep-late") {
 		t.Fatalf("the funds check did not read the deposit: %v", r.Details["movements"])
 	}
