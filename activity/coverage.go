@@ -20,7 +20,7 @@ func BlindSpots(exchangeName string) []string {
 			"spot balance moves keywarden cannot explain look like an intruder's: Earn subscriptions and redemptions, Convert, dust conversion, airdrops and distributions, transfers between own wallets are crit until acknowledged",
 			"the spot reconciliation compares each asset's total, not amounts: any fill on a symbol of an asset in the interval explains every change of it, and any fill explains a BNB change (fees)",
 			"a balance move is judged a poll after it is seen and once the funds check has read the withdrawals and deposits after it (at most every 90 s), or 5 minutes on: about 3 minutes to alert at the default interval",
-			"USDⓈ-M futures orders on symbols the audit log never names that hold no position or open order and had no fill since the last poll (a cancelled order there)",
+			"USD-M futures orders on symbols the audit log never names that hold no position or open order and had no fill since the last poll (a cancelled order there)",
 			"COIN-M futures, portfolio-margin, margin and options orders",
 			"fills are not read separately (an order's fills belong to an order that is read)",
 			"wallet transfers between own accounts and master/sub-account transfers",

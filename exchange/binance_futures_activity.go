@@ -57,7 +57,7 @@ func (b *binance) futures() (*binance, string) {
 	case binanceInfo.DefaultURL:
 		return &binance{base: binanceFuturesURL, hc: b.hc}, ""
 	case binanceSpotTestnet:
-		return nil, "USDⓈ-M futures orders are not read: the spot testnet has no futures (the futures testnet has its own keys)"
+		return nil, "USD-M futures orders are not read: the spot testnet has no futures (the futures testnet has its own keys)"
 	}
 	return &binance{base: b.base, hc: b.hc}, ""
 }
@@ -89,7 +89,7 @@ func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset
 		return nil, "", err
 	}
 	if err == nil && ki.Permissions.Futures == No {
-		return nil, "USDⓈ-M futures orders are not read: the key cannot trade futures (apiRestrictions enableFutures is off), so nobody can place them with it", nil
+		return nil, "USD-M futures orders are not read: the key cannot trade futures (apiRestrictions enableFutures is off), so nobody can place them with it", nil
 	}
 	syms, err := f.futuresSymbols(ctx, creds, offset, q.Symbols, q.Since)
 	if err != nil {

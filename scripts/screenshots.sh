@@ -151,3 +151,32 @@ tmux_ new-session -d -s kw -x 100 -y 90 "$demo_env sh $work/check.sh"
 wait_for "exit status 2"
 last=$(tmux_ capture-pane -p -t kw | grep -n 'exit status 2' | cut -d: -f1)
 shot check -S 0 -E $((last - 3))
+tmux_ kill-server 2>/dev/null || true
+
+# The intruder in the Activity pane: it strikes 5 s in (the demo's test
+# hook), the pane's next poll shows the withdrawal and, once the bots' log
+# has moved 30 s past it, the foreign order; then its detail view.
+tmux_ new-session -d -s kw -x 120 -y 40 "$demo_env KEYWARDEN_DEMO_INTRUDER_AFTER=5s $work/keywarden demo"
+wait_for Clock Activity refreshed
+tmux_ send-keys -t kw Tab Tab Tab Tab Tab Tab # focus Activity
+# Each pane polls each minute; `r` polls now. Up to three minutes.
+found=0
+for _ in $(seq 18); do
+	sleep 10
+	tmux_ send-keys -t kw r
+	sleep 2
+	case $(tmux_ capture-pane -p -t kw) in
+	*"did not place"*"move out of the account"*) found=1 && break ;;
+	esac
+done
+if [ $found = 0 ]; then
+	echo "screenshots: the Activity pane never showed the intrusion" >&2
+	tmux_ capture-pane -p -t kw >&2
+	exit 1
+fi
+wait_for "did not place" "move out of the account"
+shot activity
+tmux_ send-keys -t kw Enter
+wait_for "Activity ✗ · details"
+shot activity-detail
+tmux_ send-keys -t kw q
