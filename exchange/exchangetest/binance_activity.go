@@ -1,6 +1,8 @@
 package exchangetest
 
 import (
+	"errors"
+	"math"
 	"math/big"
 	"net/http"
 	"slices"
@@ -53,15 +55,16 @@ type BinanceDeposit struct {
 // binanceHistory is the account's history and balances, shared by every
 // key of the fake.
 type binanceHistory struct {
-	mu          sync.Mutex
-	orders      []BinanceOrder
-	withdrawals []BinanceWithdrawal
-	deposits    []BinanceDeposit
+	mu     sync.Mutex
+	orders []BinanceOrder
 	// symbols maps each listed symbol to its base and quote asset.
 	symbols  map[string][2]string
 	balances map[string]*binanceBalance
 	// accountAnswer replaces /api/v3/account's body when set.
 	accountAnswer string
+
+	withdrawals records[BinanceWithdrawal]
+	deposits    records[BinanceDeposit]
 }
 
 // AddOrder records an order in the account's history (the bot's or an
@@ -92,54 +95,42 @@ func (f *Binance) AddOrder(o BinanceOrder) int64 {
 		bnb.free.Sub(bnb.free, rat(o.FeeBNB))
 	}
 	if o.OrderID == 0 {
-		for _, e := range f.hist.orders {
-			if e.Symbol == o.Symbol {
-				o.OrderID = max(o.OrderID, e.OrderID)
-			}
-		}
-		o.OrderID++
+		o.OrderID = lastOrderID(f.hist.orders, o.Symbol, func(e BinanceOrder) (string, int64) { return e.Symbol, e.OrderID }) + 1
 	}
 	f.hist.orders = append(f.hist.orders, o)
 	return o.OrderID
 }
 
 // AddWithdrawal records a withdrawal.
-func (f *Binance) AddWithdrawal(w BinanceWithdrawal) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.withdrawals = append(f.hist.withdrawals, w)
-}
+func (f *Binance) AddWithdrawal(w BinanceWithdrawal) { f.hist.withdrawals.add(w) }
 
 // AddDeposit records a deposit.
-func (f *Binance) AddDeposit(d BinanceDeposit) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.deposits = append(f.hist.deposits, d)
-}
+func (f *Binance) AddDeposit(d BinanceDeposit) { f.hist.deposits.add(d) }
 
-// binanceTimes reads startTime and endTime (ms), defaulting as the
-// endpoint documents, and refuses a span over max.
-func (f *Binance) binanceTimes(w http.ResponseWriter, r *http.Request, def, span time.Duration, spanMsg string) (time.Time, time.Time, bool) {
-	q := r.URL.Query()
-	end := f.Now()
-	start := end.Add(-def)
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"startTime", &start}, {"endTime", &end}} {
-		if s := q.Get(p.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				f.fail(w, http.StatusBadRequest, -1100, "Illegal characters found in parameter '"+p.name+"'; legal range is '^[0-9]{1,20}$'.")
-				return time.Time{}, time.Time{}, false
-			}
-			*p.dst = time.UnixMilli(n)
+// lastOrderID is the highest order id of symbol in orders, 0 when it has
+// none; of gives an order's symbol and id.
+func lastOrderID[T any](orders []T, symbol string, of func(T) (string, int64)) int64 {
+	var last int64
+	for _, o := range orders {
+		if sym, id := of(o); sym == symbol {
+			last = max(last, id)
 		}
 	}
-	if q.Get("startTime") != "" && q.Get("endTime") == "" {
-		end = start.Add(def)
-	}
-	if end.Sub(start) > span {
+	return last
+}
+
+// binanceTimes reads startTime and endTime (ms) as m says, answering a
+// bound that is not a number with -1100 and a window over m.max with
+// -1127 and spanMsg.
+func (f *Binance) binanceTimes(w http.ResponseWriter, r *http.Request, m msWindow, spanMsg string) (start, end time.Time, ok bool) {
+	m.start, m.end = "startTime", "endTime"
+	start, end, err := m.read(r.URL.Query(), f.Now())
+	var bad *badParamError
+	switch {
+	case errors.As(err, &bad):
+		f.fail(w, http.StatusBadRequest, -1100, "Illegal characters found in parameter '"+bad.name+"'; legal range is '^[0-9]{1,20}$'.")
+		return time.Time{}, time.Time{}, false
+	case err != nil:
 		f.fail(w, http.StatusBadRequest, -1127, spanMsg)
 		return time.Time{}, time.Time{}, false
 	}
@@ -149,24 +140,24 @@ func (f *Binance) binanceTimes(w http.ResponseWriter, r *http.Request, def, span
 // binanceLimit reads limit (default def, at most maxN) and offset.
 func (f *Binance) binanceLimit(w http.ResponseWriter, r *http.Request, def, maxN int) (limit, offset int, ok bool) {
 	q := r.URL.Query()
-	limit = def
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 || n > maxN {
-			f.fail(w, http.StatusBadRequest, -1130, "Data sent for parameter 'limit' is not valid.")
-			return 0, 0, false
-		}
-		limit = n
+	if limit, ok = intParam(q.Get("limit"), def, 1, maxN); !ok {
+		f.fail(w, http.StatusBadRequest, -1130, "Data sent for parameter 'limit' is not valid.")
+		return 0, 0, false
 	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 {
-			f.fail(w, http.StatusBadRequest, -1130, "Data sent for parameter 'offset' is not valid.")
-			return 0, 0, false
-		}
-		offset = n
+	if offset, ok = intParam(q.Get("offset"), 0, 0, math.MaxInt); !ok {
+		f.fail(w, http.StatusBadRequest, -1130, "Data sent for parameter 'offset' is not valid.")
+		return 0, 0, false
 	}
 	return limit, offset, true
+}
+
+// binanceCut is the first limit of rows, or without a starting point the
+// last: Binance then answers the most recent.
+func binanceCut[T any](rows []T, limit int, first bool) []T {
+	if first {
+		return rows[:min(len(rows), limit)]
+	}
+	return rows[max(0, len(rows)-limit):]
 }
 
 // allOrders serves GET /api/v3/allOrders as documented: symbol required;
@@ -194,7 +185,7 @@ func (f *Binance) allOrders(w http.ResponseWriter, r *http.Request) {
 	byTime := q.Get("startTime") != "" || q.Get("endTime") != ""
 	var start, end time.Time
 	if byTime {
-		if start, end, ok = f.binanceTimes(w, r, 24*time.Hour, 24*time.Hour, "More than 24 hours between startTime and endTime."); !ok {
+		if start, end, ok = f.binanceTimes(w, r, msWindow{def: 24 * time.Hour, fromStart: true, max: 24 * time.Hour}, "More than 24 hours between startTime and endTime."); !ok {
 			return
 		}
 	} else if s := q.Get("orderId"); s != "" {
@@ -206,21 +197,14 @@ func (f *Binance) allOrders(w http.ResponseWriter, r *http.Request) {
 		if o.Symbol != sym || o.OrderID < fromID {
 			continue
 		}
-		if byTime && (o.Time.Before(start) || o.Time.After(end)) {
+		if byTime && !within(o.Time, start, end) {
 			continue
 		}
 		rows = append(rows, o)
 	}
 	f.hist.mu.Unlock()
 	slices.SortFunc(rows, func(a, b BinanceOrder) int { return int(a.OrderID - b.OrderID) })
-	if len(rows) > limit {
-		if byTime || fromID > 0 {
-			rows = rows[:limit]
-		} else {
-			// Without orderId or times, the most recent come back.
-			rows = rows[len(rows)-limit:]
-		}
-	}
+	rows = binanceCut(rows, limit, byTime || fromID > 0)
 	out := make([]map[string]any, 0, len(rows))
 	for _, o := range rows {
 		out = append(out, binanceOrderJSON(o))
@@ -241,13 +225,18 @@ func binanceOrderJSON(o BinanceOrder) map[string]any {
 	}
 }
 
-// withdrawHistory serves GET /sapi/v1/capital/withdraw/history: default
-// the last 90 days, at most 90 days apart; limit 1000, offset.
-func (f *Binance) withdrawHistory(w http.ResponseWriter, r *http.Request) {
+// binanceMovementsWindow is the withdrawal and deposit histories' window:
+// default the last 90 days, at most 90 days apart.
+var binanceMovementsWindow = msWindow{def: 90 * 24 * time.Hour, fromStart: true, max: 90 * 24 * time.Hour}
+
+// binanceMovements serves a history of recs like the withdrawal history:
+// the records of the window in the order they were added; limit 1000,
+// offset.
+func binanceMovements[T any](f *Binance, w http.ResponseWriter, r *http.Request, recs *records[T], at func(T) time.Time, row func(T) map[string]any) {
 	if _, ok := f.verify(w, r); !ok {
 		return
 	}
-	start, end, ok := f.binanceTimes(w, r, 90*24*time.Hour, 90*24*time.Hour, "The time interval between startTime and endTime must be within 0-90 days.")
+	start, end, ok := f.binanceTimes(w, r, binanceMovementsWindow, "The time interval between startTime and endTime must be within 0-90 days.")
 	if !ok {
 		return
 	}
@@ -255,62 +244,40 @@ func (f *Binance) withdrawHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f.hist.mu.Lock()
-	var rows []map[string]any
-	for _, x := range f.hist.withdrawals {
-		if x.Time.Before(start) || x.Time.After(end) {
-			continue
-		}
+	cut, _ := cutPage(recs.kept(func(x T) bool { return within(at(x), start, end) }), offset, limit)
+	// Never nil: the exchange answers [].
+	out := make([]map[string]any, 0, len(cut))
+	for _, x := range cut {
+		out = append(out, row(x))
+	}
+	f.reply(w, http.StatusOK, out)
+}
+
+// withdrawHistory serves GET /sapi/v1/capital/withdraw/history.
+func (f *Binance) withdrawHistory(w http.ResponseWriter, r *http.Request) {
+	binanceMovements(f, w, r, &f.hist.withdrawals, func(x BinanceWithdrawal) time.Time { return x.Time }, func(x BinanceWithdrawal) map[string]any {
 		tt := 0
 		if x.Internal {
 			tt = 1
 		}
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"id": x.ID, "amount": x.Amount, "transactionFee": "0.004", "coin": x.Coin, "status": 6,
 			"address": x.Address, "txId": "0xb5ef8c13b968a406cc62a93a8bd80f9e9a906ef1b3fcf20a2e48573c17659268",
 			"applyTime": x.Time.UTC().Format("2006-01-02 15:04:05"), "network": "ETH", "transferType": tt,
 			"info": "", "confirmNo": 3, "walletType": 1, "txKey": "",
 			"completeTime": x.Time.UTC().Add(time.Minute).Format("2006-01-02 15:04:05"),
-		})
-	}
-	f.hist.mu.Unlock()
-	f.reply(w, http.StatusOK, page(rows, offset, limit))
+		}
+	})
 }
 
 // depositHistory serves GET /sapi/v1/capital/deposit/hisrec like the
 // withdrawal history.
 func (f *Binance) depositHistory(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	start, end, ok := f.binanceTimes(w, r, 90*24*time.Hour, 90*24*time.Hour, "The time interval between startTime and endTime must be within 0-90 days.")
-	if !ok {
-		return
-	}
-	limit, offset, ok := f.binanceLimit(w, r, 1000, 1000)
-	if !ok {
-		return
-	}
-	f.hist.mu.Lock()
-	var rows []map[string]any
-	for _, d := range f.hist.deposits {
-		if d.Time.Before(start) || d.Time.After(end) {
-			continue
-		}
-		rows = append(rows, map[string]any{
+	binanceMovements(f, w, r, &f.hist.deposits, func(d BinanceDeposit) time.Time { return d.Time }, func(d BinanceDeposit) map[string]any {
+		return map[string]any{
 			"id": d.ID, "amount": d.Amount, "coin": d.Coin, "network": "ETH", "status": 1,
 			"address": d.Address, "addressTag": "", "txId": "bafc5902" + d.ID,
 			"insertTime": d.Time.UnixMilli(), "transferType": 0, "confirmTimes": "12/12",
-		})
-	}
-	f.hist.mu.Unlock()
-	f.reply(w, http.StatusOK, page(rows, offset, limit))
-}
-
-// page is rows[offset:offset+limit], never nil (the exchange answers []).
-func page(rows []map[string]any, offset, limit int) []map[string]any {
-	if offset >= len(rows) {
-		return []map[string]any{}
-	}
-	return rows[offset:min(len(rows), offset+limit)]
+		}
+	})
 }

@@ -75,13 +75,9 @@ func (f *Binance) AddFuturesOrder(o BinanceFuturesOrder) int64 {
 	defer f.fut.mu.Unlock()
 	f.fut.listed[o.Symbol] = true
 	if o.OrderID == 0 {
-		for _, e := range f.fut.orders {
-			if e.Symbol == o.Symbol {
-				o.OrderID = max(o.OrderID, e.OrderID)
-			}
-		}
+		last := lastOrderID(f.fut.orders, o.Symbol, func(e BinanceFuturesOrder) (string, int64) { return e.Symbol, e.OrderID })
 		// Futures ids are large and apart from spot's.
-		o.OrderID = max(o.OrderID, 8_389_765_000_000_000) + 1
+		o.OrderID = max(last, 8_389_765_000_000_000) + 1
 	}
 	if o.Status == "" {
 		o.Status = "FILLED"
@@ -130,9 +126,12 @@ func (f *Binance) futuresVerify(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// futuresSymbol reads an optional symbol; a symbol the fake does not list
-// is -1121, as on fapi.
-func (f *Binance) futuresSymbol(w http.ResponseWriter, r *http.Request, required bool) (string, bool) {
+// futuresRequest authenticates r (futuresVerify) and reads its symbol,
+// required or not; a symbol the fake does not list is -1121, as on fapi.
+func (f *Binance) futuresRequest(w http.ResponseWriter, r *http.Request, required bool) (string, bool) {
+	if !f.futuresVerify(w, r) {
+		return "", false
+	}
 	sym := r.URL.Query().Get("symbol")
 	if sym == "" {
 		if required {
@@ -151,32 +150,31 @@ func (f *Binance) futuresSymbol(w http.ResponseWriter, r *http.Request, required
 	return sym, true
 }
 
+// futuresLimited is futuresRequest for a route that reads limit (default
+// def, at most maxN) too.
+func (f *Binance) futuresLimited(w http.ResponseWriter, r *http.Request, required bool, def, maxN int) (sym string, limit int, ok bool) {
+	if sym, ok = f.futuresRequest(w, r, required); !ok {
+		return "", 0, false
+	}
+	if limit, _, ok = f.binanceLimit(w, r, def, maxN); !ok {
+		return "", 0, false
+	}
+	return sym, limit, true
+}
+
 // futuresTimes reads startTime and endTime: without them the last span
 // before endTime (now); a window of span or more is refused. allOrders
 // documents "less than 7 days"; that fapi refuses a longer one with -1127
 // (MORE_THAN_XX_HOURS, in its error list) is UNVERIFIED.
 func (f *Binance) futuresTimes(w http.ResponseWriter, r *http.Request, span time.Duration) (time.Time, time.Time, bool) {
-	q := r.URL.Query()
-	end := f.Now()
-	var start time.Time
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"startTime", &start}, {"endTime", &end}} {
-		if s := q.Get(p.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				f.fail(w, http.StatusBadRequest, -1100, "Illegal characters found in parameter '"+p.name+"'; legal range is '^[0-9]{1,20}$'.")
-				return time.Time{}, time.Time{}, false
-			}
-			*p.dst = time.UnixMilli(n)
-		}
+	start, end, ok := f.binanceTimes(w, r, msWindow{def: span, fromStart: true}, "")
+	if !ok {
+		return time.Time{}, time.Time{}, false
 	}
-	switch {
-	case q.Get("startTime") == "":
+	q := r.URL.Query()
+	if q.Get("startTime") == "" {
+		// The span before endTime, not before now.
 		start = end.Add(-span)
-	case q.Get("endTime") == "":
-		end = start.Add(span)
 	}
 	if start.After(end) {
 		f.fail(w, http.StatusBadRequest, -1023, "Start time is greater than end time.")
@@ -187,6 +185,20 @@ func (f *Binance) futuresTimes(w http.ResponseWriter, r *http.Request, span time
 		return time.Time{}, time.Time{}, false
 	}
 	return start, end, true
+}
+
+// futuresOrders is a copy of the orders keep accepts, in the order they
+// were added.
+func (f *Binance) futuresOrders(keep func(BinanceFuturesOrder) bool) []BinanceFuturesOrder {
+	f.fut.mu.Lock()
+	defer f.fut.mu.Unlock()
+	var rows []BinanceFuturesOrder
+	for _, o := range f.fut.orders {
+		if keep(o) {
+			rows = append(rows, o)
+		}
+	}
+	return rows
 }
 
 // visible reports whether allOrders still returns o at now: not when it
@@ -204,14 +216,7 @@ func (o BinanceFuturesOrder) visible(now time.Time) bool {
 // days); limit 500, max 1000; without orderId the most recent rows come
 // back, ascending.
 func (f *Binance) futuresAllOrders(w http.ResponseWriter, r *http.Request) {
-	if !f.futuresVerify(w, r) {
-		return
-	}
-	sym, ok := f.futuresSymbol(w, r, true)
-	if !ok {
-		return
-	}
-	limit, _, ok := f.binanceLimit(w, r, 500, 1000)
+	sym, limit, ok := f.futuresLimited(w, r, true, 500, 1000)
 	if !ok {
 		return
 	}
@@ -225,54 +230,30 @@ func (f *Binance) futuresAllOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := f.Now()
-	f.fut.mu.Lock()
-	var rows []BinanceFuturesOrder
-	for _, o := range f.fut.orders {
-		if o.Symbol == sym && o.OrderID >= fromID && !o.Time.Before(start) && !o.Time.After(end) && o.visible(now) {
-			rows = append(rows, o)
-		}
-	}
-	f.fut.mu.Unlock()
+	rows := f.futuresOrders(func(o BinanceFuturesOrder) bool {
+		return o.Symbol == sym && o.OrderID >= fromID && within(o.Time, start, end) && o.visible(now)
+	})
 	slices.SortFunc(rows, func(a, b BinanceFuturesOrder) int { return cmp.Compare(a.OrderID, b.OrderID) })
-	if len(rows) > limit {
-		if fromID > 0 {
-			rows = rows[:limit]
-		} else {
-			rows = rows[len(rows)-limit:]
-		}
-	}
-	f.reply(w, http.StatusOK, futuresRows(rows))
+	f.reply(w, http.StatusOK, futuresRows(binanceCut(rows, limit, fromID > 0)))
 }
 
 // futuresOpenOrders serves GET /fapi/v1/openOrders: every open order, or
 // a symbol's.
 func (f *Binance) futuresOpenOrders(w http.ResponseWriter, r *http.Request) {
-	if !f.futuresVerify(w, r) {
-		return
-	}
-	sym, ok := f.futuresSymbol(w, r, false)
+	sym, ok := f.futuresRequest(w, r, false)
 	if !ok {
 		return
 	}
-	f.fut.mu.Lock()
-	var rows []BinanceFuturesOrder
-	for _, o := range f.fut.orders {
-		if (sym == "" || o.Symbol == sym) && (o.Status == "NEW" || o.Status == "PARTIALLY_FILLED") {
-			rows = append(rows, o)
-		}
-	}
-	f.fut.mu.Unlock()
-	f.reply(w, http.StatusOK, futuresRows(rows))
+	f.reply(w, http.StatusOK, futuresRows(f.futuresOrders(func(o BinanceFuturesOrder) bool {
+		return (sym == "" || o.Symbol == sym) && binanceOpen(o.Status)
+	})))
 }
 
 // futuresPositions serves GET /fapi/v2/positionRisk in one-way mode: a
 // row for every listed symbol (or the one asked), positionAmt "0.000"
 // where there is no position.
 func (f *Binance) futuresPositions(w http.ResponseWriter, r *http.Request) {
-	if !f.futuresVerify(w, r) {
-		return
-	}
-	sym, ok := f.futuresSymbol(w, r, false)
+	sym, ok := f.futuresRequest(w, r, false)
 	if !ok {
 		return
 	}
@@ -305,14 +286,7 @@ func (f *Binance) futuresPositions(w http.ResponseWriter, r *http.Request) {
 // ADL orders (autoCloseType narrows), startTime/endTime (default the 7
 // days before endTime), limit 50, max 100.
 func (f *Binance) futuresForceOrders(w http.ResponseWriter, r *http.Request) {
-	if !f.futuresVerify(w, r) {
-		return
-	}
-	sym, ok := f.futuresSymbol(w, r, false)
-	if !ok {
-		return
-	}
-	limit, _, ok := f.binanceLimit(w, r, 50, 100)
+	sym, limit, ok := f.futuresLimited(w, r, false, 50, 100)
 	if !ok {
 		return
 	}
@@ -321,19 +295,10 @@ func (f *Binance) futuresForceOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := r.URL.Query().Get("autoCloseType")
-	f.fut.mu.Lock()
-	var rows []BinanceFuturesOrder
-	for _, o := range f.fut.orders {
-		if o.Force != "" && (kind == "" || o.Force == kind) && (sym == "" || o.Symbol == sym) &&
-			!o.Time.Before(start) && !o.Time.After(end) {
-			rows = append(rows, o)
-		}
-	}
-	f.fut.mu.Unlock()
-	if len(rows) > limit {
-		rows = rows[len(rows)-limit:]
-	}
-	f.reply(w, http.StatusOK, futuresRows(rows))
+	rows := f.futuresOrders(func(o BinanceFuturesOrder) bool {
+		return o.Force != "" && (kind == "" || o.Force == kind) && (sym == "" || o.Symbol == sym) && within(o.Time, start, end)
+	})
+	f.reply(w, http.StatusOK, futuresRows(binanceCut(rows, limit, false)))
 }
 
 // futuresIncome serves GET /fapi/v1/income: a COMMISSION record for every
@@ -341,45 +306,22 @@ func (f *Binance) futuresForceOrders(w http.ResponseWriter, r *http.Request) {
 // startTime/endTime inclusive (neither: the last 7 days), oldest first,
 // the first limit (default 100, max 1000) from startTime.
 func (f *Binance) futuresIncome(w http.ResponseWriter, r *http.Request) {
-	if !f.futuresVerify(w, r) {
-		return
-	}
-	sym, ok := f.futuresSymbol(w, r, false)
+	sym, limit, ok := f.futuresLimited(w, r, false, 100, 1000)
 	if !ok {
 		return
 	}
-	limit, _, ok := f.binanceLimit(w, r, 100, 1000)
+	// No window is too long here (none is documented).
+	start, end, ok := f.binanceTimes(w, r, msWindow{def: 7 * 24 * time.Hour}, "")
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	start, end := f.Now().Add(-7*24*time.Hour), f.Now()
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"startTime", &start}, {"endTime", &end}} {
-		if s := q.Get(p.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				f.fail(w, http.StatusBadRequest, -1100, "Illegal characters found in parameter '"+p.name+"'; legal range is '^[0-9]{1,20}$'.")
-				return
-			}
-			*p.dst = time.UnixMilli(n)
-		}
-	}
-	if kind := q.Get("incomeType"); kind != "" && kind != "COMMISSION" {
+	if kind := r.URL.Query().Get("incomeType"); kind != "" && kind != "COMMISSION" {
 		f.reply(w, http.StatusOK, []any{})
 		return
 	}
-	f.fut.mu.Lock()
-	var rows []BinanceFuturesOrder
-	for _, o := range f.fut.orders {
-		if (o.Status == "FILLED" || o.Status == "PARTIALLY_FILLED") && (sym == "" || o.Symbol == sym) &&
-			!o.Time.Before(start) && !o.Time.After(end) {
-			rows = append(rows, o)
-		}
-	}
-	f.fut.mu.Unlock()
+	rows := f.futuresOrders(func(o BinanceFuturesOrder) bool {
+		return (o.Status == "FILLED" || o.Status == "PARTIALLY_FILLED") && (sym == "" || o.Symbol == sym) && within(o.Time, start, end)
+	})
 	slices.SortStableFunc(rows, func(a, b BinanceFuturesOrder) int { return a.Time.Compare(b.Time) })
 	out := make([]map[string]any, 0, min(len(rows), limit))
 	for _, o := range rows[:min(len(rows), limit)] {
