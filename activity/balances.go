@@ -336,10 +336,31 @@ func involves(sym, asset string) bool {
 	return strings.HasPrefix(sym, asset) || strings.HasSuffix(sym, asset)
 }
 
+// acknowledge moves the acknowledged unexplained moves to Acknowledged,
+// kept for maxLookback.
+func (rc *reconciler) acknowledge() {
+	st := rc.st
+	st.Unexplained = slices.DeleteFunc(st.Unexplained, func(m Move) bool {
+		if rc.a.has(m.ID()) {
+			st.Acknowledged = append(st.Acknowledged, m)
+			return true
+		}
+		return false
+	})
+	st.Acknowledged = slices.DeleteFunc(st.Acknowledged, func(m Move) bool { return m.To.Before(rc.now.Add(-maxLookback)) })
+}
+
 // settle records this poll's fills, judges the last snapshot's moves,
 // takes the new snapshot and revisits the findings (an ack clears one).
 func (rc *reconciler) settle() error {
 	st := rc.st
+	if rc.balances == nil {
+		// This poll read nothing (its reads are spaced, or it failed
+		// before the balances): the last snapshot stands; only an ack
+		// applies.
+		rc.acknowledge()
+		return nil
+	}
 	if st.Executed == nil {
 		st.Executed = map[string]string{}
 	}
@@ -402,14 +423,7 @@ func (rc *reconciler) settle() error {
 		st.Totals[a] = amountOf(v)
 	}
 	st.At = rc.now
-	st.Unexplained = slices.DeleteFunc(st.Unexplained, func(m Move) bool {
-		if rc.a.has(m.ID()) {
-			st.Acknowledged = append(st.Acknowledged, m)
-			return true
-		}
-		return false
-	})
-	st.Acknowledged = slices.DeleteFunc(st.Acknowledged, func(m Move) bool { return m.To.Before(rc.now.Add(-maxLookback)) })
+	rc.acknowledge()
 
 	st.Fills = slices.DeleteFunc(st.Fills, func(f fill) bool { return rc.now.Sub(f.At) > 24*time.Hour })
 	for key := range st.Executed {

@@ -465,3 +465,21 @@ func TestBinanceDepositCreditedAfterItsConfirmations(t *testing.T) {
 		t.Fatalf("moves %v, want the fall of ETH", got)
 	}
 }
+
+// A poll that read no balances (its reads spaced, or it failed first)
+// leaves the last snapshot standing: nothing moved to zero.
+func TestReconcilerWithoutReadKeepsTheSnapshot(t *testing.T) {
+	st := &balanceState{Totals: map[string]string{"BTC": "1", "USDT": "500"}, At: time.Now().Add(-time.Minute),
+		Unexplained: []Move{{Asset: "ETH", Before: "5", After: "4", To: time.Now().Add(-time.Minute).Truncate(time.Second)}}}
+	acked := st.Unexplained[0].ID()
+	rc := &reconciler{st: st, s: store{dir: t.TempDir()}, a: Acks{IDs: map[string]time.Time{acked: time.Now()}}, now: time.Now()}
+	if err := rc.settle(); err != nil {
+		t.Fatal(err)
+	}
+	if st.Totals["BTC"] != "1" || st.Totals["USDT"] != "500" || len(st.Pending) != 0 {
+		t.Errorf("totals %v, pending %v: a poll that read nothing changed the snapshot", st.Totals, st.Pending)
+	}
+	if len(st.Unexplained) != 0 || len(st.Acknowledged) != 1 {
+		t.Errorf("unexplained %v, acknowledged %v: the ack did not apply", st.Unexplained, st.Acknowledged)
+	}
+}
