@@ -1,10 +1,12 @@
 package exchangetest
 
 import (
+	"errors"
+	"math"
 	"net/http"
-	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,33 +40,25 @@ type KuCoinMovement struct {
 }
 
 type kucoinHistory struct {
-	mu     sync.Mutex
-	next   int
-	orders []KuCoinOrder
-	moves  []KuCoinMovement
-	// The HF account (kucoin_hf.go).
+	// next counts the ids the fake has made up, in both accounts.
+	next   atomic.Int64
+	orders records[KuCoinOrder]
+	moves  records[KuCoinMovement]
+	// The HF account (kucoin_hf.go), guarded by mu.
+	mu         sync.Mutex
 	hf         []kucoinHFOrder
 	hfBalances map[string]string
 }
 
 // AddOrder records an order and returns its id.
 func (f *KuCoin) AddOrder(o KuCoinOrder) string {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	if o.ID == "" {
-		f.hist.next++
-		o.ID = "5c35c02703aa673ceec" + strconv.Itoa(10000+f.hist.next)
-	}
-	f.hist.orders = append(f.hist.orders, o)
-	return o.ID
+	return f.hist.orders.addNew(o, func(o *KuCoinOrder) *string { return &o.ID }, func(int) string {
+		return "5c35c02703aa673ceec" + strconv.FormatInt(10000+f.hist.next.Add(1), 10)
+	})
 }
 
 // AddMovement records a withdrawal or deposit.
-func (f *KuCoin) AddMovement(m KuCoinMovement) {
-	f.hist.mu.Lock()
-	defer f.hist.mu.Unlock()
-	f.hist.moves = append(f.hist.moves, m)
-}
+func (f *KuCoin) AddMovement(m KuCoinMovement) { f.hist.moves.add(m) }
 
 // kucoinPaging reads startAt/endAt (a range of at most 7 days for what
 // needs one), currentPage (default 1) and pageSize (10..500, default 50).
@@ -74,117 +68,83 @@ func (f *KuCoin) kucoinPaging(w http.ResponseWriter, r *http.Request, ranged boo
 		f.reply(w, http.StatusBadRequest, "400100", msg, nil)
 		return time.Time{}, time.Time{}, 0, 0, false
 	}
-	end = f.Now()
-	start = end.Add(-7 * 24 * time.Hour)
-	if s := q.Get("startAt"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return bad("startAt invalid")
-		}
-		start = time.UnixMilli(n)
+	m := msWindow{start: "startAt", end: "endAt", def: 7 * 24 * time.Hour}
+	if ranged {
+		m.max = 7 * 24 * time.Hour
 	}
-	if s := q.Get("endAt"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return bad("endAt invalid")
-		}
-		end = time.UnixMilli(n)
-	}
-	if ranged && end.Sub(start) > 7*24*time.Hour {
+	start, end, err := m.read(q, f.Now())
+	var badParam *badParamError
+	switch {
+	case errors.As(err, &badParam):
+		return bad(badParam.name + " invalid")
+	case err != nil:
 		return bad("Time range exceeds 7 days")
 	}
-	page, size = 1, 50
-	if s := q.Get("currentPage"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return bad("currentPage invalid")
-		}
-		page = n
+	if page, ok = intParam(q.Get("currentPage"), 1, 1, math.MaxInt); !ok {
+		return bad("currentPage invalid")
 	}
-	if s := q.Get("pageSize"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 10 || n > 500 {
-			return bad("pageSize invalid")
-		}
-		size = n
+	if size, ok = intParam(q.Get("pageSize"), 50, 10, 500); !ok {
+		return bad("pageSize invalid")
 	}
 	return start, end, page, size, true
 }
 
-// kucoinPaged is KuCoin's paginated data object for rows.
-func kucoinPaged(rows []map[string]any, page, size int) map[string]any {
-	total := (len(rows) + size - 1) / size
-	from := min(len(rows), (page-1)*size)
-	return map[string]any{"currentPage": page, "pageSize": size, "totalNum": len(rows), "totalPage": total,
-		"items": rows[from:min(len(rows), from+size)]}
+// kucoinList serves a paginated history of recs, newest first: the
+// records keep accepts in the window asked (ranged: at most 7 days).
+func kucoinList[T any](f *KuCoin, w http.ResponseWriter, r *http.Request, recs *records[T], ranged bool, keep func(x T, start, end time.Time) bool, at func(T) time.Time, row func(T) map[string]any) {
+	if _, ok := f.verify(w, r); !ok {
+		return
+	}
+	start, end, page, size, ok := f.kucoinPaging(w, r, ranged)
+	if !ok {
+		return
+	}
+	sel := newestFirst(recs.kept(func(x T) bool { return keep(x, start, end) }), at)
+	rows := make([]map[string]any, 0, len(sel))
+	for _, x := range sel {
+		rows = append(rows, row(x))
+	}
+	items, _ := cutPage(rows, (page-1)*size, size)
+	f.reply(w, http.StatusOK, "200000", "", map[string]any{"currentPage": page, "pageSize": size, "totalNum": len(rows),
+		"totalPage": (len(rows) + size - 1) / size, "items": items})
 }
 
 // orders serves GET /api/v1/orders: status active (every open order) or
 // done (default; within 7 days), newest first.
 func (f *KuCoin) orders(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
 	active := r.URL.Query().Get("status") == "active"
-	start, end, page, size, ok := f.kucoinPaging(w, r, !active)
-	if !ok {
-		return
+	keep := func(o KuCoinOrder, start, end time.Time) bool {
+		return o.Active == active && (active || within(o.Time, start, end))
 	}
-	f.hist.mu.Lock()
-	var sel []KuCoinOrder
-	for _, o := range f.hist.orders {
-		if o.Active == active && (active || (!o.Time.Before(start) && !o.Time.After(end))) {
-			sel = append(sel, o)
-		}
-	}
-	f.hist.mu.Unlock()
-	slices.SortStableFunc(sel, func(a, b KuCoinOrder) int { return b.Time.Compare(a.Time) })
-	rows := []map[string]any{}
-	for _, o := range sel {
+	kucoinList(f, w, r, &f.hist.orders, !active, keep, func(o KuCoinOrder) time.Time { return o.Time }, func(o KuCoinOrder) map[string]any {
 		ch := o.Channel
 		if ch == "" {
 			ch = "API"
 		}
-		rows = append(rows, map[string]any{
+		return map[string]any{
 			"id": o.ID, "symbol": o.Symbol, "opType": "DEAL", "type": "limit", "side": o.Side, "price": "10",
 			"size": o.Size, "funds": "0", "dealFunds": "0", "dealSize": "0", "fee": "0", "feeCurrency": "USDT",
 			"stp": "", "stop": "", "stopTriggered": false, "stopPrice": "0", "timeInForce": "GTC", "postOnly": false,
 			"hidden": false, "iceberg": false, "visibleSize": "0", "cancelAfter": 0, "channel": ch,
 			"clientOid": o.ClientOid, "remark": "", "tags": "", "isActive": o.Active, "cancelExist": false,
 			"createdAt": o.Time.UnixMilli(), "tradeType": "TRADE",
-		})
-	}
-	f.reply(w, http.StatusOK, "200000", "", kucoinPaged(rows, page, size))
+		}
+	})
 }
 
 // movements serves GET /api/v1/withdrawals (deposit false) and
 // /api/v1/deposits, newest first.
 func (f *KuCoin) movements(deposit bool) http.HandlerFunc {
+	keep := func(m KuCoinMovement, start, end time.Time) bool {
+		return m.Deposit == deposit && within(m.Time, start, end)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := f.verify(w, r); !ok {
-			return
-		}
-		start, end, page, size, ok := f.kucoinPaging(w, r, false)
-		if !ok {
-			return
-		}
-		f.hist.mu.Lock()
-		var sel []KuCoinMovement
-		for _, m := range f.hist.moves {
-			if m.Deposit == deposit && !m.Time.Before(start) && !m.Time.After(end) {
-				sel = append(sel, m)
-			}
-		}
-		f.hist.mu.Unlock()
-		slices.SortStableFunc(sel, func(a, b KuCoinMovement) int { return b.Time.Compare(a.Time) })
-		rows := []map[string]any{}
-		for _, m := range sel {
-			rows = append(rows, map[string]any{
+		kucoinList(f, w, r, &f.hist.moves, false, keep, func(m KuCoinMovement) time.Time { return m.Time }, func(m KuCoinMovement) map[string]any {
+			return map[string]any{
 				"id": m.ID, "currency": m.Currency, "chain": "eth", "status": "SUCCESS", "address": m.Address,
 				"memo": "", "isInner": m.IsInner, "amount": m.Amount, "fee": "0.0001", "walletTxId": "0x" + m.ID,
 				"createdAt": m.Time.UnixMilli(), "updatedAt": m.Time.UnixMilli(), "remark": "", "arrears": false,
-			})
-		}
-		f.reply(w, http.StatusOK, "200000", "", kucoinPaged(rows, page, size))
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package exchangetest
 import (
 	"cmp"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,13 +40,13 @@ type kucoinHFOrder struct {
 // AddHFOrder records an order of the HF account (Active: still open) and
 // returns its id.
 func (f *KuCoin) AddHFOrder(o KuCoinOrder) string {
+	n := f.hist.next.Add(1)
+	if o.ID == "" {
+		o.ID = "6717422bd51c2900077" + strconv.FormatInt(10000+n, 10)
+	}
 	f.hist.mu.Lock()
 	defer f.hist.mu.Unlock()
-	f.hist.next++
-	if o.ID == "" {
-		o.ID = "6717422bd51c2900077" + strconv.Itoa(10000+f.hist.next)
-	}
-	f.hist.hf = append(f.hist.hf, kucoinHFOrder{o, 19814995255000 + int64(f.hist.next)})
+	f.hist.hf = append(f.hist.hf, kucoinHFOrder{o, 19814995255000 + n})
 	return o.ID
 }
 
@@ -59,15 +60,29 @@ func (f *KuCoin) SetHFBalance(currency, balance string) {
 	f.hist.hfBalances[currency] = balance
 }
 
-// hfSymbol reads the required symbol, answering KuCoin's parameter error
-// without it.
-func (f *KuCoin) hfSymbol(w http.ResponseWriter, r *http.Request) (string, bool) {
+// hfRequest authenticates r and reads its required symbol, answering
+// KuCoin's parameter error without it.
+func (f *KuCoin) hfRequest(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if _, ok := f.verify(w, r); !ok {
+		return "", false
+	}
 	s := r.URL.Query().Get("symbol")
 	if s == "" {
 		f.reply(w, http.StatusBadRequest, "400100", kucoinParamError, nil)
 		return "", false
 	}
 	return s, true
+}
+
+// kucoinNum reads the parameter name of q as a positive whole number
+// (milliseconds, a count or an id), def when it is absent.
+func kucoinNum(q url.Values, name string, def int64) (int64, bool) {
+	s := q.Get(name)
+	if s == "" {
+		return def, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
 }
 
 func (f *KuCoin) hfRow(o kucoinHFOrder) map[string]any {
@@ -93,36 +108,18 @@ func (f *KuCoin) hfRow(o kucoinHFOrder) map[string]any {
 // created in [startAt, endAt] and within the last 3 days, newest first,
 // limit (1..100, default 20) at a time after the order lastId names.
 func (f *KuCoin) hfDone(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	sym, ok := f.hfSymbol(w, r)
+	sym, ok := f.hfRequest(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
-	num := func(name string, def int64) (int64, bool) {
-		s := q.Get(name)
-		if s == "" {
-			return def, true
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n <= 0 {
-			f.reply(w, http.StatusBadRequest, "400100", kucoinParamError, nil)
-			return 0, false
-		}
-		return n, true
-	}
 	now := f.Now()
 	floor := now.Add(-kucoinHFRetention)
-	startMs, ok1 := num("startAt", floor.UnixMilli())
-	endMs, ok2 := num("endAt", now.UnixMilli())
-	limit, ok3 := num("limit", 20)
-	lastID, ok4 := num("lastId", 0)
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return
-	}
-	if limit > 100 {
+	startMs, ok1 := kucoinNum(q, "startAt", floor.UnixMilli())
+	endMs, ok2 := kucoinNum(q, "endAt", now.UnixMilli())
+	limit, ok3 := kucoinNum(q, "limit", 20)
+	lastID, ok4 := kucoinNum(q, "lastId", 0)
+	if !ok1 || !ok2 || !ok3 || !ok4 || limit > 100 {
 		f.reply(w, http.StatusBadRequest, "400100", kucoinParamError, nil)
 		return
 	}
@@ -159,10 +156,7 @@ func (f *KuCoin) hfDone(w http.ResponseWriter, r *http.Request) {
 // hfActive serves GET /api/v1/hf/orders/active: every open order of the
 // symbol, newest first, as a bare array.
 func (f *KuCoin) hfActive(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.verify(w, r); !ok {
-		return
-	}
-	sym, ok := f.hfSymbol(w, r)
+	sym, ok := f.hfRequest(w, r)
 	if !ok {
 		return
 	}
@@ -247,18 +241,11 @@ func (f *KuCoin) hfLedger(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	bad := func() { f.reply(w, http.StatusBadRequest, "400100", kucoinParamError, nil) }
-	num := func(name string, def int64) (int64, bool) {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			return n, err == nil && n > 0
-		}
-		return def, true
-	}
 	now := f.Now()
-	startMs, ok1 := num("startAt", 0)
-	endMs, ok2 := num("endAt", now.UnixMilli())
-	limit, ok3 := num("limit", 100)
-	lastID, ok4 := num("lastId", 0)
+	startMs, ok1 := kucoinNum(q, "startAt", 0)
+	endMs, ok2 := kucoinNum(q, "endAt", now.UnixMilli())
+	limit, ok3 := kucoinNum(q, "limit", 100)
+	lastID, ok4 := kucoinNum(q, "lastId", 0)
 	curs := strings.Split(q.Get("currency"), ",")
 	if !ok1 || !ok2 || !ok3 || !ok4 || limit > 200 || len(curs) > 10 {
 		bad()
