@@ -12,12 +12,16 @@ import (
 	"github.com/keywarden/keywarden/exchange/exchangetest"
 )
 
-func startBinance(t *testing.T) (*exchangetest.Binance, exchange.Client) {
+// startBinance serves a fake for the trading key, as edit changes it,
+// called from the adapter's allowed IP, and returns it with an adapter on
+// it.
+func startBinance(t *testing.T, edit func(*exchangetest.BinanceKey)) (*exchangetest.Binance, exchange.Client) {
 	t.Helper()
 	k := binanceKey(tradingKey)
-	k.Whitelist = nil
+	edit(&k)
 	f := exchangetest.NewBinance(k)
 	t.Cleanup(f.Close)
+	f.SetCallerIP(adapterAllowedIP)
 	c, err := exchange.New("binance", f.URL(), testHTTP(t))
 	if err != nil {
 		t.Fatal(err)
@@ -25,10 +29,24 @@ func startBinance(t *testing.T) (*exchangetest.Binance, exchange.Client) {
 	return f, c
 }
 
+// startBinanceSpot is startBinance for a key without an IP whitelist.
+func startBinanceSpot(t *testing.T) (*exchangetest.Binance, exchange.Client) {
+	t.Helper()
+	return startBinance(t, func(k *exchangetest.BinanceKey) { k.Whitelist = nil })
+}
+
+// wantWeight fails t unless the requests to path cost want weight.
+func wantWeight(t *testing.T, f *exchangetest.Binance, path string, want int64) {
+	t.Helper()
+	if w := f.Weight(path); w != want {
+		t.Errorf("%s cost %d weight, want %d", path, w, want)
+	}
+}
+
 // A filled order moves the fake's balances as the matching engine would,
 // and the adapter reads them back from /api/v3/account, zeros left out.
 func TestBinanceBalancesFollowFills(t *testing.T) {
-	f, c := startBinance(t)
+	f, c := startBinanceSpot(t)
 	bc := c.(exchange.BalanceClient)
 	ctx := context.Background()
 	f.SetBalance("USDT", "1000", "0")
@@ -49,15 +67,13 @@ func TestBinanceBalancesFollowFills(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("balances %+v,\nwant %+v", got, want)
 	}
-	if w := f.Weight("/api/v3/account"); w != 20 {
-		t.Errorf("account cost %d weight, want 20", w)
-	}
+	wantWeight(t, f, "/api/v3/account", 20)
 }
 
 // A resting order is listed by openOrders (weight 80 for every symbol)
 // until it fills; its fill time and executed quantity come back.
 func TestBinanceOpenOrdersAndFill(t *testing.T) {
-	f, c := startBinance(t)
+	f, c := startBinanceSpot(t)
 	bc := c.(exchange.BalanceClient)
 	ctx := context.Background()
 	f.SetBalance("ETH", "2", "0")
@@ -89,15 +105,13 @@ func TestBinanceOpenOrdersAndFill(t *testing.T) {
 	if len(orders) != 1 || orders[0].Status != "FILLED" || orders[0].Filled != "1.00000000" || !orders[0].Updated.Equal(filled) {
 		t.Fatalf("orders %+v", orders)
 	}
-	if w := f.Weight("/api/v3/openOrders"); w != 160 {
-		t.Errorf("two openOrders calls cost %d weight, want 160", w)
-	}
+	wantWeight(t, f, "/api/v3/openOrders", 160)
 }
 
 // A symbol Binance does not list answers -1121: the adapter skips it and
 // says so, and the other symbols are still read.
 func TestBinanceOrdersSkipUnlistedSymbol(t *testing.T) {
-	f, c := startBinance(t)
+	f, c := startBinanceSpot(t)
 	ac := c.(exchange.ActivityClient)
 	ctx := context.Background()
 	id := f.AddOrder(exchangetest.BinanceOrder{Symbol: "BTCUSDT", Side: "BUY", Qty: "1", Time: time.Now().Add(-time.Minute)})
@@ -115,7 +129,5 @@ func TestBinanceOrdersSkipUnlistedSymbol(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "-1121") {
 		t.Fatalf("err %v, want -1121", err)
 	}
-	if w := f.Weight("/api/v3/allOrders"); w != 60 {
-		t.Errorf("three allOrders calls cost %d weight, want 60", w)
-	}
+	wantWeight(t, f, "/api/v3/allOrders", 60)
 }

@@ -13,15 +13,7 @@ import (
 
 func binanceFuturesClient(t *testing.T) (exchange.ActivityClient, *exchangetest.Binance) {
 	t.Helper()
-	k := binanceKey(tradingKey)
-	k.Futures = true
-	f := exchangetest.NewBinance(k)
-	t.Cleanup(f.Close)
-	f.SetCallerIP(adapterAllowedIP)
-	c, err := exchange.New("binance", f.URL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, c := startBinance(t, func(k *exchangetest.BinanceKey) { k.Futures = true })
 	return c.(exchange.ActivityClient), f
 }
 

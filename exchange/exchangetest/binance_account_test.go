@@ -11,10 +11,14 @@ import (
 	"time"
 )
 
-// binanceCall signs query with secret and GETs path.
-func binanceCall(t *testing.T, f *Binance, path, secret, query string) (int, any) {
+// binanceSignedGet signs query with secret as Binance does and GETs path; it
+// returns the status and the raw body.
+func binanceSignedGet(t *testing.T, f *Binance, path, secret, query string) (int, json.RawMessage) {
 	t.Helper()
-	query += "&timestamp=" + strconv.FormatInt(f.Now().UnixMilli(), 10)
+	if query != "" {
+		query += "&"
+	}
+	query += "timestamp=" + strconv.FormatInt(f.Now().UnixMilli(), 10)
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(query))
 	req, _ := http.NewRequest(http.MethodGet, f.URL()+path+"?"+query+"&signature="+hex.EncodeToString(m.Sum(nil)), nil)
@@ -25,11 +29,22 @@ func binanceCall(t *testing.T, f *Binance, path, secret, query string) (int, any
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var body any
+	var body json.RawMessage
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body
+}
+
+// binanceCall is binanceSignedGet with the body decoded.
+func binanceCall(t *testing.T, f *Binance, path, secret, query string) (int, any) {
+	t.Helper()
+	status, raw := binanceSignedGet(t, f, path, secret, query)
+	var body any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatal(err)
+	}
+	return status, body
 }
 
 func TestBinanceFakeAccount(t *testing.T) {

@@ -1,9 +1,6 @@
 package exchangetest
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -12,29 +9,10 @@ import (
 	"time"
 )
 
-// futuresGet sends a signed GET of path with query and returns the status
-// and the raw body.
+// futuresGet is binanceSignedGet with the test key's secret.
 func futuresGet(t *testing.T, f *Binance, path, query string) (int, json.RawMessage) {
 	t.Helper()
-	if query != "" {
-		query += "&"
-	}
-	query += "timestamp=" + strconv.FormatInt(time.Now().UnixMilli(), 10)
-	m := hmac.New(sha256.New, []byte(binanceTestSecret))
-	m.Write([]byte(query))
-	req, _ := http.NewRequest(http.MethodGet, f.URL()+path+"?"+query+"&signature="+hex.EncodeToString(m.Sum(nil)), nil)
-	req.Header.Set("X-MBX-APIKEY", binanceTestKey)
-	req.Close = true
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body json.RawMessage
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, body
+	return binanceSignedGet(t, f, path, binanceTestSecret, query)
 }
 
 func binanceCode(body json.RawMessage) int {
