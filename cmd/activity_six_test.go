@@ -4,14 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/keywarden/keywarden/internal/testutil"
 	"github.com/keywarden/keywarden/internal/testutil/sixworld"
@@ -292,16 +288,7 @@ wait:
 // scrapeStatuses is every keywarden_check_status series by "check/profile".
 func scrapeStatuses(t *testing.T, url string) map[string]float64 {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("/metrics does not parse: %v", err)
-	}
+	fams := scrapeMetrics(t, url)
 	out := map[string]float64{}
 	for _, m := range fams["keywarden_check_status"].GetMetric() {
 		var check, profile string

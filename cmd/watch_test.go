@@ -272,9 +272,9 @@ func (p *watchProc) stop(t *testing.T) int {
 	return -1
 }
 
-// scrapeGauge scrapes /metrics, parses it with the Prometheus text parser
-// and returns the value of name{labels}.
-func scrapeGauge(t *testing.T, url, name string, labels map[string]string) (float64, bool) {
+// scrapeMetrics scrapes /metrics and parses it with the Prometheus text
+// parser.
+func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -286,6 +286,13 @@ func scrapeGauge(t *testing.T, url, name string, labels map[string]string) (floa
 	if err != nil {
 		t.Fatalf("/metrics does not parse: %v", err)
 	}
+	return fams
+}
+
+// scrapeGauge scrapes /metrics and returns the value of name{labels}.
+func scrapeGauge(t *testing.T, url, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	fams := scrapeMetrics(t, url)
 	f := fams[name]
 	if f == nil {
 		return 0, false
