@@ -355,9 +355,8 @@ func (rc *reconciler) acknowledge() {
 func (rc *reconciler) settle() error {
 	st := rc.st
 	if rc.balances == nil {
-		// This poll read nothing (its reads are spaced, or it failed
-		// before the balances): the last snapshot stands; only an ack
-		// applies.
+		// This poll did not read the exchange (its reads are spaced):
+		// the last snapshot stands; only an ack applies.
 		rc.acknowledge()
 		return nil
 	}

@@ -466,8 +466,8 @@ func TestBinanceDepositCreditedAfterItsConfirmations(t *testing.T) {
 	}
 }
 
-// A poll that read no balances (its reads spaced, or it failed first)
-// leaves the last snapshot standing: nothing moved to zero.
+// A poll that read no balances (its reads spaced) leaves the last
+// snapshot standing: nothing moved to zero.
 func TestReconcilerWithoutReadKeepsTheSnapshot(t *testing.T) {
 	st := &balanceState{Totals: map[string]string{"BTC": "1", "USDT": "500"}, At: time.Now().Add(-time.Minute),
 		Unexplained: []Move{{Asset: "ETH", Before: "5", After: "4", To: time.Now().Add(-time.Minute).Truncate(time.Second)}}}
