@@ -132,29 +132,8 @@ func TestWorldReport(t *testing.T) {
 // after the baseline; the next poll sees the withdrawal at once and the
 // order once activity.Grace has passed (a clock moved past it here).
 func TestWorldIntruderLive(t *testing.T) {
-	ctx := context.Background()
-	w, err := Start(ctx, Options{Live: true, IntruderAfter: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	select {
-	case <-w.Intruded():
-	case <-time.After(30 * time.Second):
-		t.Fatal("the intruder never struck")
-	}
-	in := w.Intrusion()
-	poll := func(id, profile string, now time.Time) checks.Result {
-		deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second, Now: func() time.Time { return now }}
-		p, _ := w.Config.Profile(profile)
-		for _, mk := range activity.Checks(w.ActivityDir()) {
-			if c := mk(p); c != nil && c.ID() == id {
-				return c.Run(ctx, checks.NewEnv(deps))
-			}
-		}
-		t.Fatalf("no %s check of %s", id, profile)
-		return checks.Result{}
-	}
+	w, in := startIntruded(t)
+	poll := func(id, profile string, now time.Time) checks.Result { return runActivity(t, w, id, profile, now) }
 	if r := poll(activity.FundsID, IntruderWithdrawalProfile, time.Now()); r.Status != checks.Crit || !strings.Contains(r.Summary, in.WithdrawalID) {
 		t.Errorf("activity.funds: %s %q, want crit naming %s", r.Status, r.Summary, in.WithdrawalID)
 	}
@@ -186,33 +165,12 @@ func result(t *testing.T, rep checks.Report, id, profile string) checks.Result {
 // 100 s after the last (the funds history is read each time, past the
 // moves), each taken once the bot has filled another order.
 func TestWorldBinanceBalancesReconcile(t *testing.T) {
-	ctx := context.Background()
-	w, err := Start(ctx, Options{Live: true, IntruderAfter: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	select {
-	case <-w.Intruded():
-	case <-time.After(30 * time.Second):
-		t.Fatal("the intruder never struck")
-	}
-	in := w.Intrusion()
+	w, in := startIntruded(t)
 	fb := w.intruder.fb
 	if btc, _ := strconv.ParseFloat(fb.Balance("BTC"), 64); btc > 1.1 {
 		t.Fatalf("the intruder's sell of 0.75 BTC did not move the balance: BTC %v (started at %s)", btc, DemoBalances[0].Free)
 	}
-	p, _ := w.Config.Profile(IntruderOrderProfile)
-	run := func(id string, now time.Time) checks.Result {
-		deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second, Now: func() time.Time { return now }}
-		for _, mk := range activity.Checks(w.ActivityDir()) {
-			if c := mk(p); c != nil && c.ID() == id {
-				return c.Run(ctx, checks.NewEnv(deps))
-			}
-		}
-		t.Fatalf("no %s check", id)
-		return checks.Result{}
-	}
+	run := func(id string, now time.Time) checks.Result { return runActivity(t, w, id, IntruderOrderProfile, now) }
 	bnb := fb.Balance("BNB")
 	for k := 1; k <= 3; k++ {
 		// The bot's next fill pays its fee in BNB.
@@ -261,4 +219,35 @@ func TestWorldBinanceBalancesReconcile(t *testing.T) {
 			t.Errorf("a move of an earlier poll was never judged: %s", b)
 		}
 	}
+}
+
+// startIntruded starts a live world whose intruder strikes at once and
+// waits for it.
+func startIntruded(t *testing.T) (*World, Intrusion) {
+	t.Helper()
+	w, err := Start(context.Background(), Options{Live: true, IntruderAfter: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	select {
+	case <-w.Intruded():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the intruder never struck")
+	}
+	return w, w.Intrusion()
+}
+
+// runActivity runs activity check id of profile in w with the clock at now.
+func runActivity(t *testing.T, w *World, id, profile string, now time.Time) checks.Result {
+	t.Helper()
+	deps := checks.Deps{Config: w.Config, Store: w.Store, Timeout: 5 * time.Second, Now: func() time.Time { return now }}
+	p, _ := w.Config.Profile(profile)
+	for _, mk := range activity.Checks(w.ActivityDir()) {
+		if c := mk(p); c != nil && c.ID() == id {
+			return c.Run(context.Background(), checks.NewEnv(deps))
+		}
+	}
+	t.Fatalf("no %s check of %s", id, profile)
+	return checks.Result{}
 }
