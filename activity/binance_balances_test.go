@@ -255,11 +255,7 @@ func TestBinancePollWeight(t *testing.T) {
 	}
 
 	seen := map[string]bool{}
-	for i := range 40 {
-		a := fmt.Sprintf("A%02dX", i)
-		f.ListSymbol(a, "USDT")
-		f.SetBalance(a, "1", "0")
-	}
+	holdAssets(f, 40, "1")
 	for poll := range 3 {
 		before := f.Weight("")
 		r := w.run(OrdersID)
@@ -376,11 +372,7 @@ func TestBinanceTimelineListsUnexplainedBalanceMoves(t *testing.T) {
 func TestBinanceTimelineNamesTheSymbolsTheBudgetCut(t *testing.T) {
 	w, f := binanceWorld(t, true)
 	f.SetBalance("USDT", "10", "0")
-	for i := range 40 {
-		a := fmt.Sprintf("A%02dX", i)
-		f.ListSymbol(a, "USDT")
-		f.SetBalance(a, "1", "0")
-	}
+	holdAssets(f, 40, "1")
 	w.logOrder("BTCUSDT", "", "")
 	before := f.Weight("")
 	tl := w.timeline(time.Now().Add(-time.Hour))
@@ -406,11 +398,7 @@ func TestBinanceTimelineNamesTheSymbolsTheBudgetCut(t *testing.T) {
 func TestBinanceRotationExplainsBeforeJudging(t *testing.T) {
 	w, f := binanceWorld(t, true)
 	f.SetBalance("USDT", "10000", "0")
-	for i := range 70 {
-		a := fmt.Sprintf("A%02dX", i)
-		f.ListSymbol(a, "USDT")
-		f.SetBalance(a, "100", "0")
-	}
+	holdAssets(f, 70, "100")
 	w.logOrder("BTCUSDT", "", "")
 	w.want(OrdersID, checks.OK)
 	w.want(FundsID, checks.OK)
@@ -481,5 +469,15 @@ func TestReconcilerWithoutReadKeepsTheSnapshot(t *testing.T) {
 	}
 	if len(st.Unexplained) != 0 || len(st.Acknowledged) != 1 {
 		t.Errorf("unexplained %v, acknowledged %v: the ack did not apply", st.Unexplained, st.Acknowledged)
+	}
+}
+
+// holdAssets lists n assets A00X, A01X… against USDT on f and gives the
+// account amount of each.
+func holdAssets(f *exchangetest.Binance, n int, amount string) {
+	for i := range n {
+		a := fmt.Sprintf("A%02dX", i)
+		f.ListSymbol(a, "USDT")
+		f.SetBalance(a, amount, "0")
 	}
 }
