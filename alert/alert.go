@@ -118,7 +118,11 @@ func (h HeldAlert) line(withHint bool) string {
 func (a Alert) Subject() string {
 	switch a.Kind {
 	case Suppressed:
-		return fmt.Sprintf("%s %d more alerts on %s held back (burst limit)", tag(a), len(a.Held), a.Host)
+		noun := "alerts"
+		if len(a.Held) == 1 {
+			noun = "alert"
+		}
+		return fmt.Sprintf("%s %d more %s on %s held back (burst limit)", tag(a), len(a.Held), noun, a.Host)
 	case Test:
 		return "TEST keywarden on " + a.Host + ": this notifier delivers"
 	}

@@ -244,6 +244,9 @@ func TestSuppressedLinesListEveryHeldAlertWorstFirst(t *testing.T) {
 	if got := a.Subject(); got != "CRIT 3 more alerts on vps-1 held back (burst limit)" {
 		t.Fatal(got)
 	}
+	if got := fold(held[:1], "vps-1", time.Now()).Subject(); got != "WARN 1 more alert on vps-1 held back (burst limit)" {
+		t.Errorf("one held alert: %q", got)
+	}
 	// An older state file's fold has only the keys.
 	old := Alert{Kind: Suppressed, Host: "vps-1", New: checks.Crit, Held: []string{"x/a", "y"}}
 	if got := old.Lines(); got[1] != "held back: x/a, y" {
