@@ -244,7 +244,7 @@ func TestSuppressedLinesListEveryHeldAlertWorstFirst(t *testing.T) {
 	if got := a.Subject(); got != "CRIT 3 more alerts on vps-1 held back (burst limit)" {
 		t.Fatal(got)
 	}
-	if got := fold(held[:1], "vps-1", time.Now()).Subject(); got != "WARN 1 more alert on vps-1 held back (burst limit)" {
+	if got := fold(held[:1], "vps-1", time.Now()).Subject(); got != "CRIT 1 more alert on vps-1 held back (burst limit)" {
 		t.Errorf("one held alert: %q", got)
 	}
 	// An older state file's fold has only the keys.
