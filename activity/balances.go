@@ -138,6 +138,12 @@ type errNoSymbols struct{}
 
 func (errNoSymbols) Error() string { return "no symbol to read" }
 
+// noSymbols says why orders cannot be read on an exchange that lists them
+// per symbol when neither the log nor the balances name one.
+func noSymbols(exchangeName string) string {
+	return fmt.Sprintf("the audit log names no market and no balance suggests one: %s lists orders per symbol only", exchangeName)
+}
+
 // reconciler is one poll's reconciliation: what it read and chose.
 type reconciler struct {
 	bc     exchange.BalanceClient
@@ -190,7 +196,7 @@ func (rc *reconciler) fetch(ctx context.Context, from, baseline time.Time) ([]ex
 	}
 	// The logged symbols through Orders (spot, then futures), the extra
 	// ones spot alone, each from its own start.
-	q := exchange.OrderQuery{Since: from, Symbols: rc.logged, Unlisted: &rc.unlisted, Unread: rc.unread}
+	q := exchange.OrderQuery{Since: from, Symbols: rc.logged, Unlisted: &rc.unlisted, Unread: rc.unread, KeyInfo: rc.sess.keyInfo}
 	if rc.orders, err = rc.sess.client.Orders(ctx, rc.sess.creds, rc.sess.offset, q); err != nil {
 		return nil, err
 	}

@@ -83,6 +83,9 @@ type session struct {
 	client exchange.ActivityClient
 	creds  keystore.Item
 	offset time.Duration
+	// keyInfo is the key's own answer, read once per run for every check
+	// (exchange.OrderQuery.KeyInfo).
+	keyInfo func(context.Context) (exchange.KeyInfo, error)
 }
 
 // open returns the profile's activity client, or a result saying why there
@@ -111,7 +114,8 @@ func open(ctx context.Context, env *checks.Env, p config.Profile, id string) (se
 			off = best.Offset()
 		}
 	}
-	return session{client: ac, creds: creds, offset: off}, nil
+	keyInfo := func(ctx context.Context) (exchange.KeyInfo, error) { return env.KeyInfo(ctx, p) }
+	return session{client: ac, creds: creds, offset: off, keyInfo: keyInfo}, nil
 }
 
 // acks reads the profile's acks; a damaged file is an error.

@@ -115,7 +115,7 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 			if rc != nil {
 				return rc.fetch(ctx, from, st.Baseline)
 			}
-			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols,
+			return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: from, Symbols: ledger.Symbols, KeyInfo: sess.keyInfo,
 				Unread: unread})
 		},
 		key: func(o exchange.Order) (string, time.Time) { return orderKey(o), o.Time },
@@ -149,7 +149,7 @@ func runOrders(ctx context.Context, env *checks.Env, p config.Profile, s store) 
 		},
 	})
 	if errors.As(pd.failed, &errNoSymbols{}) {
-		r := unknown(OrdersID, p, fmt.Sprintf("the audit log names no market and no balance suggests one: %s lists orders per symbol only", p.Exchange),
+		r := unknown(OrdersID, p, noSymbols(p.Exchange),
 			"log the symbol on the bot's order lines (docs/auditlog.md)")
 		r.Details["blind_spots"] = blind
 		return r

@@ -173,7 +173,7 @@ func (tl *Timeline) readOrders(ctx context.Context, sess session, ledger Ledger,
 	}()
 	bc, ok := sess.client.(exchange.BalanceClient)
 	if !ok {
-		return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: since, Symbols: ledger.Symbols,
+		return sess.client.Orders(ctx, sess.creds, sess.offset, exchange.OrderQuery{Since: since, Symbols: ledger.Symbols, KeyInfo: sess.keyInfo,
 			Unlisted: &unlisted, Unread: unread})
 	}
 	rc := &reconciler{bc: bc, sess: sess, logged: ledger.Symbols, st: &balanceState{Unlisted: maps.Clone(bs.Unlisted)},
@@ -185,7 +185,7 @@ func (tl *Timeline) readOrders(ctx context.Context, sess session, ledger Ledger,
 			pollWeight, strings.Join(rc.waiting, ", ")))
 	}
 	if errors.As(err, &errNoSymbols{}) {
-		return nil, fmt.Errorf("the audit log names no market and no balance suggests one: %s lists orders per symbol only", tl.Exchange)
+		return nil, errors.New(noSymbols(tl.Exchange))
 	}
 	return orders, err
 }

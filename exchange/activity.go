@@ -71,6 +71,11 @@ type OrderQuery struct {
 	// not read and why (Binance: the futures of a key that cannot trade
 	// them), for the result's blind spots.
 	Unread func(why string)
+	// KeyInfo, when set, is the calling key's own answer as the caller
+	// reads it (checks.Env reads it once per run for every check that
+	// asks), for an adapter that needs the key's permissions to know what
+	// to read (Binance futures); nil asks the exchange again.
+	KeyInfo func(context.Context) (KeyInfo, error)
 }
 
 // ActivityClient is implemented by clients that can read the account's own

@@ -84,7 +84,13 @@ func (b *binance) futuresOrders(ctx context.Context, creds keystore.Item, offset
 	}
 	// A key that cannot trade futures cannot be used to place futures
 	// orders: nothing to read. Unknown is read.
-	ki, err := b.KeyInfo(ctx, creds, offset)
+	var ki KeyInfo
+	var err error
+	if q.KeyInfo != nil {
+		ki, err = q.KeyInfo(ctx)
+	} else {
+		ki, err = b.KeyInfo(ctx, creds, offset)
+	}
 	if err != nil && CauseOf(err) == CauseRateLimit {
 		return nil, "", err
 	}

@@ -79,3 +79,25 @@ func TestBinanceFuturesUnlistedSymbolAndSpotTestnet(t *testing.T) {
 		t.Fatalf("unread %q", said)
 	}
 }
+
+// The key's answer the caller already read decides whether futures are
+// read: Orders does not ask apiRestrictions again.
+func TestBinanceFuturesUsesTheCallersKeyInfo(t *testing.T) {
+	c, f := binanceFuturesClient(t)
+	f.AddFuturesOrder(exchangetest.BinanceFuturesOrder{Symbol: "BTCUSDT", Side: "BUY", Qty: "1", Time: time.Now().Add(-time.Minute)})
+	asked := 0
+	var unread []string
+	q := exchange.OrderQuery{Since: time.Now().Add(-time.Hour), Symbols: []string{"BTCUSDT"},
+		Unread: func(s string) { unread = append(unread, s) },
+		KeyInfo: func(context.Context) (exchange.KeyInfo, error) {
+			asked++
+			return exchange.KeyInfo{Permissions: exchange.Permissions{Futures: exchange.No}}, nil
+		}}
+	orders, err := c.Orders(context.Background(), binanceGood, 0, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked != 1 || len(orders) != 0 || len(unread) != 1 || !strings.Contains(unread[0], "cannot trade futures") {
+		t.Errorf("asked %d times, %d orders, unread %q: want the caller's answer (no futures) used", asked, len(orders), unread)
+	}
+}
